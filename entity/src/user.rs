@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub login: String,
+    pub name: String,
+    pub department_id: Uuid,
+    /// 执法证号.
+    pub certificate_no: Option<String>,
+    pub certificate_valid_until: Option<Date>,
+    pub active: bool,
+    /// Lowercased login and name, for case-insensitive search on both backends.
+    pub search_text: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

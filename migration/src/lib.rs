@@ -1,0 +1,19 @@
+//! The schema history of casebridge. Migrations are additive only (SQLite cannot alter or drop
+//! constraints), and each runs in a transaction on both backends.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20260101_000001_initial;
+mod m20260101_000002_holidays;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20260101_000001_initial::Migration),
+            Box::new(m20260101_000002_holidays::Migration),
+        ]
+    }
+}

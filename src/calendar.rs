@@ -1,0 +1,189 @@
+//! Working days in mainland China: weekends and the State Council's holiday table, with
+//! make-up working days (调休) counting as working days. Dates are Asia/Shanghai calendar dates.
+//!
+//! The table lives in the `holidays` table (2023–2026 ship with the migrations; operators load
+//! later years). A year with no rows at all is treated as having no holidays, and
+//! [`Calendar::covers`] tells whether a year was loaded, so start-up can warn about it.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, Utc, Weekday};
+use entity::prelude::Holiday;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+
+/// Asia/Shanghai has been UTC+8 without daylight saving since 1991.
+pub fn shanghai() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("+08:00 is a valid offset"))
+}
+
+/// The Asia/Shanghai calendar date of an instant.
+pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&shanghai()).date_naive()
+}
+
+/// Today in Asia/Shanghai.
+pub fn today() -> NaiveDate {
+    local_date(Utc::now())
+}
+
+/// The first instant (UTC) of a Shanghai calendar date.
+pub fn start_of_day(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(shanghai()).single())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| unreachable!("a fixed offset has no gaps"))
+}
+
+/// `[start, end)` in UTC of a Shanghai calendar year, for range conditions on indexed columns.
+pub fn year_bounds(year: i32) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let from = NaiveDate::from_ymd_opt(year, 1, 1)?;
+    let to = NaiveDate::from_ymd_opt(year + 1, 1, 1)?;
+    Some((start_of_day(from), start_of_day(to)))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DayKind {
+    Off,
+    Workday,
+}
+
+/// The holiday table, loaded once and shared.
+#[derive(Debug, Clone, Default)]
+pub struct Calendar {
+    days: HashMap<NaiveDate, DayKind>,
+    years: BTreeSet<i32>,
+}
+
+impl Calendar {
+    /// Builds a calendar from `(day, kind)` rows, kind being `off` or `workday`.
+    pub fn from_rows<'a>(rows: impl IntoIterator<Item = (NaiveDate, &'a str)>) -> Self {
+        let mut cal = Self::default();
+        for (day, kind) in rows {
+            let kind = if kind == "workday" {
+                DayKind::Workday
+            } else {
+                DayKind::Off
+            };
+            cal.days.insert(day, kind);
+            cal.years.insert(day.year());
+        }
+        cal
+    }
+
+    /// Loads the whole holiday table (a few dozen rows a year).
+    pub async fn load(db: &impl ConnectionTrait) -> Result<Self, DbErr> {
+        let rows = Holiday::find().all(db).await?;
+        Ok(Self::from_rows(
+            rows.iter().map(|r| (r.day, r.kind.as_str())),
+        ))
+    }
+
+    /// Whether a holiday table was loaded for `year`.
+    pub fn covers(&self, year: i32) -> bool {
+        self.years.contains(&year)
+    }
+
+    pub fn is_working_day(&self, day: NaiveDate) -> bool {
+        match self.days.get(&day) {
+            Some(DayKind::Off) => false,
+            Some(DayKind::Workday) => true,
+            None => !matches!(day.weekday(), Weekday::Sat | Weekday::Sun),
+        }
+    }
+
+    /// The `n`th working day after `day`: counting starts the day after the event, so a
+    /// transfer requested on a plain Monday with `n = 5` is due the next Monday.
+    pub fn add_working_days(&self, day: NaiveDate, n: u32) -> NaiveDate {
+        let mut current = day;
+        let mut left = n;
+        while left > 0 {
+            current = next_day(current);
+            if self.is_working_day(current) {
+                left -= 1;
+            }
+        }
+        current
+    }
+
+    /// `day + n` calendar days (T1: the filing date + 90).
+    pub fn add_calendar_days(&self, day: NaiveDate, n: u32) -> NaiveDate {
+        day.checked_add_days(Days::new(u64::from(n)))
+            .unwrap_or(NaiveDate::MAX)
+    }
+}
+
+fn next_day(day: NaiveDate) -> NaiveDate {
+    day.succ_opt().unwrap_or(NaiveDate::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date")
+    }
+
+    fn shipped() -> Calendar {
+        let csv = include_str!("../migration/src/holidays-cn.csv");
+        let mut rows = Vec::new();
+        for line in csv.lines().skip(1) {
+            let cols: Vec<&str> = line.split(',').collect();
+            let (mut day, to) = (d(cols[0]), d(cols[1]));
+            while day <= to {
+                rows.push((
+                    day,
+                    if cols[2] == "workday" {
+                        "workday"
+                    } else {
+                        "off"
+                    },
+                ));
+                day = day.succ_opt().expect("date");
+            }
+        }
+        Calendar::from_rows(rows)
+    }
+
+    #[test]
+    fn five_working_days_from_a_plain_monday_is_the_next_monday() {
+        let cal = shipped();
+        assert_eq!(cal.add_working_days(d("2023-03-06"), 5), d("2023-03-13"));
+    }
+
+    #[test]
+    fn national_day_week_is_skipped_and_makeup_saturday_counts() {
+        let cal = shipped();
+        // Thu 2023-09-28: Fri 29 – Fri 6 Oct are off; Sat 7 and Sun 8 are make-up working days.
+        assert!(!cal.is_working_day(d("2023-10-02")));
+        assert!(cal.is_working_day(d("2023-10-07")));
+        assert_eq!(cal.add_working_days(d("2023-09-28"), 1), d("2023-10-07"));
+        assert_eq!(cal.add_working_days(d("2023-09-28"), 3), d("2023-10-09"));
+    }
+
+    #[test]
+    fn spring_festival_2024_including_makeup_sunday() {
+        let cal = shipped();
+        // Fri 2024-02-09 → Sun 18 Feb is a make-up working day after the 10–17 Feb holiday.
+        assert_eq!(cal.add_working_days(d("2024-02-09"), 1), d("2024-02-18"));
+    }
+
+    #[test]
+    fn calendar_days_and_year_coverage() {
+        let cal = shipped();
+        assert_eq!(cal.add_calendar_days(d("2023-01-10"), 90), d("2023-04-10"));
+        assert!(cal.covers(2026));
+        assert!(!cal.covers(2030));
+    }
+
+    #[test]
+    fn shanghai_dates_and_year_bounds() {
+        let late = DateTime::parse_from_rfc3339("2023-12-31T16:30:00Z")
+            .expect("ts")
+            .with_timezone(&Utc);
+        assert_eq!(local_date(late), d("2024-01-01"));
+        let (from, to) = year_bounds(2024).expect("bounds");
+        assert_eq!(from.to_rfc3339(), "2023-12-31T16:00:00+00:00");
+        assert_eq!(to.to_rfc3339(), "2024-12-31T16:00:00+00:00");
+    }
+}

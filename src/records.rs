@@ -1,0 +1,3 @@
+//! Field records (执法全过程记录): append-only and hash-chained per case.
+
+pub mod chain;
