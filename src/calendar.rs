@@ -59,11 +59,7 @@ impl Calendar {
     pub fn from_rows<'a>(rows: impl IntoIterator<Item = (NaiveDate, &'a str)>) -> Self {
         let mut cal = Self::default();
         for (day, kind) in rows {
-            let kind = if kind == "workday" {
-                DayKind::Workday
-            } else {
-                DayKind::Off
-            };
+            let kind = if kind == "workday" { DayKind::Workday } else { DayKind::Off };
             cal.days.insert(day, kind);
             cal.years.insert(day.year());
         }
@@ -73,9 +69,7 @@ impl Calendar {
     /// Loads the whole holiday table (a few dozen rows a year).
     pub async fn load(db: &impl ConnectionTrait) -> Result<Self, DbErr> {
         let rows = Holiday::find().all(db).await?;
-        Ok(Self::from_rows(
-            rows.iter().map(|r| (r.day, r.kind.as_str())),
-        ))
+        Ok(Self::from_rows(rows.iter().map(|r| (r.day, r.kind.as_str()))))
     }
 
     /// Whether a holiday table was loaded for `year`.
@@ -107,8 +101,7 @@ impl Calendar {
 
     /// `day + n` calendar days (T1: the filing date + 90).
     pub fn add_calendar_days(&self, day: NaiveDate, n: u32) -> NaiveDate {
-        day.checked_add_days(Days::new(u64::from(n)))
-            .unwrap_or(NaiveDate::MAX)
+        day.checked_add_days(Days::new(u64::from(n))).unwrap_or(NaiveDate::MAX)
     }
 }
 
@@ -131,14 +124,7 @@ mod tests {
             let cols: Vec<&str> = line.split(',').collect();
             let (mut day, to) = (d(cols[0]), d(cols[1]));
             while day <= to {
-                rows.push((
-                    day,
-                    if cols[2] == "workday" {
-                        "workday"
-                    } else {
-                        "off"
-                    },
-                ));
+                rows.push((day, if cols[2] == "workday" { "workday" } else { "off" }));
                 day = day.succ_opt().expect("date");
             }
         }
@@ -178,9 +164,7 @@ mod tests {
 
     #[test]
     fn shanghai_dates_and_year_bounds() {
-        let late = DateTime::parse_from_rfc3339("2023-12-31T16:30:00Z")
-            .expect("ts")
-            .with_timezone(&Utc);
+        let late = DateTime::parse_from_rfc3339("2023-12-31T16:30:00Z").expect("ts").with_timezone(&Utc);
         assert_eq!(local_date(late), d("2024-01-01"));
         let (from, to) = year_bounds(2024).expect("bounds");
         assert_eq!(from.to_rfc3339(), "2023-12-31T16:00:00+00:00");

@@ -1,6 +1,26 @@
 //! casebridge: a GraphQL data API through which the departments of Dongtou district work on
 //! the same law-enforcement cases.
 
+pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod calendar;
+pub mod cases;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
 pub mod domain;
+pub mod error;
+pub mod events;
+pub mod graphql;
+pub mod http;
+pub mod ids;
+pub mod loaders;
+pub mod metrics;
+pub mod org;
+pub mod pagination;
+pub mod privacy;
 pub mod records;
+pub mod scalars;
+pub mod transfers;

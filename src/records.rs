@@ -1,3 +1,5 @@
 //! Field records (执法全过程记录): append-only and hash-chained per case.
 
 pub mod chain;
+pub mod schema;
+pub mod service;

@@ -11,11 +11,7 @@ impl MigrationName for Migration {
     }
 }
 
-fn fk(
-    from_table: &'static str,
-    from_col: &'static str,
-    to_table: &'static str,
-) -> ForeignKeyCreateStatement {
+fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{from_table}_{from_col}"))
         .from(from_table, from_col)
@@ -26,8 +22,7 @@ fn fk(
 
 fn index(table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
     let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_")))
-        .table(table);
+    stmt.name(format!("ix_{table}_{}", cols.join("_"))).table(table);
     for col in cols {
         stmt.col(*col);
     }
@@ -77,8 +72,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("users", &["department_id", "login"]))
-            .await?;
+        m.create_index(index("users", &["department_id", "login"])).await?;
 
         m.create_table(
             Table::create()
@@ -90,8 +84,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("user_roles", &["role", "user_id"]))
-            .await?;
+        m.create_index(index("user_roles", &["role", "user_id"])).await?;
 
         m.create_table(
             Table::create()
@@ -119,10 +112,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("matter_empowerments", &["matter_id"]))
-            .await?;
-        m.create_index(index("matter_empowerments", &["town", "matter_id"]))
-            .await?;
+        m.create_index(index("matter_empowerments", &["matter_id"])).await?;
+        m.create_index(index("matter_empowerments", &["town", "matter_id"])).await?;
 
         m.create_table(
             Table::create()
@@ -189,20 +180,14 @@ impl MigrationTrait for Migration {
         )
         .await?;
         // Case numbers carry the year, so one unique index per department covers "per year".
-        m.create_index(unique("cases", &["department_id", "case_no"]))
-            .await?;
+        m.create_index(unique("cases", &["department_id", "case_no"])).await?;
         // The default order, and the same order under each visibility condition.
         m.create_index(index("cases", &["filed_at", "id"])).await?;
-        m.create_index(index("cases", &["department_id", "filed_at", "id"]))
-            .await?;
-        m.create_index(index("cases", &["town", "filed_at", "id"]))
-            .await?;
-        m.create_index(index("cases", &["status", "filed_at", "id"]))
-            .await?;
-        m.create_index(index("cases", &["procedure", "filed_at", "id"]))
-            .await?;
-        m.create_index(index("cases", &["matter_code", "filed_at", "id"]))
-            .await?;
+        m.create_index(index("cases", &["department_id", "filed_at", "id"])).await?;
+        m.create_index(index("cases", &["town", "filed_at", "id"])).await?;
+        m.create_index(index("cases", &["status", "filed_at", "id"])).await?;
+        m.create_index(index("cases", &["procedure", "filed_at", "id"])).await?;
+        m.create_index(index("cases", &["matter_code", "filed_at", "id"])).await?;
         m.create_index(index("cases", &["next_due"])).await?;
         m.create_index(index("cases", &["decided_at"])).await?;
         m.create_index(index("cases", &["party_id"])).await?;
@@ -219,8 +204,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("case_officers", &["user_id", "case_id"]))
-            .await?;
+        m.create_index(index("case_officers", &["user_id", "case_id"])).await?;
 
         m.create_table(
             Table::create()
@@ -250,21 +234,11 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index(
-            "transfers",
-            &["from_department_id", "requested_at", "id"],
-        ))
-        .await?;
-        m.create_index(index(
-            "transfers",
-            &["to_department_id", "requested_at", "id"],
-        ))
-        .await?;
-        m.create_index(index("transfers", &["requested_at", "id"]))
-            .await?;
+        m.create_index(index("transfers", &["from_department_id", "requested_at", "id"])).await?;
+        m.create_index(index("transfers", &["to_department_id", "requested_at", "id"])).await?;
+        m.create_index(index("transfers", &["requested_at", "id"])).await?;
         m.create_index(index("transfers", &["case_id"])).await?;
-        m.create_index(index("transfers", &["resulting_case_id"]))
-            .await?;
+        m.create_index(index("transfers", &["resulting_case_id"])).await?;
 
         m.create_table(
             Table::create()
@@ -292,10 +266,8 @@ impl MigrationTrait for Migration {
         )
         .await?;
         // One chain position per case: two concurrent appends cannot both take it.
-        m.create_index(unique("records", &["case_id", "seq"]))
-            .await?;
-        m.create_index(unique("records", &["submitted_by", "idempotency_key"]))
-            .await?;
+        m.create_index(unique("records", &["case_id", "seq"])).await?;
+        m.create_index(unique("records", &["submitted_by", "idempotency_key"])).await?;
 
         m.create_table(
             Table::create()
@@ -313,8 +285,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("case_events", &["case_id", "id"]))
-            .await?;
+        m.create_index(index("case_events", &["case_id", "id"])).await?;
 
         m.create_table(
             Table::create()
@@ -330,10 +301,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("follow_enrollments", &["case_id", "trainee_id"]))
-            .await?;
-        m.create_index(index("follow_enrollments", &["trainee_id", "case_id"]))
-            .await?;
+        m.create_index(unique("follow_enrollments", &["case_id", "trainee_id"])).await?;
+        m.create_index(index("follow_enrollments", &["trainee_id", "case_id"])).await?;
 
         m.create_table(
             Table::create()
@@ -348,8 +317,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("audit_log", &["user_id", "id"]))
-            .await?;
+        m.create_index(index("audit_log", &["user_id", "id"])).await?;
         m.create_index(index("audit_log", &["target_id"])).await?;
 
         m.create_table(

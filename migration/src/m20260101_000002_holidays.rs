@@ -21,9 +21,7 @@ impl MigrationTrait for Migration {
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let mut insert = Query::insert();
-        insert
-            .into_table("holidays")
-            .columns(["day", "kind", "name"]);
+        insert.into_table("holidays").columns(["day", "kind", "name"]);
         for line in TABLE.lines().skip(1).filter(|l| !l.trim().is_empty()) {
             let cols: Vec<&str> = line.split(',').collect();
             let [from, to, kind, name] = cols[..] else {
@@ -37,9 +35,7 @@ impl MigrationTrait for Migration {
             let mut day = from;
             while day <= to {
                 insert.values_panic([day.into(), kind.into(), name.into()]);
-                day = day
-                    .succ_opt()
-                    .ok_or_else(|| DbErr::Migration("date overflow".into()))?;
+                day = day.succ_opt().ok_or_else(|| DbErr::Migration("date overflow".into()))?;
             }
         }
         m.exec_stmt(insert).await

@@ -14,9 +14,7 @@ const ID_CHECK: &[u8; 11] = b"10X98765432";
 
 /// The 31 characters of GB 32100 (no I, O, Z, S, V).
 const USCC_CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 impl IdNumber {
     /// 18 characters: 6-digit region, birth date YYYYMMDD, 3-digit sequence, check character.
@@ -46,11 +44,7 @@ impl IdNumber {
 }
 
 fn id_check(digits: &[u8]) -> u8 {
-    let sum: u32 = digits
-        .iter()
-        .zip(ID_WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = digits.iter().zip(ID_WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
     ID_CHECK[(sum % 11) as usize]
 }
 

@@ -47,11 +47,7 @@ impl Yuan {
             None => (input, ""),
         };
         let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty()
-            || !digits(whole)
-            || !digits(frac)
-            || (input.contains('.') && frac.is_empty())
-        {
+        if whole.is_empty() || !digits(whole) || !digits(frac) || (input.contains('.') && frac.is_empty()) {
             return Err(MoneyError::Malformed);
         }
         if frac.len() > 2 {
@@ -100,20 +96,11 @@ mod tests {
 
     #[test]
     fn accepts_up_to_two_decimals_and_prints_two() {
-        assert_eq!(
-            Yuan::parse("100").map(|y| y.to_string()),
-            Ok("100.00".into())
-        );
-        assert_eq!(
-            Yuan::parse("100.1").map(|y| y.to_string()),
-            Ok("100.10".into())
-        );
+        assert_eq!(Yuan::parse("100").map(|y| y.to_string()), Ok("100.00".into()));
+        assert_eq!(Yuan::parse("100.1").map(|y| y.to_string()), Ok("100.10".into()));
         assert_eq!(Yuan::parse("100.10").map(|y| y.fen()), Ok(10_010));
         assert_eq!(Yuan::parse("0").map(|y| y.fen()), Ok(0));
-        assert_eq!(
-            Yuan::parse("3842500.00").map(|y| y.to_string()),
-            Ok("3842500.00".into())
-        );
+        assert_eq!(Yuan::parse("3842500.00").map(|y| y.to_string()), Ok("3842500.00".into()));
     }
 
     #[test]

@@ -31,21 +31,10 @@ pub fn record_hash(input: &ChainInput<'_>) -> String {
     field(&input.seq.to_be_bytes());
     field(input.kind.as_bytes());
     field(input.content.as_bytes());
-    field(
-        input
-            .recorded_at
-            .to_rfc3339_opts(SecondsFormat::Micros, true)
-            .as_bytes(),
-    );
+    field(input.recorded_at.to_rfc3339_opts(SecondsFormat::Micros, true).as_bytes());
     field(input.submitted_by.as_bytes());
     field(input.attachment_sha256.unwrap_or("").as_bytes());
-    field(
-        input
-            .corrects_record_id
-            .map(|id| id.into_bytes())
-            .unwrap_or_default()
-            .as_slice(),
-    );
+    field(input.corrects_record_id.map(|id| id.into_bytes()).unwrap_or_default().as_slice());
     hex::encode(hasher.finalize())
 }
 
@@ -68,20 +57,8 @@ mod tests {
         };
         let h = record_hash(&base);
         assert_eq!(h.len(), 64);
-        assert_ne!(
-            h,
-            record_hash(&ChainInput {
-                previous_hash: Some(&h),
-                ..base
-            })
-        );
+        assert_ne!(h, record_hash(&ChainInput { previous_hash: Some(&h), ..base }));
         assert_ne!(h, record_hash(&ChainInput { seq: 2, ..base }));
-        assert_ne!(
-            h,
-            record_hash(&ChainInput {
-                content: "现场检查 ",
-                ..base
-            })
-        );
+        assert_ne!(h, record_hash(&ChainInput { content: "现场检查 ", ..base }));
     }
 }

@@ -1,0 +1,139 @@
+//! Bearer tokens. HS256 with a shared secret (`CASEBRIDGE_JWT_SECRET`), or an RS256 / EdDSA
+//! public key as an identity provider would use. The algorithm is pinned per key, and `exp`,
+//! `iss` and `aud` are required and checked (jsonwebtoken checks iss/aud only when present
+//! unless told otherwise).
+
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user's login.
+    pub sub: String,
+    pub iss: String,
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+}
+
+#[derive(Clone)]
+pub enum JwtKey {
+    /// Shared secret: verifies and signs (the `token` command).
+    Hs256(Vec<u8>),
+    /// PEM public key (PKCS#1 or SPKI): verifies only; tokens come from the identity provider.
+    Rs256Pem(Vec<u8>),
+    /// PEM Ed25519 public key (SPKI): verifies only.
+    EdDsaPem(Vec<u8>),
+}
+
+impl std::fmt::Debug for JwtKey {
+    // Never print key material.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            JwtKey::Hs256(_) => "Hs256(..)",
+            JwtKey::Rs256Pem(_) => "Rs256Pem(..)",
+            JwtKey::EdDsaPem(_) => "EdDsaPem(..)",
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct JwtConfig {
+    pub key: JwtKey,
+    pub issuer: String,
+    pub audience: String,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl std::fmt::Debug for JwtConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtConfig")
+            .field("key", &self.key)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish()
+    }
+}
+
+impl JwtConfig {
+    pub fn new(key: JwtKey, issuer: String, audience: String) -> Result<Self, String> {
+        let (decoding, algorithm) = match &key {
+            JwtKey::Hs256(secret) => {
+                if secret.len() < 32 {
+                    return Err("CASEBRIDGE_JWT_SECRET must be at least 32 bytes".into());
+                }
+                (DecodingKey::from_secret(secret), Algorithm::HS256)
+            }
+            JwtKey::Rs256Pem(pem) => {
+                (DecodingKey::from_rsa_pem(pem).map_err(|e| format!("RS256 public key: {e}"))?, Algorithm::RS256)
+            }
+            JwtKey::EdDsaPem(pem) => {
+                (DecodingKey::from_ed_pem(pem).map_err(|e| format!("EdDSA public key: {e}"))?, Algorithm::EdDSA)
+            }
+        };
+        let mut validation = Validation::new(algorithm);
+        validation.set_issuer(&[issuer.as_str()]);
+        validation.set_audience(&[audience.as_str()]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 30;
+        Ok(Self { key, issuer, audience, decoding, validation })
+    }
+
+    /// Verifies signature, algorithm, `exp`, `iss` and `aud`, and returns the claims.
+    pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
+        decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(|err| {
+            use jsonwebtoken::errors::ErrorKind;
+            let why = match err.kind() {
+                ErrorKind::ExpiredSignature => "the token has expired",
+                ErrorKind::InvalidAudience => "the token is for another audience",
+                ErrorKind::InvalidIssuer => "the token is from another issuer",
+                ErrorKind::InvalidSignature => "the token's signature is not valid",
+                ErrorKind::InvalidAlgorithm => "the token's algorithm is not accepted",
+                ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim",
+                _ => "the token is not valid",
+            };
+            AppError::Unauthenticated(why.into())
+        })
+    }
+
+    /// Signs a token for `login` (only with a shared secret; an identity provider signs
+    /// its own).
+    pub fn sign(&self, login: &str, ttl: chrono::Duration) -> Result<String, String> {
+        let JwtKey::Hs256(secret) = &self.key else {
+            return Err("tokens can be signed only with CASEBRIDGE_JWT_SECRET (HS256)".into());
+        };
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            sub: login.to_string(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            exp: now + ttl.num_seconds(),
+            iat: now,
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret)).map_err(|e| e.to_string())
+    }
+}
+
+/// Parses `8h`, `30m`, `2d`, `45s` or a number of seconds.
+pub fn parse_ttl(input: &str) -> Result<chrono::Duration, String> {
+    let input = input.trim();
+    let (number, unit) = input.split_at(input.find(|c: char| !c.is_ascii_digit()).unwrap_or(input.len()));
+    let n: i64 = number.parse().map_err(|_| format!("not a duration: {input}"))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => {
+            return Err(format!("unknown duration unit in {input} (use s, m, h or d)"));
+        }
+    };
+    if seconds <= 0 {
+        return Err("the duration must be positive".into());
+    }
+    Ok(chrono::Duration::seconds(seconds))
+}

@@ -1,0 +1,7 @@
+//! Penalty cases: reads, the lifecycle (filing, updates, transitions) and their timers.
+
+pub mod lifecycle;
+pub mod mutations;
+pub mod schema;
+pub mod service;
+pub mod timers;

@@ -1,0 +1,890 @@
+//! Filing, updating and moving cases through the state machine of rules.md, enforcing
+//! R1–R7 where they apply. Each write is one transaction that also appends the case's event;
+//! the caller publishes the returned events after the commit.
+
+use chrono::{DateTime, Datelike, Utc};
+use entity::enums::{CaseEventKind, CaseStatus, DepartmentKind, HearingState, PartyKind, Procedure, ReviewState, Role};
+use entity::{case, case_event, case_officer, department, matter, matter_empowerment, party, record, user};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect, Set, Statement,
+};
+use uuid::Uuid;
+
+use super::timers;
+use crate::auth::{Principal, visibility};
+use crate::calendar::{Calendar, local_date};
+use crate::config::Rules;
+use crate::domain::{CreditCode, IdNumber, Yuan};
+use crate::error::{AppError, AppResult};
+use crate::events::{self, NewEvent};
+
+/// A party as given, validated (R10).
+#[derive(Debug, Clone)]
+pub struct NewParty {
+    pub kind: PartyKind,
+    pub name: String,
+    pub id_number: Option<IdNumber>,
+    pub credit_code: Option<CreditCode>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+}
+
+impl NewParty {
+    /// `prefix` is the input path of the party (`input.party`), for error fields.
+    pub fn parse(
+        prefix: &str,
+        kind: PartyKind,
+        name: &str,
+        id_number: Option<&str>,
+        credit_code: Option<&str>,
+        phone: Option<&str>,
+        address: Option<&str>,
+    ) -> AppResult<Self> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(AppError::bad_input(format!("{prefix}.name"), "a name of 1 to 200 characters is required"));
+        }
+        fn blank(s: Option<&str>) -> Option<&str> {
+            s.map(str::trim).filter(|s| !s.is_empty())
+        }
+        let id_number = blank(id_number)
+            .map(|s| IdNumber::parse(s).map_err(|m| AppError::bad_input(format!("{prefix}.idNumber"), m)))
+            .transpose()?;
+        let credit_code = blank(credit_code)
+            .map(|s| CreditCode::parse(s).map_err(|m| AppError::bad_input(format!("{prefix}.creditCode"), m)))
+            .transpose()?;
+        if kind == PartyKind::Person && credit_code.is_some() {
+            return Err(AppError::bad_input(
+                format!("{prefix}.creditCode"),
+                "a person has an ID number, not a credit code",
+            ));
+        }
+        if kind == PartyKind::Organization && id_number.is_some() {
+            return Err(AppError::bad_input(
+                format!("{prefix}.idNumber"),
+                "an organisation has a credit code, not an ID number",
+            ));
+        }
+        let phone = blank(phone).map(str::to_string);
+        let phone_ok = |p: &String| p.len() <= 20 && p.chars().all(|c| c.is_ascii_digit() || "-+ ".contains(c));
+        if phone.as_ref().is_some_and(|p| !phone_ok(p)) {
+            return Err(AppError::bad_input(format!("{prefix}.phone"), "not a phone number"));
+        }
+        Ok(Self {
+            kind,
+            name: name.to_string(),
+            id_number,
+            credit_code,
+            phone,
+            address: blank(address).map(str::to_string),
+        })
+    }
+
+    pub fn into_model(self, now: DateTime<Utc>) -> party::Model {
+        party::Model {
+            id: Uuid::now_v7(),
+            kind: self.kind,
+            name: self.name,
+            id_number: self.id_number.map(|i| i.as_str().to_string()),
+            credit_code: self.credit_code.map(|c| c.as_str().to_string()),
+            phone: self.phone,
+            address: self.address,
+            created_at: now,
+        }
+    }
+}
+
+/// `fileCase`, parsed.
+#[derive(Debug, Clone)]
+pub struct FileCase {
+    pub title: String,
+    pub procedure: Procedure,
+    pub matter_code: String,
+    pub party: NewParty,
+    pub town: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub serious_harm: bool,
+    pub major: bool,
+    pub location: Option<String>,
+    pub facts: String,
+    pub fine: Option<Yuan>,
+    pub officer_ids: Option<Vec<Uuid>>,
+}
+
+/// What a transition carries.
+#[derive(Debug, Clone, Default)]
+pub struct TransitionArgs {
+    pub fine: Option<Yuan>,
+    pub note: Option<String>,
+    pub major: Option<bool>,
+}
+
+/// `updateCase`, parsed; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateCase {
+    pub title: Option<String>,
+    pub facts: Option<String>,
+    pub location: Option<String>,
+    pub major: Option<bool>,
+    pub serious_harm: Option<bool>,
+    pub officer_ids: Option<Vec<Uuid>>,
+    /// APL 60: extra days on T1, recorded with a reason.
+    pub extend_decision_days: Option<i32>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Investigate,
+    ServeNotice,
+    RequestHearing,
+    HoldHearing,
+    WaiveHearing,
+    SubmitForReview,
+    ApproveReview,
+    RejectReview,
+    Decide,
+    Deliver,
+    Close,
+    Exempt,
+}
+
+impl Action {
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Investigate => "INVESTIGATE",
+            Action::ServeNotice => "SERVE_NOTICE",
+            Action::RequestHearing => "REQUEST_HEARING",
+            Action::HoldHearing => "HOLD_HEARING",
+            Action::WaiveHearing => "WAIVE_HEARING",
+            Action::SubmitForReview => "SUBMIT_FOR_REVIEW",
+            Action::ApproveReview => "APPROVE_REVIEW",
+            Action::RejectReview => "REJECT_REVIEW",
+            Action::Decide => "DECIDE",
+            Action::Deliver => "DELIVER",
+            Action::Close => "CLOSE",
+            Action::Exempt => "EXEMPT",
+        }
+    }
+}
+
+/// The state machine: the status an action leads to from `from`, or `None` when the action is
+/// not allowed there (`CONFLICT`). Preconditions (R2–R5) are checked separately.
+pub fn next_status(procedure: Procedure, from: CaseStatus, action: Action) -> Option<CaseStatus> {
+    use Action::*;
+    use CaseStatus::*;
+    if procedure == Procedure::Simple {
+        return match (from, action) {
+            (Decided, Deliver) => Some(Delivered),
+            (Delivered, Close) => Some(Closed),
+            _ => None,
+        };
+    }
+    match (from, action) {
+        (Filed, Investigate) => Some(Investigating),
+        // A new notice may be served to raise the penalty (R5).
+        (Investigating | NoticeServed | Hearing, ServeNotice) => Some(NoticeServed),
+        (NoticeServed, RequestHearing) => Some(Hearing),
+        (Hearing, HoldHearing) => Some(Hearing),
+        (NoticeServed | Hearing, WaiveHearing) => Some(NoticeServed),
+        (NoticeServed | Hearing, SubmitForReview) => Some(LegalReview),
+        (LegalReview, ApproveReview) => Some(LegalReview),
+        (LegalReview, RejectReview) => Some(Investigating),
+        (NoticeServed | Hearing | LegalReview, Decide) => Some(Decided),
+        (Decided, Deliver) => Some(Delivered),
+        (Delivered | NotPenalized, Close) => Some(Closed),
+        (Filed | Investigating, Exempt) => Some(NotPenalized),
+        _ => None,
+    }
+}
+
+/// Hearing level (APL 63): a fine at or above the configured figure for the party's kind.
+pub fn hearing_level(rules: &Rules, kind: PartyKind, fine: Option<Yuan>) -> bool {
+    let threshold = match kind {
+        PartyKind::Person => rules.hearing_person_fen,
+        PartyKind::Organization => rules.hearing_org_fen,
+    };
+    fine.is_some_and(|f| f.fen() >= threshold)
+}
+
+fn is_case_worker(p: &Principal, dept: Uuid) -> bool {
+    p.department_id == dept && (p.has(Role::BureauOfficer) || p.has(Role::TownOfficer))
+}
+
+async fn department(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<department::Model> {
+    department::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::internal(format_args!("missing department {id}")))
+}
+
+/// Takes the next number of a department's yearly series. The counter row is bumped inside
+/// the caller's transaction, so a rollback gives the number back: no gaps, no duplicates.
+pub async fn next_case_no(txn: &DatabaseTransaction, dept: &department::Model, year: i32) -> AppResult<String> {
+    let backend = txn.get_database_backend();
+    let stmt = Statement::from_sql_and_values(
+        backend,
+        match backend {
+            sea_orm::DbBackend::Postgres => {
+                "INSERT INTO counters (scope, year, value) VALUES ($1, $2, 1) \
+                 ON CONFLICT (scope, year) DO UPDATE SET value = counters.value + 1 RETURNING value"
+            }
+            _ => {
+                "INSERT INTO counters (scope, year, value) VALUES (?, ?, 1) \
+                 ON CONFLICT (scope, year) DO UPDATE SET value = counters.value + 1 RETURNING value"
+            }
+        },
+        [dept.code.clone().into(), year.into()],
+    );
+    let row = txn.query_one_raw(stmt).await?.ok_or_else(|| AppError::internal("counter returned no row"))?;
+    let n: i64 = row.try_get_by_index(0)?;
+    Ok(format!("{}罚〔{year}〕{n:04}号", dept.case_prefix))
+}
+
+/// Checks officer ids: active users of the case's department.
+async fn officers(txn: &impl ConnectionTrait, dept: Uuid, ids: &[Uuid]) -> AppResult<Vec<user::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = user::Entity::find().filter(user::Column::Id.is_in(ids.iter().copied())).all(txn).await?;
+    for id in ids {
+        let ok = found.iter().any(|u| u.id == *id && u.active && u.department_id == dept);
+        if !ok {
+            return Err(AppError::bad_input(
+                "officerIds",
+                "each officer must be an active user of the case's department",
+            ));
+        }
+    }
+    Ok(found)
+}
+
+async fn set_officers(txn: &impl ConnectionTrait, case_id: Uuid, ids: &[Uuid], now: DateTime<Utc>) -> AppResult<()> {
+    case_officer::Entity::delete_many().filter(case_officer::Column::CaseId.eq(case_id)).exec(txn).await?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rows = ids.iter().enumerate().map(|(i, id)| case_officer::ActiveModel {
+        case_id: Set(case_id),
+        user_id: Set(*id),
+        // Keep the given order stable.
+        assigned_at: Set(now + chrono::Duration::microseconds(i as i64)),
+    });
+    case_officer::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([case_officer::Column::CaseId, case_officer::Column::UserId]).do_nothing().to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// R6 (APL 36): no filing when the act ended more than 2 years (5 with serious harm) ago.
+fn check_limitation(input: &FileCase, now: DateTime<Utc>) -> AppResult<()> {
+    if input.occurred_at > now {
+        return Err(AppError::bad_input("occurredAt", "the act cannot lie in the future"));
+    }
+    if let Some(ended) = input.ended_at {
+        if ended < input.occurred_at {
+            return Err(AppError::bad_input("endedAt", "a continuing act ends after it began"));
+        }
+        if ended > now {
+            return Err(AppError::bad_input("endedAt", "the act cannot end in the future"));
+        }
+    }
+    let ended = input.ended_at.unwrap_or(input.occurred_at);
+    let years = if input.serious_harm { 5 } else { 2 };
+    let filed = local_date(now);
+    let limit = filed.with_year(filed.year() - years).unwrap_or(filed - chrono::Duration::days(365 * years as i64));
+    if local_date(ended) < limit {
+        let field = if input.ended_at.is_some() { "endedAt" } else { "occurredAt" };
+        return Err(AppError::bad_input(
+            field,
+            format!("the act ended more than {years} years before filing (APL 36): no penalty may be given"),
+        ));
+    }
+    Ok(())
+}
+
+/// Files a case for the caller's department.
+pub async fn file_case(
+    db: &DatabaseConnection,
+    cal: &Calendar,
+    rules: &Rules,
+    p: &Principal,
+    input: FileCase,
+) -> AppResult<(case::Model, Vec<case_event::Model>)> {
+    if !(p.has(Role::BureauOfficer) || p.has(Role::TownOfficer)) {
+        return Err(AppError::Forbidden("only bureau and town officers file cases".into()));
+    }
+    let now = Utc::now();
+    let today = local_date(now);
+    let title = input.title.trim().to_string();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(AppError::bad_input("title", "a title of 1 to 200 characters is required"));
+    }
+    if input.facts.trim().is_empty() {
+        return Err(AppError::bad_input("facts", "the facts are required"));
+    }
+    check_limitation(&input, now)?;
+    // R1 (APL 51): simple procedure only for a warning or a small fine; a general case's fine
+    // is decided later.
+    match input.procedure {
+        Procedure::Simple => {
+            let cap = match input.party.kind {
+                PartyKind::Person => rules.simple_cap_person_fen,
+                PartyKind::Organization => rules.simple_cap_org_fen,
+            };
+            if input.fine.is_some_and(|f| f.fen() > cap) {
+                return Err(AppError::bad_input(
+                    "fineAmount",
+                    format!("simple procedure allows at most {} yuan on this party (APL 51)", Yuan::from_fen(cap)),
+                ));
+            }
+        }
+        Procedure::General => {
+            if input.fine.is_some() {
+                return Err(AppError::bad_input(
+                    "fineAmount",
+                    "a general case's fine is set by SERVE_NOTICE and DECIDE",
+                ));
+            }
+        }
+    }
+
+    let txn = crate::db::begin_write(db).await?;
+    let dept = department(&txn, p.department_id).await?;
+    let matter = matter::Entity::find()
+        .filter(matter::Column::Code.eq(input.matter_code.trim()))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::bad_input("matterCode", "no such matter"))?;
+
+    let town = match (dept.kind, &dept.town) {
+        (DepartmentKind::TownTeam, Some(own)) => {
+            if input.town.as_deref().is_some_and(|t| t != own) {
+                return Err(AppError::bad_input("town", format!("a town team files in its own town ({own})")));
+            }
+            // R7: only matters empowered to the town on the filing date.
+            let empowerments = matter_empowerment::Entity::find()
+                .filter(matter_empowerment::Column::MatterId.eq(matter.id))
+                .all(&txn)
+                .await?;
+            if !crate::org::service::empowered_on(&empowerments, own, today) {
+                return Err(AppError::bad_input("matterCode", format!("this matter is not empowered to {own} today")));
+            }
+            Some(own.clone())
+        }
+        _ => match input.town.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => {
+                let known = department::Entity::find().filter(department::Column::Town.eq(t)).count(&txn).await? > 0;
+                if !known {
+                    return Err(AppError::bad_input("town", "not a town or street of the district"));
+                }
+                Some(t.to_string())
+            }
+            None => None,
+        },
+    };
+
+    let officer_ids = input.officer_ids.clone().unwrap_or_else(|| vec![p.user_id]);
+    officers(&txn, dept.id, &officer_ids).await?;
+
+    let party = input.party.clone().into_model(now);
+    party::Entity::insert(party.clone().into_active_model()).exec_without_returning(&txn).await?;
+
+    let case_no = next_case_no(&txn, &dept, today.year()).await?;
+    let simple = input.procedure == Procedure::Simple;
+    let mut model = case::Model {
+        id: Uuid::now_v7(),
+        search_text: format!("{} {}", case_no, title).to_lowercase(),
+        case_no,
+        title,
+        procedure: input.procedure,
+        // A simple case is decided on the spot (APL 51–52).
+        status: if simple { CaseStatus::Decided } else { CaseStatus::Filed },
+        version: 1,
+        party_id: party.id,
+        department_id: dept.id,
+        town,
+        matter_id: matter.id,
+        matter_code: matter.code.clone(),
+        major: input.major,
+        serious_harm: input.serious_harm,
+        fine_fen: if simple { Some(input.fine.unwrap_or(Yuan::ZERO).fen()) } else { None },
+        notice_fine_fen: None,
+        hearing_level: false,
+        hearing_state: HearingState::None,
+        review_state: ReviewState::None,
+        occurred_at: input.occurred_at,
+        ended_at: input.ended_at,
+        location: input.location.map(|l| l.trim().to_string()).filter(|l| !l.is_empty()),
+        facts: input.facts.trim().to_string(),
+        filed_at: now,
+        decision_extension_days: 0,
+        notice_served_at: None,
+        decided_at: simple.then_some(now),
+        delivered_at: None,
+        paid_at: None,
+        published_at: None,
+        closed_at: None,
+        decision_due: None,
+        hearing_request_due: None,
+        delivery_due: None,
+        payment_due: None,
+        publication_due: None,
+        next_due: None,
+        source_transfer_id: None,
+        created_by: Some(p.user_id),
+        updated_at: now,
+    };
+    timers::refresh(cal, &mut model);
+    case::Entity::insert(model.clone().into_active_model()).exec_without_returning(&txn).await?;
+    set_officers(&txn, model.id, &officer_ids, now).await?;
+    let event = events::append(
+        &txn,
+        NewEvent {
+            case_id: model.id,
+            kind: CaseEventKind::Filed,
+            at: now,
+            actor_id: Some(p.user_id),
+            transfer_id: None,
+            record_id: None,
+            case_version: model.version,
+            detail: serde_json::json!({ "caseNo": model.case_no, "procedure": model.procedure.as_str(), "status": model.status.as_str() }),
+        },
+    )
+    .await?;
+    crate::audit::write(
+        &txn,
+        Some(p),
+        "mutation:fileCase",
+        &[model.id],
+        None,
+        serde_json::json!({ "caseNo": model.case_no }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((model, vec![event]))
+}
+
+/// Loads a case for a write, locked (PostgreSQL `FOR UPDATE`; SQLite's `BEGIN IMMEDIATE`
+/// already holds the write lock), checking visibility and `expectedVersion`.
+async fn load_for_write(
+    txn: &DatabaseTransaction,
+    p: &Principal,
+    id: Uuid,
+    expected_version: i32,
+) -> AppResult<case::Model> {
+    let case = case::Entity::find_by_id(id)
+        .filter(visibility::cases(p, local_date(Utc::now())))
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("case"))?;
+    if case.version != expected_version {
+        return Err(AppError::Conflict(format!(
+            "the case changed meanwhile: it is at version {}, not {expected_version}; reload and retry",
+            case.version
+        )));
+    }
+    Ok(case)
+}
+
+/// Writes a changed case with its version bumped (guarded by the old version), and appends
+/// its event.
+async fn save(
+    txn: &DatabaseTransaction,
+    p: &Principal,
+    before: &case::Model,
+    mut after: case::Model,
+    kind: CaseEventKind,
+    detail: serde_json::Value,
+) -> AppResult<(case::Model, case_event::Model)> {
+    let now = Utc::now();
+    after.version = before.version + 1;
+    after.updated_at = now;
+    after.search_text = format!("{} {}", after.case_no, after.title).to_lowercase();
+    let mut active = after.clone().into_active_model().reset_all();
+    active.id = sea_orm::ActiveValue::NotSet;
+    let result = case::Entity::update_many()
+        .set(active)
+        .filter(case::Column::Id.eq(after.id))
+        .filter(case::Column::Version.eq(before.version))
+        .exec(txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(AppError::Conflict("the case changed meanwhile; reload and retry".into()));
+    }
+    let event = events::append(
+        txn,
+        NewEvent {
+            case_id: after.id,
+            kind,
+            at: now,
+            actor_id: Some(p.user_id),
+            transfer_id: None,
+            record_id: None,
+            case_version: after.version,
+            detail,
+        },
+    )
+    .await?;
+    Ok((after, event))
+}
+
+pub async fn update_case(
+    db: &DatabaseConnection,
+    cal: &Calendar,
+    p: &Principal,
+    id: Uuid,
+    expected_version: i32,
+    input: UpdateCase,
+) -> AppResult<(case::Model, Vec<case_event::Model>)> {
+    let txn = crate::db::begin_write(db).await?;
+    let before = load_for_write(&txn, p, id, expected_version).await?;
+    if !is_case_worker(p, before.department_id) {
+        return Err(AppError::Forbidden("only officers of the owning department change a case".into()));
+    }
+    use CaseStatus::*;
+    if !matches!(before.status, Filed | Investigating | NoticeServed | Hearing | LegalReview) {
+        return Err(AppError::Conflict(format!("a {} case can no longer be changed", before.status.as_str())));
+    }
+    let mut after = before.clone();
+    let mut changed = Vec::new();
+    if let Some(title) = input.title {
+        let title = title.trim().to_string();
+        if title.is_empty() || title.chars().count() > 200 {
+            return Err(AppError::bad_input("input.title", "a title of 1 to 200 characters is required"));
+        }
+        after.title = title;
+        changed.push("title");
+    }
+    if let Some(facts) = input.facts {
+        if facts.trim().is_empty() {
+            return Err(AppError::bad_input("input.facts", "the facts may not be emptied"));
+        }
+        after.facts = facts.trim().to_string();
+        changed.push("facts");
+    }
+    if let Some(location) = input.location {
+        after.location = Some(location.trim().to_string()).filter(|l| !l.is_empty());
+        changed.push("location");
+    }
+    if let Some(major) = input.major {
+        // R4: `major` is never cleared.
+        if before.major && !major {
+            return Err(AppError::bad_input("input.major", "a major case stays major (APL 58)"));
+        }
+        after.major = major;
+        changed.push("major");
+    }
+    if let Some(serious) = input.serious_harm {
+        after.serious_harm = serious;
+        changed.push("seriousHarm");
+    }
+    if let Some(days) = input.extend_decision_days {
+        if !(1..=365).contains(&days) {
+            return Err(AppError::bad_input("input.extendDecisionDays", "between 1 and 365 days"));
+        }
+        if input.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            return Err(AppError::bad_input("input.note", "an extension of T1 is recorded with its reason (APL 60)"));
+        }
+        after.decision_extension_days += days;
+        changed.push("decisionExtensionDays");
+    }
+    if let Some(ids) = &input.officer_ids {
+        officers(&txn, before.department_id, ids).await?;
+        if ids.is_empty() {
+            return Err(AppError::bad_input("input.officerIds", "a case keeps at least one officer"));
+        }
+        set_officers(&txn, before.id, ids, Utc::now()).await?;
+        changed.push("officers");
+    }
+    timers::refresh(cal, &mut after);
+    let detail = serde_json::json!({ "changed": changed, "note": input.note });
+    let (after, event) = save(&txn, p, &before, after, CaseEventKind::Updated, detail).await?;
+    crate::audit::write(
+        &txn,
+        Some(p),
+        "mutation:updateCase",
+        &[after.id],
+        None,
+        serde_json::json!({ "changed": changed }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((after, vec![event]))
+}
+
+/// Officers of a case holding an enforcement certificate valid `on` (R2).
+async fn certified_officers(txn: &impl ConnectionTrait, case_id: Uuid, on: chrono::NaiveDate) -> AppResult<u64> {
+    let ids: Vec<Uuid> = case_officer::Entity::find()
+        .filter(case_officer::Column::CaseId.eq(case_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|o| o.user_id)
+        .collect();
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .filter(user::Column::Active.eq(true))
+        .filter(user::Column::CertificateNo.is_not_null())
+        .filter(user::Column::CertificateValidUntil.gte(on))
+        .count(txn)
+        .await?)
+}
+
+pub async fn transition_case(
+    (db, cal, rules): (&DatabaseConnection, &Calendar, &Rules),
+    p: &Principal,
+    id: Uuid,
+    expected_version: i32,
+    action: Action,
+    args: TransitionArgs,
+) -> AppResult<(case::Model, Vec<case_event::Model>)> {
+    let txn = crate::db::begin_write(db).await?;
+    let before = load_for_write(&txn, p, id, expected_version).await?;
+    let now = Utc::now();
+    let today = local_date(now);
+
+    // Who: reviews are the legal reviewer's (not an officer of the case, R4); every other
+    // action is the owning department's.
+    let reviewing = matches!(action, Action::ApproveReview | Action::RejectReview);
+    if reviewing {
+        if !p.has(Role::LegalReviewer) {
+            return Err(AppError::Forbidden("only a legal reviewer approves or rejects a legal review".into()));
+        }
+        let is_officer = case_officer::Entity::find()
+            .filter(case_officer::Column::CaseId.eq(before.id))
+            .filter(case_officer::Column::UserId.eq(p.user_id))
+            .count(&txn)
+            .await?
+            > 0;
+        if is_officer {
+            return Err(AppError::Forbidden("the reviewer may not be an officer of the case (APL 58)".into()));
+        }
+    } else if !is_case_worker(p, before.department_id) {
+        return Err(AppError::Forbidden("only officers of the owning department act on a case".into()));
+    }
+
+    let Some(status) = next_status(before.procedure, before.status, action) else {
+        return Err(AppError::Conflict(format!(
+            "{} is not allowed on a {} {} case",
+            action.name(),
+            before.procedure.as_str().to_lowercase(),
+            before.status.as_str()
+        )));
+    };
+
+    let party = party::Entity::find_by_id(before.party_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::internal("case without party"))?;
+    let dept = department(&txn, before.department_id).await?;
+    let town_team = dept.kind == DepartmentKind::TownTeam;
+
+    let mut after = before.clone();
+    after.status = status;
+    if let Some(major) = args.major {
+        if before.major && !major {
+            return Err(AppError::bad_input("input.major", "a major case stays major (APL 58)"));
+        }
+        if major && matches!(before.status, CaseStatus::Decided | CaseStatus::Delivered | CaseStatus::Closed) {
+            return Err(AppError::bad_input("input.major", "major is set before the decision"));
+        }
+        after.major = major;
+    }
+    if args.fine.is_some() && !matches!(action, Action::ServeNotice | Action::Decide) {
+        return Err(AppError::bad_input("input.fineAmount", "a fine is given with SERVE_NOTICE or DECIDE"));
+    }
+
+    match action {
+        Action::Investigate => {
+            // R2 (APL 42): two certified officers before investigation.
+            if certified_officers(&txn, before.id, today).await? < 2 {
+                return Err(AppError::bad_input(
+                    "officerIds",
+                    "investigation needs at least two assigned officers with valid enforcement certificates (APL 42)",
+                ));
+            }
+        }
+        Action::ServeNotice => {
+            let level = hearing_level(rules, party.kind, args.fine);
+            if level && town_team && rules.towns_refer_hearing_level {
+                return Err(AppError::bad_input(
+                    "fineAmount",
+                    "a hearing-level penalty goes to the bureau by transfer; a town team may not serve notice of it (R7)",
+                ));
+            }
+            after.notice_fine_fen = args.fine.map(Yuan::fen);
+            after.hearing_level = level;
+            after.hearing_state = HearingState::None;
+            after.notice_served_at = Some(now);
+            if level {
+                // A hearing-level penalty is a major decision (R4).
+                after.major = true;
+            }
+        }
+        Action::RequestHearing => {
+            if !before.hearing_level {
+                return Err(AppError::bad_input(
+                    "hearing",
+                    "a hearing may be requested only for a hearing-level penalty (APL 63)",
+                ));
+            }
+            if before.hearing_request_due.is_some_and(|due| today > due) {
+                return Err(AppError::bad_input(
+                    "hearing",
+                    "the 5-working-day window to request a hearing has closed (APL 64)",
+                ));
+            }
+            after.hearing_state = HearingState::Requested;
+        }
+        Action::HoldHearing => {
+            if before.hearing_state != HearingState::Requested {
+                return Err(AppError::bad_input("hearing", "no hearing was requested"));
+            }
+            after.hearing_state = HearingState::Held;
+            after.major = true;
+        }
+        Action::WaiveHearing => {
+            if !before.hearing_level {
+                return Err(AppError::bad_input("hearing", "there is no hearing right to waive"));
+            }
+            after.hearing_state = HearingState::Waived;
+        }
+        Action::SubmitForReview => after.review_state = ReviewState::Pending,
+        Action::ApproveReview => after.review_state = ReviewState::Approved,
+        Action::RejectReview => {
+            if args.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                return Err(AppError::bad_input("input.note", "a rejected review says why"));
+            }
+            after.review_state = ReviewState::Rejected;
+        }
+        Action::Decide => {
+            // R3 (APL 44, 62–64): notice served; a hearing-level penalty waits for the hearing,
+            // its waiver, or the close of the request window.
+            if before.notice_served_at.is_none() {
+                return Err(AppError::bad_input(
+                    "notice",
+                    "no decision before the notice of rights is served (APL 44)",
+                ));
+            }
+            if before.hearing_level {
+                let window_closed = before.hearing_request_due.is_some_and(|due| today > due);
+                let settled = match before.hearing_state {
+                    HearingState::Held | HearingState::Waived => true,
+                    HearingState::None => window_closed,
+                    HearingState::Requested => false,
+                };
+                if !settled {
+                    return Err(AppError::bad_input(
+                        "hearing",
+                        "the hearing was requested but not held, or its request window is still open (APL 63–64)",
+                    ));
+                }
+            }
+            let fine = args.fine.map(Yuan::fen).or(before.notice_fine_fen);
+            // R5 (APL 44–45): no heavier penalty than the notice announced.
+            if fine.is_some_and(|decided| decided > before.notice_fine_fen.unwrap_or(0)) {
+                return Err(AppError::bad_input(
+                    "fineAmount",
+                    "the decided fine exceeds the one in the notice; serve a new notice first (APL 45)",
+                ));
+            }
+            if town_team
+                && rules.towns_refer_hearing_level
+                && hearing_level(rules, party.kind, fine.map(Yuan::from_fen))
+            {
+                return Err(AppError::bad_input(
+                    "fineAmount",
+                    "a town team may not decide a hearing-level penalty (R7)",
+                ));
+            }
+            // R4 (APL 58): major decisions need an approved legal review.
+            let major = after.major || before.hearing_level || before.hearing_state == HearingState::Held;
+            if major && before.review_state != ReviewState::Approved {
+                return Err(AppError::bad_input(
+                    "legalReview",
+                    "a major case needs an approved legal review before the decision (APL 58)",
+                ));
+            }
+            after.fine_fen = fine;
+            after.decided_at = Some(now);
+        }
+        Action::Deliver => after.delivered_at = Some(now),
+        Action::Close => after.closed_at = Some(now),
+        Action::Exempt => {
+            // APL 33: first or minor violation, corrected: no penalty, but the correction must
+            // be on record.
+            let records = record::Entity::find().filter(record::Column::CaseId.eq(before.id)).count(&txn).await?;
+            if records == 0 || args.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                return Err(AppError::bad_input(
+                    "rectification",
+                    "an exemption needs the correction on record: a record on the case and a note describing it (APL 33)",
+                ));
+            }
+            after.closed_at = None;
+        }
+    }
+    timers::refresh(cal, &mut after);
+    let detail = serde_json::json!({
+        "action": action.name(),
+        "from": before.status.as_str(),
+        "to": after.status.as_str(),
+        "fineAmount": after.fine_fen.map(|f| Yuan::from_fen(f).to_string()),
+        "note": args.note,
+    });
+    let (after, event) = save(&txn, p, &before, after, CaseEventKind::Transitioned, detail).await?;
+    crate::audit::write(
+        &txn,
+        Some(p),
+        &format!("mutation:transitionCase:{}", action.name()),
+        &[after.id],
+        None,
+        serde_json::json!({ "from": before.status.as_str(), "to": after.status.as_str() }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((after, vec![event]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_general_state_machine_follows_rules_md() {
+        use Action::*;
+        use CaseStatus::*;
+        let g = |from, a| next_status(Procedure::General, from, a);
+        assert_eq!(g(Filed, Investigate), Some(Investigating));
+        assert_eq!(g(Investigating, ServeNotice), Some(NoticeServed));
+        assert_eq!(g(NoticeServed, RequestHearing), Some(Hearing));
+        assert_eq!(g(NoticeServed, Decide), Some(Decided));
+        assert_eq!(g(LegalReview, Decide), Some(Decided));
+        assert_eq!(g(Decided, Deliver), Some(Delivered));
+        assert_eq!(g(Delivered, Close), Some(Closed));
+        assert_eq!(g(Filed, Exempt), Some(NotPenalized));
+        assert_eq!(g(NotPenalized, Close), Some(Closed));
+        assert_eq!(g(Filed, Decide), None);
+        assert_eq!(g(Closed, Investigate), None);
+        assert_eq!(g(Decided, Exempt), None);
+        let s = |from, a| next_status(Procedure::Simple, from, a);
+        assert_eq!(s(Decided, Deliver), Some(Delivered));
+        assert_eq!(s(Decided, Investigate), None);
+    }
+
+    #[test]
+    fn hearing_level_depends_on_the_party_kind() {
+        let r = Rules::default();
+        assert!(hearing_level(&r, PartyKind::Person, Some(Yuan::from_yuan(10_000))));
+        assert!(!hearing_level(&r, PartyKind::Organization, Some(Yuan::from_yuan(10_000))));
+        assert!(hearing_level(&r, PartyKind::Organization, Some(Yuan::from_yuan(100_000))));
+        assert!(!hearing_level(&r, PartyKind::Person, None));
+    }
+}

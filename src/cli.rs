@@ -1,0 +1,225 @@
+//! The command line: `serve`, `migrate`, `seed --demo`, `token`, `schema`.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::Application;
+use crate::auth::{JwtConfig, JwtKey};
+use crate::config::{DEFAULT_AUDIENCE, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_ISSUER, Settings};
+
+/// casebridge: the GraphQL data API through which Dongtou's departments work on the same
+/// law-enforcement cases.
+#[derive(Parser, Debug)]
+#[command(name = "casebridge", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Migrate the database, then serve HTTP (GraphQL, GraphiQL, health and metrics).
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate(DbArgs),
+    /// Load data into the configured database.
+    Seed(SeedArgs),
+    /// Print a signed JWT for an existing user (needs CASEBRIDGE_JWT_SECRET).
+    Token(TokenArgs),
+    /// Print the GraphQL SDL (schema.graphql is exactly this output).
+    Schema,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DbArgs {
+    /// Database URL: sqlite://file.db?mode=rwc or postgres://user@host/db.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+    /// Connections in the pool [default: 4 on SQLite, 4 per core on PostgreSQL].
+    #[arg(long, env = "CASEBRIDGE_DB_POOL")]
+    pub pool_size: Option<u32>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct JwtArgs {
+    /// HS256 shared secret (at least 32 bytes).
+    #[arg(long = "jwt-secret", env = "CASEBRIDGE_JWT_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
+    /// PEM file of an RS256 or Ed25519 public key (an identity provider's), instead of a secret.
+    #[arg(long = "jwt-public-key", env = "CASEBRIDGE_JWT_PUBLIC_KEY")]
+    pub public_key: Option<std::path::PathBuf>,
+    /// Algorithm of the public key: RS256 or EdDSA.
+    #[arg(long = "jwt-algorithm", env = "CASEBRIDGE_JWT_ALGORITHM", default_value = "RS256")]
+    pub algorithm: String,
+    #[arg(long = "jwt-issuer", env = "CASEBRIDGE_JWT_ISSUER", default_value = DEFAULT_ISSUER)]
+    pub issuer: String,
+    #[arg(long = "jwt-audience", env = "CASEBRIDGE_JWT_AUDIENCE", default_value = DEFAULT_AUDIENCE)]
+    pub audience: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+    /// Address to listen on.
+    #[arg(long, env = "CASEBRIDGE_BIND", default_value = DEFAULT_BIND)]
+    pub bind: String,
+    /// Load the demo year (Dongtou 2023) when the database is empty, and print a token per
+    /// demo user. Without a secret, a random one is made for this run.
+    #[arg(long)]
+    pub demo: bool,
+    /// HTTP worker threads [default: one per core].
+    #[arg(long, env = "CASEBRIDGE_WORKERS")]
+    pub workers: Option<usize>,
+    /// T7: working days a receiver has to answer a transfer.
+    #[arg(long, env = "CASEBRIDGE_TRANSFER_ANSWER_DAYS", default_value_t = 5)]
+    pub transfer_answer_days: u32,
+}
+
+#[derive(Args, Debug)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Load the demo year (Dongtou 2023).
+    #[arg(long, required = true)]
+    pub demo: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+    /// The user's login.
+    #[arg(long)]
+    pub user: String,
+    /// Lifetime: 30m, 8h, 2d …
+    #[arg(long, default_value = "8h")]
+    pub ttl: String,
+}
+
+type BoxError = crate::app::anyhow_like::Error;
+
+impl JwtArgs {
+    /// The configured key; with `demo_fallback`, a random secret when none is configured.
+    pub fn config(&self, demo_fallback: bool) -> Result<JwtConfig, BoxError> {
+        let key = match (&self.secret, &self.public_key) {
+            (Some(_), Some(_)) => {
+                return Err("set CASEBRIDGE_JWT_SECRET or CASEBRIDGE_JWT_PUBLIC_KEY, not both".into());
+            }
+            (Some(secret), None) => JwtKey::Hs256(secret.as_bytes().to_vec()),
+            (None, Some(path)) => {
+                let pem = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+                match self.algorithm.to_ascii_uppercase().as_str() {
+                    "RS256" => JwtKey::Rs256Pem(pem),
+                    "EDDSA" => JwtKey::EdDsaPem(pem),
+                    other => {
+                        return Err(format!("unsupported JWT algorithm {other} (RS256 or EdDSA)").into());
+                    }
+                }
+            }
+            (None, None) if demo_fallback => {
+                let random = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+                JwtKey::Hs256(random.into_bytes())
+            }
+            (None, None) => {
+                return Err(
+                    "no JWT key: set CASEBRIDGE_JWT_SECRET (or CASEBRIDGE_JWT_PUBLIC_KEY), or run with --demo".into()
+                );
+            }
+        };
+        Ok(JwtConfig::new(key, self.issuer.clone(), self.audience.clone())?)
+    }
+}
+
+impl DbArgs {
+    fn pool(&self) -> u32 {
+        self.pool_size.unwrap_or_else(|| crate::db::default_pool_size(&self.database_url))
+    }
+
+    async fn connect(&self) -> Result<sea_orm::DatabaseConnection, BoxError> {
+        let db = crate::db::connect(&self.database_url, self.pool()).await?;
+        crate::db::migrate(&db).await?;
+        Ok(db)
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<(), BoxError> {
+    match cli.command {
+        Command::Schema => {
+            print!("{}", crate::graphql::sdl());
+            Ok(())
+        }
+        Command::Migrate(db) => {
+            db.connect().await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Seed(args) => {
+            let db = args.db.connect().await?;
+            seed_demo(&db).await
+        }
+        Command::Token(args) => {
+            let jwt = args.jwt.config(false)?;
+            let ttl = crate::auth::jwt::parse_ttl(&args.ttl)?;
+            let db = args.db.connect().await?;
+            crate::auth::Principal::load(&db, &args.user).await.map_err(|e| e.message())?;
+            println!("{}", jwt.sign(&args.user, ttl)?);
+            Ok(())
+        }
+        Command::Serve(args) => serve(args).await,
+    }
+}
+
+async fn seed_demo(db: &sea_orm::DatabaseConnection) -> Result<(), BoxError> {
+    if crate::demo::has_data(db).await? {
+        tracing::info!("the database already holds data; demo not loaded");
+        return Ok(());
+    }
+    let calendar = crate::calendar::Calendar::load(db).await?;
+    let started = std::time::Instant::now();
+    let summary = crate::demo::seed(db, &calendar, &crate::demo::DemoOptions::default(), chrono::Utc::now()).await?;
+    tracing::info!(
+        cases = summary.cases,
+        transfers = summary.transfers,
+        records = summary.records,
+        users = summary.users,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "demo year loaded"
+    );
+    Ok(())
+}
+
+async fn serve(args: ServeArgs) -> Result<(), BoxError> {
+    let jwt = args.jwt.config(args.demo)?;
+    let db = args.db.connect().await?;
+    if args.demo {
+        seed_demo(&db).await?;
+    }
+    let settings = Settings {
+        database_url: args.db.database_url.clone(),
+        bind: args.bind.clone(),
+        jwt: jwt.clone(),
+        pool_size: args.db.pool(),
+        workers: args.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+        rules: crate::config::Rules { transfer_answer_days: args.transfer_answer_days, ..Default::default() },
+        max_body_bytes: 1 << 20,
+    };
+    let app = Application::with_db(settings, db).await?;
+    let base = format!("http://{}:{}", args.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h), app.port());
+    tracing::info!(address = %base, "casebridge listening");
+    if args.demo {
+        // The operator asked for this: tokens for trying the demo in GraphiQL.
+        println!("GraphiQL: {base}/");
+        println!("Demo tokens (8h); send as `Authorization: Bearer <token>`:");
+        for login in crate::demo::DEMO_LOGINS {
+            if let Ok(token) = jwt.sign(login, chrono::Duration::hours(8)) {
+                println!("  {login:<16} {token}");
+            }
+        }
+    }
+    app.run_until_stopped().await?;
+    Ok(())
+}

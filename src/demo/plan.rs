@@ -1,0 +1,104 @@
+//! The plan: every row of the demo, decided in memory before anything is written. Later
+//! generators (rectification notices, publications, reconsiderations …) add their own vectors
+//! here and a line to the writer.
+
+use std::collections::HashMap;
+
+use chrono::Datelike;
+use entity::{
+    case, case_event, case_officer, counter, department, follow_enrollment, matter, matter_empowerment, party, record,
+    transfer, user, user_role,
+};
+use uuid::Uuid;
+
+use super::DemoSummary;
+use crate::calendar::local_date;
+
+#[derive(Debug, Default)]
+pub(super) struct Plan {
+    pub departments: Vec<department::Model>,
+    pub users: Vec<user::Model>,
+    pub user_roles: Vec<user_role::Model>,
+    pub matters: Vec<matter::Model>,
+    pub empowerments: Vec<matter_empowerment::Model>,
+    pub parties: Vec<party::Model>,
+    pub cases: Vec<case::Model>,
+    pub case_officers: Vec<case_officer::Model>,
+    pub transfers: Vec<transfer::Model>,
+    pub records: Vec<record::Model>,
+    pub case_events: Vec<case_event::Model>,
+    pub follow_enrollments: Vec<follow_enrollment::Model>,
+    pub counters: Vec<counter::Model>,
+}
+
+impl Plan {
+    /// Numbers every case `{prefix}罚〔{year}〕{seq:04}号` in filing order per department and
+    /// Shanghai year, fills `search_text`, and sets each counter to its last number (so the
+    /// next case the API files continues the sequence without a gap).
+    pub fn number_cases(&mut self) {
+        let prefixes: HashMap<Uuid, &str> = self.departments.iter().map(|d| (d.id, d.case_prefix.as_str())).collect();
+        let codes: HashMap<Uuid, &str> = self.departments.iter().map(|d| (d.id, d.code.as_str())).collect();
+
+        let mut order: Vec<usize> = (0..self.cases.len()).collect();
+        order.sort_by_key(|&i| {
+            let c = &self.cases[i];
+            (c.department_id, c.filed_at, c.id)
+        });
+
+        let mut last: HashMap<(Uuid, i32), i64> = HashMap::new();
+        let mut numbers = vec![String::new(); self.cases.len()];
+        for i in order {
+            let c = &self.cases[i];
+            let year = local_date(c.filed_at).year();
+            let seq = last.entry((c.department_id, year)).or_insert(0);
+            *seq += 1;
+            let prefix = prefixes.get(&c.department_id).copied().unwrap_or("");
+            numbers[i] = format!("{prefix}罚〔{year}〕{:04}号", *seq);
+        }
+        for (c, no) in self.cases.iter_mut().zip(numbers) {
+            c.search_text = format!("{no} {}", c.title).to_lowercase();
+            c.case_no = no;
+        }
+
+        let mut counters: Vec<counter::Model> = last
+            .into_iter()
+            .map(|((dept, year), value)| counter::Model {
+                scope: codes.get(&dept).copied().unwrap_or("").to_string(),
+                year,
+                value,
+            })
+            .collect();
+        counters.sort_by(|a, b| (&a.scope, a.year).cmp(&(&b.scope, b.year)));
+        self.counters = counters;
+    }
+
+    pub fn summary(&self) -> DemoSummary {
+        DemoSummary {
+            departments: self.departments.len(),
+            users: self.users.len(),
+            matters: self.matters.len(),
+            cases: self.cases.len(),
+            transfers: self.transfers.len(),
+            records: self.records.len(),
+        }
+    }
+}
+
+/// Multiplies the report's volumes by `DemoOptions::scale`: rounded, and at least one of each
+/// kind that exists at full scale (a non-finite or negative scale counts as the minimum).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Scale(pub f64);
+
+impl Scale {
+    pub fn of(self, n: usize) -> usize {
+        if n == 0 {
+            return 0;
+        }
+        let scaled = n as f64 * self.0;
+        if scaled.is_finite() && scaled >= 1.0 { scaled.round() as usize } else { 1 }
+    }
+
+    pub fn is_full(self) -> bool {
+        self.0 == 1.0
+    }
+}

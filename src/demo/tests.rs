@@ -1,0 +1,377 @@
+//! The demo year against the report's figures and the rules, on SQLite temp files.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use entity::enums::{
+    CaseStatus, DepartmentKind, PartyKind, Procedure, ReviewState, Role, TransferCategory, TransferStatus,
+};
+use entity::prelude::*;
+use entity::{case, user};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{Database, DatabaseConnection, EntityTrait, PaginatorTrait};
+use uuid::Uuid;
+
+use super::*;
+use crate::calendar::{local_date, year_bounds};
+use crate::records::chain::{ChainInput, record_hash};
+
+async fn fresh_db(dir: &tempfile::TempDir, name: &str) -> (DatabaseConnection, Calendar) {
+    let path = dir.path().join(name);
+    let db = Database::connect(format!("sqlite://{}?mode=rwc", path.display())).await.expect("connect");
+    Migrator::up(&db, None).await.expect("migrate");
+    let cal = Calendar::load(&db).await.expect("calendar");
+    (db, cal)
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-03-10T10:00:00+08:00").expect("now").with_timezone(&Utc)
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+fn in_2023(at: Option<DateTime<Utc>>) -> bool {
+    let (from, to) = year_bounds(2023).expect("bounds");
+    at.is_some_and(|at| from <= at && at < to)
+}
+
+fn simple_caps_hold(cases: &[case::Model], parties: &HashMap<Uuid, PartyKind>) {
+    for c in cases.iter().filter(|c| c.procedure == Procedure::Simple) {
+        let cap = match parties[&c.party_id] {
+            PartyKind::Person => 20_000,
+            PartyKind::Organization => 300_000,
+        };
+        let fine = c.fine_fen.unwrap_or(0);
+        assert!((0..=cap).contains(&fine), "R1 broken by {}: {fine}", c.case_no);
+    }
+}
+
+fn chains_verify(records: &[entity::record::Model]) -> usize {
+    let mut by_case: HashMap<Uuid, Vec<&entity::record::Model>> = HashMap::new();
+    for r in records {
+        by_case.entry(r.case_id).or_default().push(r);
+    }
+    for chain in by_case.values_mut() {
+        chain.sort_by_key(|r| r.seq);
+        let mut previous: Option<&str> = None;
+        for (i, r) in chain.iter().enumerate() {
+            assert_eq!(r.seq, i as i32 + 1);
+            assert_eq!(r.previous_hash.as_deref(), previous);
+            let hash = record_hash(&ChainInput {
+                previous_hash: previous,
+                case_id: r.case_id,
+                seq: r.seq,
+                kind: r.kind.as_str(),
+                content: &r.content,
+                recorded_at: r.recorded_at,
+                submitted_by: r.submitted_by,
+                attachment_sha256: r.attachment_sha256.as_deref(),
+                corrects_record_id: r.corrects_record_id,
+            });
+            assert_eq!(hash, r.hash, "record chain broken at {}", r.id);
+            if i > 0 {
+                assert!(chain[i - 1].submitted_at < r.submitted_at);
+            }
+            previous = Some(&r.hash);
+        }
+    }
+    by_case.len()
+}
+
+#[tokio::test]
+async fn full_scale_reproduces_the_2023_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, cal) = fresh_db(&dir, "full.db").await;
+    assert!(!has_data(&db).await.expect("has_data"));
+
+    let started = Instant::now();
+    let summary = seed(&db, &cal, &DemoOptions::default(), now()).await.expect("seed");
+    let elapsed = started.elapsed();
+    println!("full-scale demo seeding: {elapsed:.2?} for {summary:?}");
+    assert!(has_data(&db).await.expect("has_data"));
+
+    let departments = Department::find().all(&db).await.expect("departments");
+    let dept: HashMap<Uuid, &entity::department::Model> = departments.iter().map(|d| (d.id, d)).collect();
+    let bureau = departments.iter().find(|d| d.code == BUREAU).expect("bureau");
+    assert_eq!(bureau.case_prefix, "洞综执");
+    assert_eq!(departments.iter().filter(|d| d.kind == DepartmentKind::TownTeam).count(), 6);
+    let parties: HashMap<Uuid, PartyKind> =
+        Party::find().all(&db).await.expect("parties").into_iter().map(|p| (p.id, p.kind)).collect();
+    let cases = Case::find().all(&db).await.expect("cases");
+    assert_eq!(cases.len(), summary.cases);
+
+    // The bureau: 2723 = 2640 + 83, 384.25 万元, 17 approved legal reviews.
+    let bureau_2023: Vec<&case::Model> =
+        cases.iter().filter(|c| c.department_id == bureau.id && in_2023(c.decided_at)).collect();
+    let simple = bureau_2023.iter().filter(|c| c.procedure == Procedure::Simple).count();
+    assert_eq!((bureau_2023.len(), simple), (2723, 2640));
+    let fines: i64 = bureau_2023.iter().filter_map(|c| c.fine_fen).sum();
+    assert_eq!(fines, 384_250_000);
+    let majors: Vec<_> = bureau_2023.iter().filter(|c| c.major).collect();
+    assert_eq!(majors.len(), 17);
+    assert!(majors.iter().all(|c| c.review_state == ReviewState::Approved));
+    assert!(cases.iter().filter(|c| c.hearing_level).all(|c| c.major), "R4: hearing-level cases are major");
+
+    // Town teams: 77 general and 280 simple, decided in 2023, in empowered matters.
+    let town_2023: Vec<&case::Model> = cases
+        .iter()
+        .filter(|c| dept[&c.department_id].kind == DepartmentKind::TownTeam && in_2023(c.decided_at))
+        .collect();
+    let town_general = town_2023.iter().filter(|c| c.procedure == Procedure::General).count();
+    assert_eq!((town_general, town_2023.len() - town_general), (77, 280));
+    let empowerments = MatterEmpowerment::find().all(&db).await.expect("empowerments");
+    let empowered = |town: &str, matter: Uuid, on: NaiveDate| {
+        empowerments.iter().any(|e| {
+            e.town == town && e.matter_id == matter && e.valid_from <= on && e.valid_until.is_none_or(|u| on <= u)
+        })
+    };
+    for c in cases.iter().filter(|c| dept[&c.department_id].kind == DepartmentKind::TownTeam) {
+        let town = c.town.as_deref().expect("town case has a town");
+        assert_eq!(dept[&c.department_id].town.as_deref(), Some(town));
+        assert!(empowered(town, c.matter_id, local_date(c.filed_at)), "R7 broken by {}", c.case_no);
+        assert!(!c.hearing_level);
+    }
+    let pairs_2023: HashSet<(String, Uuid)> = empowerments
+        .iter()
+        .filter(|e| e.valid_from <= day("2023-12-31") && e.valid_until.is_none_or(|u| u >= day("2023-01-01")))
+        .map(|e| (e.town.clone(), e.matter_id))
+        .collect();
+    assert_eq!(pairs_2023.len(), 456);
+    let penalised: HashSet<(String, Uuid)> =
+        town_2023.iter().map(|c| (c.town.clone().unwrap_or_default(), c.matter_id)).collect();
+    assert_eq!(penalised.len(), 115, "25.21% penalty coverage");
+
+    // Transfers: 37 / 6 / 1 accepted in 2023, each filed as a bureau general case.
+    let transfers = Transfer::find().all(&db).await.expect("transfers");
+    let by_id: HashMap<Uuid, &case::Model> = cases.iter().map(|c| (c.id, c)).collect();
+    let mut accepted: HashMap<TransferCategory, usize> = HashMap::new();
+    for t in transfers.iter().filter(|t| t.status == TransferStatus::Accepted) {
+        assert!(in_2023(Some(t.requested_at)) && in_2023(t.answered_at));
+        let case = by_id[&t.resulting_case_id.expect("resulting case")];
+        assert_eq!(case.source_transfer_id, Some(t.id));
+        assert_eq!(case.department_id, bureau.id);
+        assert_eq!(case.procedure, Procedure::General);
+        assert!(in_2023(case.decided_at));
+        assert!(cal.add_working_days(local_date(t.requested_at), 5) >= local_date(case.filed_at));
+        *accepted.entry(t.category).or_default() += 1;
+    }
+    assert_eq!(accepted.get(&TransferCategory::Forestry), Some(&37));
+    assert_eq!(accepted.get(&TransferCategory::BidRigging), Some(&6));
+    assert_eq!(accepted.get(&TransferCategory::ProvidentFund), Some(&1));
+    assert!(transfers.iter().any(|t| t.status == TransferStatus::Pending && local_date(t.requested_at).year() == 2026));
+
+    // R1, R2, R6 and the timers.
+    simple_caps_hold(&cases, &parties);
+    let users = User::find().all(&db).await.expect("users");
+    let user_by_id: HashMap<Uuid, &user::Model> = users.iter().map(|u| (u.id, u)).collect();
+    let officers = CaseOfficer::find().all(&db).await.expect("officers");
+    let mut on_case: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for o in &officers {
+        on_case.entry(o.case_id).or_default().push(o.user_id);
+    }
+    for c in &cases {
+        let filed = local_date(c.filed_at);
+        let certified = on_case[&c.id]
+            .iter()
+            .filter(|u| {
+                let u = user_by_id[*u];
+                u.department_id == c.department_id && u.certificate_valid_until.is_some_and(|v| v >= filed)
+            })
+            .count();
+        assert!(certified >= 2, "R2 broken by {}", c.case_no);
+        let ended = c.ended_at.unwrap_or(c.occurred_at);
+        assert!(ended <= c.filed_at && c.filed_at - ended <= TimeDelta::days(730), "R6");
+        if let Some(decided) = c.decided_at {
+            assert!(decided >= c.filed_at);
+            if c.procedure == Procedure::General {
+                assert!(local_date(decided) <= c.decision_due.expect("T1"));
+                assert!(c.notice_served_at.is_some_and(|n| n < decided), "R3");
+                assert!(c.notice_fine_fen >= c.fine_fen, "R5");
+            }
+            assert!(c.published_at.is_some_and(|p| local_date(p) <= c.publication_due.expect("T5")));
+        }
+        if let Some(delivered) = c.delivered_at {
+            assert!(local_date(delivered) <= c.delivery_due.expect("T3"));
+        }
+        if let Some(paid) = c.paid_at {
+            assert!(local_date(paid) <= c.payment_due.expect("T4"));
+        }
+        if c.status == CaseStatus::Closed {
+            assert_eq!(c.next_due, None);
+        }
+        if c.procedure == Procedure::Simple {
+            assert!(matches!(c.status, CaseStatus::Closed | CaseStatus::Delivered));
+        }
+        assert_eq!(c.search_text, format!("{} {}", c.case_no, c.title).to_lowercase());
+    }
+    let open: Vec<&case::Model> = cases.iter().filter(|c| c.decided_at.is_none()).collect();
+    assert!(open.len() >= 20);
+    for c in &open {
+        assert_eq!(local_date(c.filed_at).year(), 2026);
+        assert!(c.filed_at < now() && c.filed_at > now() - TimeDelta::days(61));
+        assert!(matches!(c.status, CaseStatus::Filed | CaseStatus::Investigating | CaseStatus::NoticeServed));
+        assert!(c.next_due.is_some());
+    }
+
+    // Case numbers: per department and year, gapless, counters at the last one.
+    let counters = Counter::find().all(&db).await.expect("counters");
+    let mut numbers: HashMap<(Uuid, i32), Vec<&case::Model>> = HashMap::new();
+    for c in &cases {
+        numbers.entry((c.department_id, local_date(c.filed_at).year())).or_default().push(c);
+    }
+    for ((dept_id, year), mut list) in numbers {
+        list.sort_by_key(|c| (c.filed_at, c.id));
+        let d = dept[&dept_id];
+        for (i, c) in list.iter().enumerate() {
+            assert_eq!(c.case_no, format!("{}罚〔{year}〕{:04}号", d.case_prefix, i + 1));
+        }
+        let counter = counters.iter().find(|k| k.scope == d.code && k.year == year).expect("counter");
+        assert_eq!(counter.value, list.len() as i64);
+    }
+    assert!(cases.iter().any(|c| c.case_no == "洞综执罚〔2023〕0001号"));
+
+    // Records: every general case has 2–5, all chains intact.
+    let records = Record::find().all(&db).await.expect("records");
+    assert_eq!(records.len(), summary.records);
+    let chained = chains_verify(&records);
+    let general = cases.iter().filter(|c| c.procedure == Procedure::General).count();
+    assert_eq!(chained, general);
+
+    // Certificates: 65 of 70 bureau officers (92.85%), 6 new in 2023.
+    let roles = UserRole::find().all(&db).await.expect("roles");
+    let officer_ids: HashSet<Uuid> =
+        roles.iter().filter(|r| r.role == Role::BureauOfficer).map(|r| r.user_id).collect();
+    let bureau_officers: Vec<&user::Model> =
+        users.iter().filter(|u| officer_ids.contains(&u.id) && u.department_id == bureau.id).collect();
+    let holding =
+        bureau_officers.iter().filter(|u| u.certificate_valid_until.is_some_and(|v| v >= day("2023-12-31"))).count();
+    assert_eq!((holding, bureau_officers.len()), (65, 70));
+    assert_eq!(bureau_officers.iter().filter(|u| local_date(u.created_at).year() == 2023).count(), 6);
+    for login in DEMO_LOGINS {
+        assert!(users.iter().any(|u| u.login == *login), "{login}");
+    }
+    let logins: HashSet<&str> = users.iter().map(|u| u.login.as_str()).collect();
+    assert_eq!(logins.len(), users.len());
+
+    // The court trainee follows two forestry cases.
+    let enrolments = FollowEnrollment::find().all(&db).await.expect("enrolments");
+    assert_eq!(enrolments.len(), 2);
+    for e in &enrolments {
+        assert!(by_id[&e.case_id].matter_code.starts_with("LY-"));
+        assert_eq!(e.valid_until, None);
+    }
+
+    // Every case has a FILED event and one TRANSITIONED per step to its version.
+    let events = CaseEvent::find().count(&db).await.expect("events");
+    assert!(events as usize > cases.len() * 2);
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = DemoOptions { seed: 7, scale: 0.1 };
+    let mut runs = Vec::new();
+    for name in ["a.db", "b.db"] {
+        let (db, cal) = fresh_db(&dir, name).await;
+        seed(&db, &cal, &opts, now()).await.expect("seed");
+        let mut cases: Vec<(Uuid, String, Option<i64>)> =
+            Case::find().all(&db).await.expect("cases").into_iter().map(|c| (c.id, c.case_no, c.fine_fen)).collect();
+        cases.sort();
+        let mut records: Vec<(Uuid, String)> =
+            Record::find().all(&db).await.expect("records").into_iter().map(|r| (r.id, r.hash)).collect();
+        records.sort();
+        runs.push((cases, records));
+    }
+    assert!(!runs[0].0.is_empty());
+    assert_eq!(runs[0], runs[1]);
+
+    // The 2023 year does not depend on `now`; another seed gives other rows.
+    let plan = |seed: u64, now: DateTime<Utc>| {
+        let cal = Calendar::default();
+        build_plan(&cal, &DemoOptions { seed, scale: 0.1 }, now).expect("plan")
+    };
+    let ids_2023 = |p: &plan::Plan| -> Vec<Uuid> {
+        p.cases.iter().filter(|c| local_date(c.filed_at).year() == 2023).map(|c| c.id).collect()
+    };
+    let later = now() + TimeDelta::days(40);
+    assert_eq!(ids_2023(&plan(7, now())), ids_2023(&plan(7, later)));
+    assert_ne!(ids_2023(&plan(7, now())), ids_2023(&plan(8, now())));
+}
+
+#[tokio::test]
+async fn a_small_scale_keeps_every_kind_and_the_rules() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, cal) = fresh_db(&dir, "small.db").await;
+    let opts = DemoOptions { seed: 11, scale: 0.05 };
+    let summary = seed(&db, &cal, &opts, now()).await.expect("seed");
+    let cases = Case::find().all(&db).await.expect("cases");
+    assert_eq!(cases.len(), summary.cases);
+    let parties: HashMap<Uuid, PartyKind> =
+        Party::find().all(&db).await.expect("parties").into_iter().map(|p| (p.id, p.kind)).collect();
+    simple_caps_hold(&cases, &parties);
+    assert!(cases.iter().any(|c| c.major));
+    let transfers = Transfer::find().all(&db).await.expect("transfers");
+    for category in [TransferCategory::Forestry, TransferCategory::BidRigging, TransferCategory::ProvidentFund] {
+        assert!(transfers.iter().any(|t| t.category == category && t.status == TransferStatus::Accepted));
+    }
+    let departments = Department::find().all(&db).await.expect("departments");
+    for team in departments.iter().filter(|d| d.kind == DepartmentKind::TownTeam) {
+        for procedure in [Procedure::General, Procedure::Simple] {
+            assert!(
+                cases.iter().any(|c| c.department_id == team.id && c.procedure == procedure),
+                "{} has no {procedure:?} case",
+                team.code
+            );
+        }
+    }
+    let records = Record::find().all(&db).await.expect("records");
+    chains_verify(&records);
+}
+
+#[tokio::test]
+async fn seeding_a_database_that_holds_data_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, cal) = fresh_db(&dir, "twice.db").await;
+    let opts = DemoOptions { seed: 3, scale: 0.02 };
+    seed(&db, &cal, &opts, now()).await.expect("first seed");
+    let before = Case::find().count(&db).await.expect("count");
+    assert!(seed(&db, &cal, &opts, now()).await.is_err());
+    assert_eq!(Case::find().count(&db).await.expect("count"), before);
+}
+
+#[test]
+fn no_open_work_before_the_demo_year_is_over() {
+    let cal = Calendar::default();
+    let in_2023 = DateTime::parse_from_rfc3339("2023-12-01T10:00:00+08:00").expect("ts").with_timezone(&Utc);
+    let plan = build_plan(&cal, &DemoOptions { seed: 1, scale: 0.05 }, in_2023).expect("plan");
+    assert!(plan.cases.iter().all(|c| c.decided_at.is_some()));
+    assert!(plan.transfers.iter().all(|t| t.status == TransferStatus::Accepted));
+}
+
+#[test]
+fn every_seed_hits_the_report_figures() {
+    let cal = Calendar::default();
+    for seed in [0, 1, 2, 99, 2024, u64::MAX] {
+        let plan =
+            build_plan(&cal, &DemoOptions { seed, scale: 1.0 }, now()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let bureau = plan.departments.iter().find(|d| d.code == BUREAU).expect("bureau").id;
+        let decided: Vec<&case::Model> =
+            plan.cases.iter().filter(|c| c.department_id == bureau && in_2023(c.decided_at)).collect();
+        assert_eq!(decided.len(), 2723, "seed {seed}");
+        let fines: i64 = decided.iter().filter_map(|c| c.fine_fen).sum();
+        assert_eq!(fines, 384_250_000, "seed {seed}");
+        assert_eq!(decided.iter().filter(|c| c.major).count(), 17, "seed {seed}");
+        let parties: HashMap<Uuid, PartyKind> = plan.parties.iter().map(|p| (p.id, p.kind)).collect();
+        simple_caps_hold(&plan.cases, &parties);
+        for c in plan.cases.iter().filter(|c| !c.major) {
+            let limit = match parties[&c.party_id] {
+                PartyKind::Person => 1_000_000,
+                PartyKind::Organization => 10_000_000,
+            };
+            assert!(c.notice_fine_fen.unwrap_or(0) < limit, "seed {seed}: {}", c.case_no);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Routes: `POST`/`GET /graphql`, GraphiQL at `/`, `/healthz`, `/readyz`, `/metrics`.
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::OperationType;
+
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::error::AppError;
+use crate::graphql::{AppSchema, RequestCtx};
+use crate::loaders::Loaders;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/graphql", web::post().to(graphql_post))
+        .route("/graphql", web::get().to(graphql_get))
+        .route("/", web::get().to(graphiql))
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics));
+}
+
+fn error_body(code: &str, message: &str) -> serde_json::Value {
+    serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
+}
+
+fn json(status: actix_web::http::StatusCode, body: &impl serde::Serialize) -> HttpResponse {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => HttpResponse::build(status).content_type("application/json").body(bytes),
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
+/// The caller of a request: `None` without a token; a token that fails is an error.
+pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> Result<Option<Arc<Principal>>, AppError> {
+    let Some(value) = authorization.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
+    let claims = state.settings.jwt.verify(token.trim())?;
+    Ok(Some(Arc::new(Principal::load(&state.db, &claims.sub).await?)))
+}
+
+fn client_addr(req: &HttpRequest) -> Option<String> {
+    req.connection_info().realip_remote_addr().map(str::to_string)
+}
+
+async fn execute(state: &AppState, schema: &AppSchema, req: &HttpRequest, gql: async_graphql::Request) -> HttpResponse {
+    let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let principal = match authenticate(state, auth).await {
+        Ok(p) => p,
+        Err(err) => {
+            state.metrics.error(err.code());
+            return json(actix_web::http::StatusCode::OK, &error_body(err.code(), &err.message()));
+        }
+    };
+    let today = crate::calendar::today();
+    let loaders = Loaders::new(&state.db, principal.as_ref(), today);
+    let gql = gql.data(RequestCtx { principal, today, client_addr: client_addr(req) }).data(loaders);
+    let response = schema.execute(gql).await;
+    json(actix_web::http::StatusCode::OK, &response)
+}
+
+async fn graphql_post(
+    state: web::Data<AppState>,
+    schema: web::Data<AppSchema>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let gql: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            state.metrics.error("GRAPHQL_PARSE_FAILED");
+            let message = format!("the body is not a GraphQL request in JSON: {e}");
+            return json(actix_web::http::StatusCode::BAD_REQUEST, &error_body("GRAPHQL_PARSE_FAILED", &message));
+        }
+    };
+    execute(&state, &schema, &req, gql).await
+}
+
+/// `GET /graphql?query=…`: queries only; a mutation over GET could be triggered by a link.
+async fn graphql_get(state: web::Data<AppState>, schema: web::Data<AppSchema>, req: HttpRequest) -> HttpResponse {
+    let gql = match async_graphql::http::parse_query_string(req.query_string()) {
+        Ok(r) => r,
+        Err(e) => {
+            let message = format!("bad query string: {e}");
+            return json(actix_web::http::StatusCode::BAD_REQUEST, &error_body("GRAPHQL_PARSE_FAILED", &message));
+        }
+    };
+    if let Ok(doc) = async_graphql::parser::parse_query(&gql.query) {
+        let mutation = doc.operations.iter().any(|(name, op)| {
+            let selected = match (&gql.operation_name, name) {
+                (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
+                _ => true,
+            };
+            selected && op.node.ty != OperationType::Query
+        });
+        if mutation {
+            return json(
+                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                &error_body("BAD_USER_INPUT", "only queries may be sent with GET; use POST"),
+            );
+        }
+    }
+    execute(&state, &schema, &req, gql).await
+}
+
+async fn graphiql() -> HttpResponse {
+    let html =
+        GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("casebridge").finish();
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html)
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok\n")
+}
+
+/// Ready when the database answers.
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match state.db.ping().await {
+        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready\n"),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: database unreachable");
+            HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unreachable\n")
+        }
+    }
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
+}

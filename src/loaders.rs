@@ -1,0 +1,286 @@
+//! DataLoaders: every relation is fetched in one query per batch (`… WHERE key IN (…)`),
+//! never one query per row. A fresh set is made for each request, so nothing leaks between
+//! callers; loaders that return rows with their own visibility carry the caller.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use chrono::NaiveDate;
+use entity::enums::Role;
+use entity::{case, case_officer, department, matter, matter_empowerment, party, record, transfer, user, user_role};
+use sea_orm::sea_query::{Asterisk, Condition, Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityName, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::auth::{Principal, visibility};
+
+macro_rules! by_id_loader {
+    ($name:ident, $module:ident) => {
+        pub struct $name(DatabaseConnection);
+
+        impl Loader<Uuid> for $name {
+            type Value = $module::Model;
+            type Error = DbErr;
+
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+                let rows = $module::Entity::find()
+                    .filter($module::Column::Id.is_in(keys.iter().copied()))
+                    .all(&self.0)
+                    .await?;
+                Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+            }
+        }
+    };
+}
+
+by_id_loader!(DepartmentById, department);
+by_id_loader!(PartyById, party);
+by_id_loader!(MatterById, matter);
+by_id_loader!(RecordById, record);
+by_id_loader!(UserById, user);
+
+/// Cases by id, only those the caller may see.
+pub struct VisibleCaseById {
+    db: DatabaseConnection,
+    condition: Condition,
+}
+
+impl Loader<Uuid> for VisibleCaseById {
+    type Value = case::Model;
+    type Error = DbErr;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = case::Entity::find()
+            .filter(case::Column::Id.is_in(keys.iter().copied()))
+            .filter(self.condition.clone())
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+/// Officers of each case, in assignment order.
+pub struct OfficersByCase(DatabaseConnection);
+
+impl Loader<Uuid> for OfficersByCase {
+    type Value = Vec<user::Model>;
+    type Error = DbErr;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let links = case_officer::Entity::find()
+            .filter(case_officer::Column::CaseId.is_in(keys.iter().copied()))
+            .order_by_asc(case_officer::Column::AssignedAt)
+            .all(&self.0)
+            .await?;
+        let users: HashMap<Uuid, user::Model> = user::Entity::find()
+            .filter(user::Column::Id.is_in(links.iter().map(|l| l.user_id)))
+            .all(&self.0)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let mut out: HashMap<Uuid, Vec<user::Model>> = HashMap::new();
+        for link in links {
+            if let Some(u) = users.get(&link.user_id) {
+                out.entry(link.case_id).or_default().push(u.clone());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Transfers linked to each case (handed over from it, or filed as it), visible ones only.
+pub struct TransfersByCase {
+    db: DatabaseConnection,
+    condition: Condition,
+}
+
+impl Loader<Uuid> for TransfersByCase {
+    type Value = Vec<transfer::Model>;
+    type Error = DbErr;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = transfer::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(transfer::Column::CaseId.is_in(keys.iter().copied()))
+                    .add(transfer::Column::ResultingCaseId.is_in(keys.iter().copied())),
+            )
+            .filter(self.condition.clone())
+            .order_by_asc(transfer::Column::RequestedAt)
+            .all(&self.db)
+            .await?;
+        let mut out: HashMap<Uuid, Vec<transfer::Model>> = HashMap::new();
+        for t in rows {
+            for key in [t.case_id, t.resulting_case_id].into_iter().flatten() {
+                if keys.contains(&key) {
+                    out.entry(key).or_default().push(t.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+pub struct RolesByUser(DatabaseConnection);
+
+impl Loader<Uuid> for RolesByUser {
+    type Value = Vec<Role>;
+    type Error = DbErr;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = user_role::Entity::find()
+            .filter(user_role::Column::UserId.is_in(keys.iter().copied()))
+            .order_by_asc(user_role::Column::Role)
+            .all(&self.0)
+            .await?;
+        let mut out: HashMap<Uuid, Vec<Role>> = HashMap::new();
+        for r in rows {
+            out.entry(r.user_id).or_default().push(r.role);
+        }
+        Ok(out)
+    }
+}
+
+pub struct EmpowermentsByMatter(DatabaseConnection);
+
+impl Loader<Uuid> for EmpowermentsByMatter {
+    type Value = Vec<matter_empowerment::Model>;
+    type Error = DbErr;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = matter_empowerment::Entity::find()
+            .filter(matter_empowerment::Column::MatterId.is_in(keys.iter().copied()))
+            .order_by_asc(matter_empowerment::Column::Town)
+            .order_by_asc(matter_empowerment::Column::ValidFrom)
+            .all(&self.0)
+            .await?;
+        let mut out: HashMap<Uuid, Vec<matter_empowerment::Model>> = HashMap::new();
+        for e in rows {
+            out.entry(e.matter_id).or_default().push(e);
+        }
+        Ok(out)
+    }
+}
+
+/// A page of a case's records: `(case, after seq, page size + 1)`. One window-function query
+/// serves every case of a batch that asks for the same page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RecordPageKey {
+    pub case_id: Uuid,
+    pub after_seq: i32,
+    pub take: u64,
+}
+
+pub struct RecordPages(DatabaseConnection);
+
+impl Loader<RecordPageKey> for RecordPages {
+    type Value = Vec<record::Model>;
+    type Error = DbErr;
+
+    async fn load(&self, keys: &[RecordPageKey]) -> Result<HashMap<RecordPageKey, Self::Value>, Self::Error> {
+        let mut groups: HashMap<(i32, u64), Vec<Uuid>> = HashMap::new();
+        for k in keys {
+            groups.entry((k.after_seq, k.take)).or_default().push(k.case_id);
+        }
+        let mut out = HashMap::new();
+        for ((after_seq, take), case_ids) in groups {
+            let inner = Query::select()
+                .column(Asterisk)
+                .expr_as(Expr::cust("ROW_NUMBER() OVER (PARTITION BY case_id ORDER BY seq)"), "rn")
+                .from(record::Entity.table_ref())
+                .and_where(record::Column::CaseId.is_in(case_ids.iter().copied()))
+                .and_where(record::Column::Seq.gt(after_seq))
+                .to_owned();
+            let outer = Query::select()
+                .column(Asterisk)
+                .from_subquery(inner, "paged")
+                .and_where(Expr::col("rn").lte(take as i64))
+                .order_by("case_id", sea_orm::sea_query::Order::Asc)
+                .order_by("seq", sea_orm::sea_query::Order::Asc)
+                .to_owned();
+            let stmt = self.0.get_database_backend().build(&outer);
+            let rows = record::Model::find_by_statement(stmt).all(&self.0).await?;
+            for case_id in &case_ids {
+                out.insert(RecordPageKey { case_id: *case_id, after_seq, take }, Vec::new());
+            }
+            for r in rows {
+                if let Some(v) = out.get_mut(&RecordPageKey { case_id: r.case_id, after_seq, take }) {
+                    v.push(r);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Number of records of each case.
+pub struct RecordCounts(DatabaseConnection);
+
+impl Loader<Uuid> for RecordCounts {
+    type Value = i64;
+    type Error = DbErr;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        #[derive(FromQueryResult)]
+        struct Row {
+            case_id: Uuid,
+            n: i64,
+        }
+        let rows = record::Entity::find()
+            .select_only()
+            .column(record::Column::CaseId)
+            .column_as(record::Column::Id.count(), "n")
+            .filter(record::Column::CaseId.is_in(keys.iter().copied()))
+            .group_by(record::Column::CaseId)
+            .into_model::<Row>()
+            .all(&self.0)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.case_id, r.n)).collect())
+    }
+}
+
+/// The loaders of one request.
+pub struct Loaders {
+    pub departments: DataLoader<DepartmentById>,
+    pub parties: DataLoader<PartyById>,
+    pub matters: DataLoader<MatterById>,
+    pub records: DataLoader<RecordById>,
+    pub users: DataLoader<UserById>,
+    pub cases: DataLoader<VisibleCaseById>,
+    pub officers: DataLoader<OfficersByCase>,
+    pub transfers_by_case: DataLoader<TransfersByCase>,
+    pub roles: DataLoader<RolesByUser>,
+    pub empowerments: DataLoader<EmpowermentsByMatter>,
+    pub record_pages: DataLoader<RecordPages>,
+    pub record_counts: DataLoader<RecordCounts>,
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection, principal: Option<&Arc<Principal>>, today: NaiveDate) -> Self {
+        let never = || Condition::all().add(Expr::cust("1 = 0"));
+        let (cases, transfers) = match principal {
+            Some(p) => (visibility::cases(p, today), visibility::transfers(p, today)),
+            None => (never(), never()),
+        };
+        let spawn = |f| tokio::spawn(f);
+        Self {
+            departments: DataLoader::new(DepartmentById(db.clone()), spawn),
+            parties: DataLoader::new(PartyById(db.clone()), spawn),
+            matters: DataLoader::new(MatterById(db.clone()), spawn),
+            records: DataLoader::new(RecordById(db.clone()), spawn),
+            users: DataLoader::new(UserById(db.clone()), spawn),
+            cases: DataLoader::new(VisibleCaseById { db: db.clone(), condition: cases }, spawn),
+            officers: DataLoader::new(OfficersByCase(db.clone()), spawn),
+            transfers_by_case: DataLoader::new(TransfersByCase { db: db.clone(), condition: transfers }, spawn),
+            roles: DataLoader::new(RolesByUser(db.clone()), spawn),
+            empowerments: DataLoader::new(EmpowermentsByMatter(db.clone()), spawn),
+            record_pages: DataLoader::new(RecordPages(db.clone()), spawn),
+            record_counts: DataLoader::new(RecordCounts(db.clone()), spawn),
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Prometheus text metrics: requests and latency by operation name, errors by code. Kept by
+//! hand (a few counters behind a mutex held for nanoseconds) rather than pulling in a
+//! metrics stack.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Latency buckets in seconds.
+const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
+/// Operation names come from clients: past this many distinct names, the rest count as "other".
+const MAX_OPERATIONS: usize = 200;
+
+#[derive(Default)]
+struct Histogram {
+    count: u64,
+    sum: f64,
+    buckets: [u64; BUCKETS.len()],
+}
+
+#[derive(Default)]
+struct Inner {
+    operations: BTreeMap<String, Histogram>,
+    errors: BTreeMap<String, u64>,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    inner: Mutex<Inner>,
+}
+
+fn clean_label(name: &str) -> String {
+    name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect()
+}
+
+impl Metrics {
+    pub fn request(&self, operation: &str, elapsed: Duration) {
+        let secs = elapsed.as_secs_f64();
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        let mut name = clean_label(operation);
+        if name.is_empty() {
+            name = "anonymous".into();
+        }
+        if !inner.operations.contains_key(&name) && inner.operations.len() >= MAX_OPERATIONS {
+            name = "other".into();
+        }
+        let h = inner.operations.entry(name).or_default();
+        h.count += 1;
+        h.sum += secs;
+        for (i, le) in BUCKETS.iter().enumerate() {
+            if secs <= *le {
+                h.buckets[i] += 1;
+            }
+        }
+    }
+
+    pub fn error(&self, code: &str) {
+        if let Ok(mut inner) = self.inner.lock() {
+            *inner.errors.entry(clean_label(code)).or_default() += 1;
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let Ok(inner) = self.inner.lock() else {
+            return out;
+        };
+        out.push_str("# HELP casebridge_graphql_requests_total GraphQL operations executed.\n");
+        out.push_str("# TYPE casebridge_graphql_requests_total counter\n");
+        for (op, h) in &inner.operations {
+            let _ = writeln!(out, "casebridge_graphql_requests_total{{operation=\"{op}\"}} {}", h.count);
+        }
+        out.push_str("# HELP casebridge_graphql_duration_seconds GraphQL execution time.\n");
+        out.push_str("# TYPE casebridge_graphql_duration_seconds histogram\n");
+        for (op, h) in &inner.operations {
+            for (i, le) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "casebridge_graphql_duration_seconds_bucket{{operation=\"{op}\",le=\"{le}\"}} {}",
+                    h.buckets[i]
+                );
+            }
+            let _ = writeln!(
+                out,
+                "casebridge_graphql_duration_seconds_bucket{{operation=\"{op}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(out, "casebridge_graphql_duration_seconds_sum{{operation=\"{op}\"}} {}", h.sum);
+            let _ = writeln!(out, "casebridge_graphql_duration_seconds_count{{operation=\"{op}\"}} {}", h.count);
+        }
+        out.push_str("# HELP casebridge_graphql_errors_total GraphQL errors by extensions.code.\n");
+        out.push_str("# TYPE casebridge_graphql_errors_total counter\n");
+        for (code, n) in &inner.errors {
+            let _ = writeln!(out, "casebridge_graphql_errors_total{{code=\"{code}\"}} {n}");
+        }
+        out
+    }
+}

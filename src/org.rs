@@ -1,0 +1,4 @@
+//! The organisation: departments, users, and the matter catalogue with its town empowerments.
+
+pub mod schema;
+pub mod service;

@@ -1,0 +1,232 @@
+//! Relay connections with keyset cursors. A cursor carries the sort key of the last row seen
+//! and its id (the tie-breaker), never an offset, so a page costs the same anywhere in a
+//! million rows and concurrent inserts cause no gaps or repeats.
+
+use async_graphql::SimpleObject;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::Value;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoColumnRef, SimpleExpr};
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+/// Largest page (api.md: `first` at most 100).
+pub const MAX_PAGE: u64 = 100;
+pub const DEFAULT_PAGE: u64 = 20;
+
+#[derive(SimpleObject, Debug, Clone, Default)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+/// A decoded cursor: which ordering it belongs to, the sort key as text, and the row id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub tag: String,
+    pub key: String,
+    pub id: Uuid,
+}
+
+impl Cursor {
+    pub fn new(tag: &str, key: impl Into<String>, id: Uuid) -> Self {
+        Self { tag: tag.to_string(), key: key.into(), id }
+    }
+
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}\u{1f}{}\u{1f}{}", self.tag, self.id.simple(), self.key))
+    }
+
+    /// Cursors come from clients: anything malformed, or from another ordering, is
+    /// `BAD_USER_INPUT` on the argument that carried it.
+    pub fn decode(text: &str, tag: &str, field: &str) -> AppResult<Self> {
+        let bad = || AppError::bad_input(field, "not a cursor of this list and order");
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
+        let text = String::from_utf8(bytes).map_err(|_| bad())?;
+        let mut parts = text.splitn(3, '\u{1f}');
+        let (Some(t), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad());
+        };
+        if t != tag {
+            return Err(bad());
+        }
+        let id = Uuid::try_parse(id).map_err(|_| bad())?;
+        Ok(Self::new(t, key, id))
+    }
+}
+
+/// Paging arguments as a client sent them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageArgs<'a> {
+    pub first: Option<i32>,
+    pub after: Option<&'a str>,
+    pub last: Option<i32>,
+    pub before: Option<&'a str>,
+}
+
+/// Validated paging arguments.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub limit: u64,
+    /// `last`/`before`: walk the order backwards, then flip the rows.
+    pub backward: bool,
+    pub cursor: Option<Cursor>,
+}
+
+impl Page {
+    pub fn forward(first: Option<i32>, after: Option<&str>, tag: &str) -> AppResult<Self> {
+        Self::new(first, after, None, None, tag)
+    }
+
+    pub fn new(
+        first: Option<i32>,
+        after: Option<&str>,
+        last: Option<i32>,
+        before: Option<&str>,
+        tag: &str,
+    ) -> AppResult<Self> {
+        let check = |n: i32, field: &str| -> AppResult<u64> {
+            if n < 0 || n as u64 > MAX_PAGE {
+                return Err(AppError::bad_input(field, format!("must be between 0 and {MAX_PAGE}")));
+            }
+            Ok(n as u64)
+        };
+        if last.is_some() || before.is_some() {
+            if first.is_some() || after.is_some() {
+                return Err(AppError::bad_input("last", "use first/after or last/before, not both"));
+            }
+            return Ok(Self {
+                limit: last.map(|n| check(n, "last")).transpose()?.unwrap_or(DEFAULT_PAGE),
+                backward: true,
+                cursor: before.map(|c| Cursor::decode(c, tag, "before")).transpose()?,
+            });
+        }
+        Ok(Self {
+            limit: first.map(|n| check(n, "first")).transpose()?.unwrap_or(DEFAULT_PAGE),
+            backward: false,
+            cursor: after.map(|c| Cursor::decode(c, tag, "after")).transpose()?,
+        })
+    }
+
+    /// Whether rows are read in descending key order, given the list's own direction.
+    pub fn descending(&self, order_desc: bool) -> bool {
+        order_desc != self.backward
+    }
+
+    /// `(key, id) < (k, i)` or `>`: rows strictly after the cursor in reading order. A row
+    /// comparison lets PostgreSQL walk the `(key, id)` index directly.
+    pub fn after_cursor(
+        &self,
+        key_col: impl IntoColumnRef,
+        id_col: impl IntoColumnRef,
+        key: Value,
+        order_desc: bool,
+    ) -> Option<Condition> {
+        let cursor = self.cursor.as_ref()?;
+        let left = Expr::tuple([Expr::col(key_col), Expr::col(id_col)]);
+        let right = Expr::tuple([SimpleExpr::Value(key), SimpleExpr::Value(cursor.id.into())]);
+        let cmp = if self.descending(order_desc) { left.lt(right) } else { left.gt(right) };
+        Some(Condition::all().add(cmp))
+    }
+
+    /// Cuts the `limit + 1` rows read to the page, flips backward pages into list order, and
+    /// builds the page info.
+    pub fn finish<T>(&self, mut rows: Vec<T>, cursor_of: impl Fn(&T) -> String) -> (Vec<(String, T)>, PageInfo) {
+        let more = rows.len() as u64 > self.limit;
+        rows.truncate(self.limit as usize);
+        if self.backward {
+            rows.reverse();
+        }
+        let edges: Vec<(String, T)> = rows.into_iter().map(|r| (cursor_of(&r), r)).collect();
+        let info = PageInfo {
+            has_next_page: if self.backward { self.cursor.is_some() } else { more },
+            has_previous_page: if self.backward { more } else { self.cursor.is_some() },
+            start_cursor: edges.first().map(|e| e.0.clone()),
+            end_cursor: edges.last().map(|e| e.0.clone()),
+        };
+        (edges, info)
+    }
+}
+
+/// Declares `XConnection` / `XEdge` GraphQL types over a node type. `totalCount` runs its
+/// COUNT only when a client asks for it.
+#[macro_export]
+macro_rules! connection {
+    ($conn:ident, $edge:ident, $node:ty, $entity:path, $doc:literal) => {
+        #[doc = $doc]
+        pub struct $conn {
+            pub edges: Vec<$edge>,
+            pub page_info: $crate::pagination::PageInfo,
+            /// The visibility and filter condition of the list, for `totalCount`.
+            pub count_condition: sea_orm::sea_query::Condition,
+        }
+
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $edge {
+            pub cursor: String,
+            pub node: $node,
+        }
+
+        #[async_graphql::Object]
+        impl $conn {
+            async fn edges(&self) -> &[$edge] {
+                &self.edges
+            }
+
+            async fn page_info(&self) -> &$crate::pagination::PageInfo {
+                &self.page_info
+            }
+
+            /// Rows matching the filter that the caller may see, ignoring paging.
+            async fn total_count(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<i64> {
+                use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
+                let db = &ctx.data_unchecked::<$crate::app::AppState>().db;
+                let n = <$entity>::find()
+                    .filter(self.count_condition.clone())
+                    .count(db)
+                    .await
+                    .map_err($crate::error::AppError::from)?;
+                Ok(i64::try_from(n).unwrap_or(i64::MAX))
+            }
+        }
+
+        impl $conn {
+            pub fn new(
+                rows: Vec<(String, $node)>,
+                page_info: $crate::pagination::PageInfo,
+                count_condition: sea_orm::sea_query::Condition,
+            ) -> Self {
+                Self {
+                    edges: rows.into_iter().map(|(cursor, node)| $edge { cursor, node }).collect(),
+                    page_info,
+                    count_condition,
+                }
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_other_orders() {
+        let c = Cursor::new("cases:filed_desc", "2023-01-01T00:00:00.000000Z", Uuid::now_v7());
+        let text = c.encode();
+        assert_eq!(Cursor::decode(&text, "cases:filed_desc", "after").ok(), Some(c));
+        assert!(Cursor::decode(&text, "cases:filed_asc", "after").is_err());
+        assert!(Cursor::decode("garbage!", "cases:filed_desc", "after").is_err());
+    }
+
+    #[test]
+    fn page_sizes_are_bounded() {
+        assert!(Page::forward(Some(101), None, "t").is_err());
+        assert!(Page::forward(Some(-1), None, "t").is_err());
+        assert_eq!(Page::forward(None, None, "t").map(|p| p.limit).ok(), Some(DEFAULT_PAGE));
+        assert!(Page::new(Some(1), None, Some(1), None, "t").is_err());
+    }
+}

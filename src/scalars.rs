@@ -1,0 +1,147 @@
+//! The scalars of api.md. Input scalars are parsed leniently by async-graphql and checked at
+//! the edge with the field's name, so a malformed value is `BAD_USER_INPUT` naming the field
+//! (async-graphql's own scalar errors carry neither a code nor the field).
+
+use async_graphql::{InputValueResult, Scalar, ScalarType, Value};
+use chrono::{DateTime as ChronoDateTime, NaiveDate, SecondsFormat, Utc};
+
+use crate::domain::Yuan;
+use crate::error::AppError;
+
+/// An RFC 3339 instant, always written in UTC (`2023-03-01T02:00:00Z`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DateTime {
+    Valid(ChronoDateTime<Utc>),
+    Invalid(String),
+}
+
+/// An Asia/Shanghai calendar date (`2023-03-01`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Date {
+    Valid(NaiveDate),
+    Invalid(String),
+}
+
+/// Money in yuan as a string: at most two decimals in (`"100"`, `"100.1"`), always two out
+/// (`"100.10"`). A JSON number is refused: floats cannot hold money exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decimal {
+    Valid(Yuan),
+    Invalid(String),
+}
+
+fn raw(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[Scalar(name = "DateTime")]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        Ok(match &value {
+            Value::String(s) => ChronoDateTime::parse_from_rfc3339(s)
+                .map(|t| DateTime::Valid(t.with_timezone(&Utc)))
+                .unwrap_or_else(|_| DateTime::Invalid(s.clone())),
+            other => DateTime::Invalid(raw(other)),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        match self {
+            DateTime::Valid(t) => Value::String(t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            DateTime::Invalid(s) => Value::String(s.clone()),
+        }
+    }
+}
+
+#[Scalar(name = "Date")]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        Ok(match &value {
+            Value::String(s) => {
+                NaiveDate::parse_from_str(s, "%Y-%m-%d").map(Date::Valid).unwrap_or_else(|_| Date::Invalid(s.clone()))
+            }
+            other => Date::Invalid(raw(other)),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        match self {
+            Date::Valid(d) => Value::String(d.format("%Y-%m-%d").to_string()),
+            Date::Invalid(s) => Value::String(s.clone()),
+        }
+    }
+}
+
+#[Scalar(name = "Decimal")]
+impl ScalarType for Decimal {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        Ok(match &value {
+            Value::String(s) => Yuan::parse(s).map(Decimal::Valid).unwrap_or_else(|_| Decimal::Invalid(s.clone())),
+            Value::Number(n) => Decimal::Invalid(format!("number:{n}")),
+            other => Decimal::Invalid(raw(other)),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        match self {
+            Decimal::Valid(y) => Value::String(y.to_string()),
+            Decimal::Invalid(s) => Value::String(s.clone()),
+        }
+    }
+}
+
+impl DateTime {
+    pub fn get(&self, field: &str) -> Result<ChronoDateTime<Utc>, AppError> {
+        match self {
+            DateTime::Valid(t) => Ok(*t),
+            DateTime::Invalid(_) => {
+                Err(AppError::bad_input(field, "expected an RFC 3339 date-time such as 2023-03-01T10:00:00+08:00"))
+            }
+        }
+    }
+}
+
+impl Date {
+    pub fn get(&self, field: &str) -> Result<NaiveDate, AppError> {
+        match self {
+            Date::Valid(d) => Ok(*d),
+            Date::Invalid(_) => Err(AppError::bad_input(field, "expected a date such as 2023-03-01")),
+        }
+    }
+}
+
+impl Decimal {
+    pub fn get(&self, field: &str) -> Result<Yuan, AppError> {
+        match self {
+            Decimal::Valid(y) => Ok(*y),
+            Decimal::Invalid(s) if s.starts_with("number:") => {
+                Err(AppError::bad_input(field, "money is a string of yuan (\"100.10\"), never a JSON number"))
+            }
+            Decimal::Invalid(s) => Err(AppError::bad_input(
+                field,
+                Yuan::parse(s).err().map_or_else(|| "not an amount".to_string(), |e| e.to_string()),
+            )),
+        }
+    }
+}
+
+impl From<ChronoDateTime<Utc>> for DateTime {
+    fn from(t: ChronoDateTime<Utc>) -> Self {
+        DateTime::Valid(t)
+    }
+}
+
+impl From<NaiveDate> for Date {
+    fn from(d: NaiveDate) -> Self {
+        Date::Valid(d)
+    }
+}
+
+impl From<Yuan> for Decimal {
+    fn from(y: Yuan) -> Self {
+        Decimal::Valid(y)
+    }
+}

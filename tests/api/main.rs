@@ -1,0 +1,12 @@
+//! Integration tests: each starts the real server on an ephemeral port over a fresh database
+//! (SQLite temp file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set) and
+//! speaks GraphQL over HTTP. One test binary keeps linking time down on small machines.
+
+mod support;
+
+mod auth;
+mod cases;
+mod errors;
+mod http;
+mod org;
+mod schema;

@@ -1,0 +1,153 @@
+//! `TestApp`: a running casebridge over a fresh database, plus a GraphQL client.
+
+use std::time::Duration;
+
+use casebridge::app::Application;
+use casebridge::auth::{JwtConfig, JwtKey};
+use casebridge::config::Settings;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+pub const ISSUER: &str = "casebridge";
+pub const AUDIENCE: &str = "casebridge-api";
+
+pub struct TestApp {
+    pub address: String,
+    pub db: DatabaseConnection,
+    pub jwt: JwtConfig,
+    client: awc::Client,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A fresh database: a temp SQLite file, or a new database on the PostgreSQL server of
+/// `TEST_DATABASE_URL`.
+async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(base) if base.starts_with("postgres") => {
+            let name = format!("cb_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = sea_orm::Database::connect(base.as_str()).await.expect("connect to TEST_DATABASE_URL");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            admin.close().await.ok();
+            let (prefix, _) = base.rsplit_once('/').expect("TEST_DATABASE_URL ends with /dbname");
+            (format!("{prefix}/{name}"), None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            (url, Some(dir))
+        }
+    }
+}
+
+pub fn jwt() -> JwtConfig {
+    JwtConfig::new(JwtKey::Hs256(SECRET.as_bytes().to_vec()), ISSUER.into(), AUDIENCE.into()).expect("jwt config")
+}
+
+impl TestApp {
+    /// The demo organisation and a scaled-down demo year (deterministic).
+    pub async fn spawn() -> Self {
+        Self::spawn_scaled(0.05).await
+    }
+
+    pub async fn spawn_scaled(scale: f64) -> Self {
+        let (url, dir) = fresh_database().await;
+        let db = casebridge::db::connect(&url, 4).await.expect("connect");
+        casebridge::db::migrate(&db).await.expect("migrate");
+        let calendar = casebridge::calendar::Calendar::load(&db).await.expect("calendar");
+        let opts = casebridge::demo::DemoOptions { scale, ..Default::default() };
+        casebridge::demo::seed(&db, &calendar, &opts, chrono::Utc::now()).await.expect("seed demo");
+        let settings = Settings {
+            database_url: url,
+            bind: "127.0.0.1:0".into(),
+            jwt: jwt(),
+            pool_size: 4,
+            workers: 1,
+            rules: Default::default(),
+            max_body_bytes: 1 << 20,
+        };
+        let app = Application::with_db(settings, db.clone()).await.expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_rt::spawn(app.run_until_stopped());
+        let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+        Self { address, db, jwt: jwt(), client, _dir: dir }
+    }
+
+    pub fn token(&self, login: &str) -> String {
+        self.jwt.sign(login, chrono::Duration::hours(1)).expect("sign")
+    }
+
+    /// POSTs a GraphQL request as `login` (None: no token) and returns the JSON body.
+    pub async fn gql(&self, login: Option<&str>, query: &str, variables: Value) -> Value {
+        let token = login.map(|l| self.token(l));
+        self.gql_with_token(token.as_deref(), query, variables).await
+    }
+
+    pub async fn gql_with_token(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self.client.post(format!("{}/graphql", self.address));
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        let mut resp = req.send_json(&json!({ "query": query, "variables": variables })).await.expect("send");
+        resp.json::<Value>().limit(64 << 20).await.expect("json body")
+    }
+
+    /// Raw HTTP: method, path, optional body; returns status and body text.
+    pub async fn raw(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+        let url = format!("{}{}", self.address, path);
+        let req = match method {
+            "POST" => self.client.post(url).insert_header(("content-type", "application/json")),
+            _ => self.client.get(url),
+        };
+        let mut resp = match body {
+            Some(b) => req.send_body(b.to_string()).await.expect("send"),
+            None => req.send().await.expect("send"),
+        };
+        let bytes = resp.body().limit(16 << 20).await.expect("body");
+        (resp.status().as_u16(), String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// `data` of a response that must have no errors.
+    pub async fn data(&self, login: &str, query: &str, variables: Value) -> Value {
+        let body = self.gql(Some(login), query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Every node of a connection field, paging with `first`/`after`; `path` is the
+    /// connection's field name under `data`.
+    pub async fn all_nodes(
+        &self,
+        login: &str,
+        query: &str,
+        field: &str,
+        mut variables: Value,
+        page: i64,
+    ) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            variables["first"] = json!(page);
+            variables["after"] = json!(after);
+            let data = self.data(login, query, variables.clone()).await;
+            let conn = &data[field];
+            for edge in conn["edges"].as_array().expect("edges") {
+                out.push(edge["node"].clone());
+            }
+            if !conn["pageInfo"]["hasNextPage"].as_bool().expect("hasNextPage") {
+                break;
+            }
+            after = conn["pageInfo"]["endCursor"].as_str().map(str::to_string);
+        }
+        out
+    }
+}
+
+/// The `extensions.code` of the first error.
+pub fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {body}"))
+}
+
+pub fn field(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["field"].as_str().unwrap_or_else(|| panic!("no error field in {body}"))
+}
