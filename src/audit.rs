@@ -9,15 +9,15 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::error::AppResult;
-use crate::graphql::{request, state};
+use crate::graphql::state;
 
-/// Appends one audit row per target.
+/// Appends one audit row per target, in the caller's transaction (so a rolled-back write
+/// leaves no audit row, and a committed one always has its row).
 pub async fn write(
     db: &impl ConnectionTrait,
     p: Option<&Principal>,
     action: &str,
     targets: &[Uuid],
-    client_addr: Option<&str>,
     detail: serde_json::Value,
 ) -> AppResult<()> {
     if targets.is_empty() {
@@ -30,7 +30,7 @@ pub async fn write(
         user_id: Set(p.map(|p| p.user_id)),
         action: Set(action.to_string()),
         target_id: Set(Some(*t)),
-        client_addr: Set(client_addr.map(str::to_string)),
+        client_addr: Set(p.and_then(|p| p.client_addr.clone())),
         detail: Set(detail.to_string()),
     });
     audit_log::Entity::insert_many(rows).exec(db).await?;
@@ -42,6 +42,5 @@ pub async fn trainee_read(ctx: &Context<'_>, p: &Principal, case_ids: &[Uuid]) -
     if !p.has(Role::CourtTrainee) {
         return Ok(());
     }
-    let req = request(ctx);
-    write(&state(ctx).db, Some(p), "read:case", case_ids, req.client_addr.as_deref(), serde_json::json!({})).await
+    write(&state(ctx).db, Some(p), "read:case", case_ids, serde_json::json!({})).await
 }

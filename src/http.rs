@@ -34,7 +34,11 @@ fn json(status: actix_web::http::StatusCode, body: &impl serde::Serialize) -> Ht
 }
 
 /// The caller of a request: `None` without a token; a token that fails is an error.
-pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> Result<Option<Arc<Principal>>, AppError> {
+pub async fn authenticate(
+    state: &AppState,
+    authorization: Option<&str>,
+    client_addr: Option<String>,
+) -> Result<Option<Arc<Principal>>, AppError> {
     let Some(value) = authorization.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
@@ -43,7 +47,9 @@ pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> Resu
         .or_else(|| value.strip_prefix("bearer "))
         .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
     let claims = state.settings.jwt.verify(token.trim())?;
-    Ok(Some(Arc::new(Principal::load(&state.db, &claims.sub).await?)))
+    let mut principal = Principal::load(&state.db, &claims.sub).await?;
+    principal.client_addr = client_addr;
+    Ok(Some(Arc::new(principal)))
 }
 
 fn client_addr(req: &HttpRequest) -> Option<String> {
@@ -52,7 +58,7 @@ fn client_addr(req: &HttpRequest) -> Option<String> {
 
 async fn execute(state: &AppState, schema: &AppSchema, req: &HttpRequest, gql: async_graphql::Request) -> HttpResponse {
     let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let principal = match authenticate(state, auth).await {
+    let principal = match authenticate(state, auth, client_addr(req)).await {
         Ok(p) => p,
         Err(err) => {
             state.metrics.error(err.code());

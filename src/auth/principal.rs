@@ -19,6 +19,8 @@ pub struct Principal {
     /// The town a town team serves.
     pub town: Option<String>,
     pub roles: Vec<Role>,
+    /// Where the request came from, for the audit trail.
+    pub client_addr: Option<String>,
 }
 
 impl Principal {
@@ -52,6 +54,7 @@ impl Principal {
             department_kind: dept.kind,
             town: dept.town,
             roles,
+            client_addr: None,
         }
     }
 

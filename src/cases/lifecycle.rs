@@ -463,7 +463,6 @@ pub async fn file_case(
         Some(p),
         "mutation:fileCase",
         &[model.id],
-        None,
         serde_json::json!({ "caseNo": model.case_no }),
     )
     .await?;
@@ -607,15 +606,8 @@ pub async fn update_case(
     timers::refresh(cal, &mut after);
     let detail = serde_json::json!({ "changed": changed, "note": input.note });
     let (after, event) = save(&txn, p, &before, after, CaseEventKind::Updated, detail).await?;
-    crate::audit::write(
-        &txn,
-        Some(p),
-        "mutation:updateCase",
-        &[after.id],
-        None,
-        serde_json::json!({ "changed": changed }),
-    )
-    .await?;
+    crate::audit::write(&txn, Some(p), "mutation:updateCase", &[after.id], serde_json::json!({ "changed": changed }))
+        .await?;
     txn.commit().await?;
     Ok((after, vec![event]))
 }
@@ -845,7 +837,6 @@ pub async fn transition_case(
         Some(p),
         &format!("mutation:transitionCase:{}", action.name()),
         &[after.id],
-        None,
         serde_json::json!({ "from": before.status.as_str(), "to": after.status.as_str() }),
     )
     .await?;
