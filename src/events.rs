@@ -11,6 +11,8 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+pub mod schema;
+
 /// What happened to a case, before it is stored.
 pub struct NewEvent {
     pub case_id: Uuid,

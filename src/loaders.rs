@@ -8,7 +8,9 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, Loader};
 use chrono::NaiveDate;
 use entity::enums::Role;
-use entity::{case, case_officer, department, matter, matter_empowerment, party, record, transfer, user, user_role};
+use entity::{
+    case, case_event, case_officer, department, matter, matter_empowerment, party, record, transfer, user, user_role,
+};
 use sea_orm::sea_query::{Asterisk, Condition, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityName, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
@@ -60,6 +62,47 @@ impl Loader<Uuid> for VisibleCaseById {
             .all(&self.db)
             .await?;
         Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+/// Transfers by id, only those the caller may see.
+pub struct VisibleTransferById {
+    db: DatabaseConnection,
+    condition: Condition,
+}
+
+impl Loader<Uuid> for VisibleTransferById {
+    type Value = transfer::Model;
+    type Error = DbErr;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = transfer::Entity::find()
+            .filter(transfer::Column::Id.is_in(keys.iter().copied()))
+            .filter(self.condition.clone())
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+/// The timeline of each case, oldest first.
+pub struct EventsByCase(DatabaseConnection);
+
+impl Loader<Uuid> for EventsByCase {
+    type Value = Vec<case_event::Model>;
+    type Error = DbErr;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = case_event::Entity::find()
+            .filter(case_event::Column::CaseId.is_in(keys.iter().copied()))
+            .order_by_asc(case_event::Column::Id)
+            .all(&self.0)
+            .await?;
+        let mut out: HashMap<Uuid, Vec<case_event::Model>> = HashMap::new();
+        for e in rows {
+            out.entry(e.case_id).or_default().push(e);
+        }
+        Ok(out)
     }
 }
 
@@ -252,6 +295,8 @@ pub struct Loaders {
     pub records: DataLoader<RecordById>,
     pub users: DataLoader<UserById>,
     pub cases: DataLoader<VisibleCaseById>,
+    pub transfers: DataLoader<VisibleTransferById>,
+    pub events_by_case: DataLoader<EventsByCase>,
     pub officers: DataLoader<OfficersByCase>,
     pub transfers_by_case: DataLoader<TransfersByCase>,
     pub roles: DataLoader<RolesByUser>,
@@ -275,6 +320,8 @@ impl Loaders {
             records: DataLoader::new(RecordById(db.clone()), spawn),
             users: DataLoader::new(UserById(db.clone()), spawn),
             cases: DataLoader::new(VisibleCaseById { db: db.clone(), condition: cases }, spawn),
+            transfers: DataLoader::new(VisibleTransferById { db: db.clone(), condition: transfers.clone() }, spawn),
+            events_by_case: DataLoader::new(EventsByCase(db.clone()), spawn),
             officers: DataLoader::new(OfficersByCase(db.clone()), spawn),
             transfers_by_case: DataLoader::new(TransfersByCase { db: db.clone(), condition: transfers }, spawn),
             roles: DataLoader::new(RolesByUser(db.clone()), spawn),

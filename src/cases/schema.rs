@@ -321,6 +321,13 @@ impl CaseObject {
         Ok(crate::records::schema::records_of_case(ctx, self.0.id, first, after.as_deref()).await?)
     }
 
+    /// The case's timeline (立案, actions, transfers, records), oldest first. The department
+    /// that transferred the case in reads it too, so the result reaches it without a phone call.
+    async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<crate::events::schema::CaseEventObject>> {
+        let events = loaders(ctx).events_by_case.load_one(self.0.id).await.map_err(AppError::from)?;
+        Ok(events.unwrap_or_default().into_iter().map(crate::events::schema::CaseEventObject).collect())
+    }
+
     /// Transfers this case came from or was handed over in.
     async fn transfers(&self, ctx: &Context<'_>) -> Result<Vec<TransferObject>> {
         let rows = loaders(ctx).transfers_by_case.load_one(self.0.id).await.map_err(AppError::from)?;

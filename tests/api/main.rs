@@ -8,5 +8,6 @@ mod auth;
 mod cases;
 mod errors;
 mod http;
+mod lifecycle;
 mod org;
 mod schema;

@@ -151,3 +151,8 @@ pub fn code(body: &Value) -> &str {
 pub fn field(body: &Value) -> &str {
     body["errors"][0]["extensions"]["field"].as_str().unwrap_or_else(|| panic!("no error field in {body}"))
 }
+
+/// Today in Asia/Shanghai, as the server counts it.
+pub fn shanghai_today() -> chrono::NaiveDate {
+    casebridge::calendar::today()
+}

@@ -1,0 +1,86 @@
+//! The GraphQL face of the timeline: `CaseEvent`, `Case.timeline`.
+
+use async_graphql::{Context, Enum, Object, Result};
+use entity::case_event;
+
+use crate::cases::schema::CaseObject;
+use crate::error::AppError;
+use crate::graphql::{loaders, request};
+use crate::org::schema::UserObject;
+use crate::records::schema::RecordObject;
+use crate::scalars::DateTime;
+use crate::transfers::schema::TransferObject;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::enums::CaseEventKind")]
+pub enum CaseEventKind {
+    /// 立案.
+    Filed,
+    Updated,
+    /// A state-machine action (see `detail.action`).
+    Transitioned,
+    TransferRequested,
+    /// A transfer was accepted, rejected, returned or withdrawn.
+    TransferAnswered,
+    RecordSubmitted,
+}
+
+/// One entry of a case's timeline.
+pub struct CaseEventObject(pub case_event::Model);
+
+#[Object(name = "CaseEvent")]
+impl CaseEventObject {
+    async fn kind(&self) -> CaseEventKind {
+        self.0.kind.into()
+    }
+
+    async fn at(&self) -> DateTime {
+        self.0.at.into()
+    }
+
+    /// The case, if the caller may see it.
+    async fn case(&self, ctx: &Context<'_>) -> Result<Option<CaseObject>> {
+        Ok(loaders(ctx).cases.load_one(self.0.case_id).await.map_err(AppError::from)?.map(CaseObject))
+    }
+
+    /// The transfer concerned, for transfer events.
+    async fn transfer(&self, ctx: &Context<'_>) -> Result<Option<TransferObject>> {
+        let Some(id) = self.0.transfer_id else { return Ok(None) };
+        Ok(loaders(ctx).transfers.load_one(id).await.map_err(AppError::from)?.map(TransferObject))
+    }
+
+    /// The record submitted, for RECORD_SUBMITTED.
+    async fn record(&self, ctx: &Context<'_>) -> Result<Option<RecordObject>> {
+        let Some(id) = self.0.record_id else { return Ok(None) };
+        if loaders(ctx).cases.load_one(self.0.case_id).await.map_err(AppError::from)?.is_none() {
+            return Ok(None);
+        }
+        Ok(loaders(ctx).records.load_one(id).await.map_err(AppError::from)?.map(RecordObject))
+    }
+
+    /// The case's version after this change.
+    async fn case_version(&self) -> i32 {
+        self.0.case_version
+    }
+
+    /// Who did it (name and department).
+    async fn actor(&self, ctx: &Context<'_>) -> Result<Option<UserObject>> {
+        let Some(id) = self.0.actor_id else { return Ok(None) };
+        Ok(loaders(ctx).users.load_one(id).await.map_err(AppError::from)?.map(UserObject))
+    }
+
+    /// What changed, as JSON (`action`, `from`, `to`, `fineAmount`, `note` …); anonymised for
+    /// court trainees.
+    async fn detail(&self, ctx: &Context<'_>) -> Result<String> {
+        let trainee = request(ctx).principal.as_ref().is_some_and(|p| p.is_trainee_only());
+        if !trainee {
+            return Ok(self.0.detail.clone());
+        }
+        let case = loaders(ctx).cases.load_one(self.0.case_id).await.map_err(AppError::from)?;
+        let party = match case {
+            Some(c) => loaders(ctx).parties.load_one(c.party_id).await.map_err(AppError::from)?,
+            None => None,
+        };
+        Ok(crate::privacy::mask_text(&self.0.detail, party.as_ref()))
+    }
+}
