@@ -43,13 +43,21 @@ impl Application {
         if !calendar.covers(year) {
             tracing::warn!(year, "no holiday table loaded for this year: working days count weekends only");
         }
+        let postgres = db.get_database_backend() == sea_orm::DbBackend::Postgres;
         let state = AppState {
             db,
-            settings: Arc::new(settings),
             calendar: Arc::new(calendar),
             metrics: Arc::new(Metrics::default()),
-            bus: crate::events::Bus::default(),
+            bus: crate::events::Bus::new(settings.subscriber_queue, !postgres),
+            settings: Arc::new(settings),
         };
+        if postgres {
+            tokio::spawn(crate::events::pg::listen(
+                state.settings.database_url.clone(),
+                state.db.clone(),
+                state.bus.clone(),
+            ));
+        }
         let schema: AppSchema = build_schema(Some(state.clone()));
         let listener = TcpListener::bind(&state.settings.bind)?;
         let port = listener.local_addr()?.port();

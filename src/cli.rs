@@ -206,6 +206,8 @@ async fn serve(args: ServeArgs) -> Result<(), BoxError> {
         workers: args.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
         rules: crate::config::Rules { transfer_answer_days: args.transfer_answer_days, ..Default::default() },
         max_body_bytes: 1 << 20,
+        subscription_recheck: std::time::Duration::from_secs(30),
+        subscriber_queue: 4096,
     };
     let app = Application::with_db(settings, db).await?;
     let base = format!("http://{}:{}", args.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h), app.port());

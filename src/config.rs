@@ -15,6 +15,10 @@ pub struct Settings {
     pub rules: Rules,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// How often a live subscription re-reads its user (deactivation ends it).
+    pub subscription_recheck: std::time::Duration,
+    /// Events a subscriber may fall behind before it is closed.
+    pub subscriber_queue: usize,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://casebridge.db?mode=rwc";

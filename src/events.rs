@@ -1,6 +1,12 @@
 //! The case timeline and its delivery. Every write that changes a case appends its event in
-//! the same transaction ([`append`]); the caller publishes the returned events only after the
-//! commit ([`Bus::publish`]), so subscribers never see a change that was rolled back.
+//! the same transaction ([`append`]); subscribers see it only once that transaction commits:
+//!
+//! - on SQLite (one process), the caller hands the returned events to [`Bus::publish`] after
+//!   the commit;
+//! - on PostgreSQL (any number of instances), [`append`] also queues `pg_notify` with the
+//!   event's id inside the transaction, which PostgreSQL delivers only on commit; every
+//!   instance's listener (`pg.rs`) loads the events and feeds its own bus, replaying from the
+//!   log after a lost connection. `Bus::publish` is then a no-op, so nothing is sent twice.
 
 use std::sync::Arc;
 
@@ -11,7 +17,12 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+pub mod pg;
 pub mod schema;
+pub mod subscriptions;
+
+/// The PostgreSQL channel that carries committed event ids between instances.
+pub const CHANNEL: &str = "casebridge_events";
 
 /// What happened to a case, before it is stored.
 pub struct NewEvent {
@@ -50,6 +61,15 @@ pub async fn append(txn: &impl ConnectionTrait, event: NewEvent) -> Result<case_
         detail: Set(model.detail.clone()),
     };
     case_event::Entity::insert(active).exec_without_returning(txn).await?;
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Delivered by PostgreSQL on commit, never on rollback (NOTIFY is transactional).
+        let stmt = sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), model.id.to_string().into()],
+        );
+        txn.execute_raw(stmt).await?;
+    }
     Ok(model)
 }
 
@@ -58,22 +78,33 @@ pub async fn append(txn: &impl ConnectionTrait, event: NewEvent) -> Result<case_
 #[derive(Clone)]
 pub struct Bus {
     sender: broadcast::Sender<Arc<case_event::Model>>,
+    /// False when a PostgreSQL listener feeds the bus (it also sees this instance's events).
+    local: bool,
 }
 
 impl Default for Bus {
     fn default() -> Self {
-        Self::new(4096)
+        Self::new(4096, true)
     }
 }
 
 impl Bus {
-    pub fn new(capacity: usize) -> Self {
+    /// `capacity`: events a subscriber may fall behind before it is told it lagged.
+    pub fn new(capacity: usize, local: bool) -> Self {
         let (sender, _) = broadcast::channel(capacity);
-        Self { sender }
+        Self { sender, local }
     }
 
-    /// Publishes committed events (call after `commit`).
+    /// Publishes committed events (call after `commit`). With a PostgreSQL listener this does
+    /// nothing: the events come back through LISTEN, on this instance and every other.
     pub fn publish(&self, events: impl IntoIterator<Item = case_event::Model>) {
+        if self.local {
+            self.deliver(events);
+        }
+    }
+
+    /// Hands events to this instance's subscribers.
+    pub fn deliver(&self, events: impl IntoIterator<Item = case_event::Model>) {
         for event in events {
             // No subscriber is not an error.
             let _ = self.sender.send(Arc::new(event));

@@ -10,7 +10,7 @@ use async_graphql::extensions::{
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    Context, EmptySubscription, MergedObject, Response, SDLExportOptions, Schema, ServerError, ServerResult,
+    Context, MergedObject, MergedSubscription, Response, SDLExportOptions, Schema, ServerError, ServerResult,
     ValidationResult, Variables,
 };
 use chrono::NaiveDate;
@@ -20,7 +20,7 @@ use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::loaders::Loaders;
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -32,6 +32,9 @@ pub struct Query(
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(crate::cases::mutations::CaseMutation);
+
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(crate::events::subscriptions::EventSubscription);
 
 /// Per-request data: who is calling, their "today", where from, and the request's loaders.
 pub struct RequestCtx {
@@ -47,7 +50,7 @@ pub const MAX_DEPTH: usize = 10;
 pub const MAX_COMPLEXITY: usize = 20_000;
 
 pub fn build_schema(state: Option<AppState>) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .extension(ErrorCodes);

@@ -11,3 +11,4 @@ mod http;
 mod lifecycle;
 mod org;
 mod schema;
+mod subscriptions;

@@ -14,6 +14,7 @@ pub const AUDIENCE: &str = "casebridge-api";
 
 pub struct TestApp {
     pub address: String,
+    pub database_url: String,
     pub db: DatabaseConnection,
     pub jwt: JwtConfig,
     client: awc::Client,
@@ -57,20 +58,31 @@ impl TestApp {
         let calendar = casebridge::calendar::Calendar::load(&db).await.expect("calendar");
         let opts = casebridge::demo::DemoOptions { scale, ..Default::default() };
         casebridge::demo::seed(&db, &calendar, &opts, chrono::Utc::now()).await.expect("seed demo");
+        let mut app = Self::attach(&url).await;
+        app._dir = dir;
+        app
+    }
+
+    /// A second server on the database of another (a second instance behind a load balancer).
+    pub async fn attach(url: &str) -> Self {
+        let url = url.to_string();
+        let db = casebridge::db::connect(&url, 4).await.expect("connect");
         let settings = Settings {
-            database_url: url,
+            database_url: url.clone(),
             bind: "127.0.0.1:0".into(),
             jwt: jwt(),
             pool_size: 4,
             workers: 1,
             rules: Default::default(),
             max_body_bytes: 1 << 20,
+            subscription_recheck: std::time::Duration::ZERO,
+            subscriber_queue: 4096,
         };
         let app = Application::with_db(settings, db.clone()).await.expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_rt::spawn(app.run_until_stopped());
         let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
-        Self { address, db, jwt: jwt(), client, _dir: dir }
+        Self { address, database_url: url, db, jwt: jwt(), client, _dir: None }
     }
 
     pub fn token(&self, login: &str) -> String {

@@ -1,0 +1,150 @@
+//! Fan-out between instances through PostgreSQL `LISTEN/NOTIFY`.
+//!
+//! Each instance keeps one dedicated listener connection (not from the pool). A notification
+//! carries one committed event id; the listener loads the rows and feeds the local bus. When
+//! the connection drops, notifications sent meanwhile are lost (sqlx reconnects silently), so
+//! `try_recv` returning `None` triggers a replay from the event log: every event newer than
+//! the last one seen (less a margin, since ids from several instances are only roughly
+//! ordered), minus those already delivered.
+
+use std::collections::{HashSet, VecDeque};
+use std::time::Duration;
+
+use entity::case_event;
+use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::{Bus, CHANNEL};
+
+/// Ids remembered to drop duplicates after a replay.
+const REMEMBERED: usize = 20_000;
+/// How far before the last seen event a replay starts (clock skew between instances, and
+/// transactions that committed after a later-numbered one).
+const REPLAY_MARGIN: Duration = Duration::from_secs(10);
+
+struct Seen {
+    order: VecDeque<Uuid>,
+    set: HashSet<Uuid>,
+    last: Option<Uuid>,
+}
+
+impl Seen {
+    fn insert(&mut self, id: Uuid) -> bool {
+        if !self.set.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > REMEMBERED {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        if self.last.is_none_or(|l| id > l) {
+            self.last = Some(id);
+        }
+        true
+    }
+}
+
+/// The UUIDv7 that sorts just before anything created `margin` before `id`.
+fn replay_from(id: Uuid, margin: Duration) -> Uuid {
+    let (secs, nanos) = id.get_timestamp().map(|t| t.to_unix()).unwrap_or((0, 0));
+    let ms = (secs * 1000 + u64::from(nanos) / 1_000_000).saturating_sub(margin.as_millis() as u64);
+    uuid::Builder::from_unix_timestamp_millis(ms, &[0; 10]).into_uuid()
+}
+
+async fn deliver(db: &DatabaseConnection, bus: &Bus, seen: &mut Seen, ids: Vec<Uuid>) -> Result<(), sea_orm::DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rows = case_event::Entity::find()
+        .filter(case_event::Column::Id.is_in(ids))
+        .order_by_asc(case_event::Column::Id)
+        .all(db)
+        .await?;
+    bus.deliver(rows.into_iter().filter(|e| seen.insert(e.id)));
+    Ok(())
+}
+
+async fn replay(db: &DatabaseConnection, bus: &Bus, seen: &mut Seen) -> Result<(), sea_orm::DbErr> {
+    let Some(last) = seen.last else { return Ok(()) };
+    let rows = case_event::Entity::find()
+        .filter(case_event::Column::Id.gt(replay_from(last, REPLAY_MARGIN)))
+        .order_by_asc(case_event::Column::Id)
+        .all(db)
+        .await?;
+    let missed: Vec<_> = rows.into_iter().filter(|e| seen.insert(e.id)).collect();
+    if !missed.is_empty() {
+        tracing::warn!(count = missed.len(), "replayed events missed while the listener reconnected");
+    }
+    bus.deliver(missed);
+    Ok(())
+}
+
+/// Runs for the life of the process: listens, delivers, reconnects and replays.
+pub async fn listen(url: String, db: DatabaseConnection, bus: Bus) {
+    let mut seen = Seen { order: VecDeque::new(), set: HashSet::new(), last: None };
+    // Start from the newest event already stored, so a gap right after start-up replays too.
+    if let Ok(Some(newest)) = case_event::Entity::find().order_by_desc(case_event::Column::Id).one(&db).await {
+        seen.last = Some(newest.id);
+    }
+    loop {
+        let mut listener = match PgListener::connect(&url).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "event listener: cannot connect; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if let Err(e) = listener.listen(CHANNEL).await {
+            tracing::warn!(error = %e, "event listener: LISTEN failed; retrying");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        // Whatever committed while we were not listening.
+        if let Err(e) = replay(&db, &bus, &mut seen).await {
+            tracing::warn!(error = %e, "event listener: replay failed");
+        }
+        tracing::info!("event listener: listening on {CHANNEL}");
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(n)) => {
+                    let ids: Vec<Uuid> =
+                        n.payload().split(',').filter_map(|s| Uuid::try_parse(s.trim()).ok()).collect();
+                    if let Err(e) = deliver(&db, &bus, &mut seen, ids).await {
+                        tracing::warn!(error = %e, "event listener: loading events failed; replaying");
+                        let _ = replay(&db, &bus, &mut seen).await;
+                    }
+                }
+                Ok(None) => {
+                    // The connection dropped and was re-established: notifications in the gap
+                    // are lost, so read them from the log.
+                    tracing::warn!("event listener: connection lost and re-established; replaying");
+                    if let Err(e) = replay(&db, &bus, &mut seen).await {
+                        tracing::warn!(error = %e, "event listener: replay failed");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "event listener: receive failed; reconnecting");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replay_starts_before_the_last_seen_event() {
+        let id = Uuid::now_v7();
+        let from = replay_from(id, Duration::from_secs(10));
+        assert!(from < id);
+        assert!(replay_from(id, Duration::ZERO) <= id);
+    }
+}
