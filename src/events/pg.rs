@@ -35,10 +35,10 @@ impl Seen {
             return false;
         }
         self.order.push_back(id);
-        if self.order.len() > REMEMBERED {
-            if let Some(old) = self.order.pop_front() {
-                self.set.remove(&old);
-            }
+        if self.order.len() > REMEMBERED
+            && let Some(old) = self.order.pop_front()
+        {
+            self.set.remove(&old);
         }
         if self.last.is_none_or(|l| id > l) {
             self.last = Some(id);
