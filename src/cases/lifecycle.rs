@@ -471,26 +471,26 @@ pub async fn file_case(
 }
 
 /// Loads a case for a write, locked (PostgreSQL `FOR UPDATE`; SQLite's `BEGIN IMMEDIATE`
-/// already holds the write lock), checking visibility and `expectedVersion`.
-async fn load_for_write(
-    txn: &DatabaseTransaction,
-    p: &Principal,
-    id: Uuid,
-    expected_version: i32,
-) -> AppResult<case::Model> {
-    let case = case::Entity::find_by_id(id)
+/// already holds the write lock), if the caller may see it.
+async fn load_for_write(txn: &DatabaseTransaction, p: &Principal, id: Uuid) -> AppResult<case::Model> {
+    case::Entity::find_by_id(id)
         .filter(visibility::cases(p, local_date(Utc::now())))
         .lock_exclusive()
         .one(txn)
         .await?
-        .ok_or_else(|| AppError::not_found("case"))?;
+        .ok_or_else(|| AppError::not_found("case"))
+}
+
+/// A stale `expectedVersion` is a conflict (checked after permissions, so a reader who may
+/// not act learns that first).
+fn check_version(case: &case::Model, expected_version: i32) -> AppResult<()> {
     if case.version != expected_version {
         return Err(AppError::Conflict(format!(
             "the case changed meanwhile: it is at version {}, not {expected_version}; reload and retry",
             case.version
         )));
     }
-    Ok(case)
+    Ok(())
 }
 
 /// Writes a changed case with its version bumped (guarded by the old version), and appends
@@ -544,10 +544,11 @@ pub async fn update_case(
     input: UpdateCase,
 ) -> AppResult<(case::Model, Vec<case_event::Model>)> {
     let txn = crate::db::begin_write(db).await?;
-    let before = load_for_write(&txn, p, id, expected_version).await?;
+    let before = load_for_write(&txn, p, id).await?;
     if !is_case_worker(p, before.department_id) {
         return Err(AppError::Forbidden("only officers of the owning department change a case".into()));
     }
+    check_version(&before, expected_version)?;
     use CaseStatus::*;
     if !matches!(before.status, Filed | Investigating | NoticeServed | Hearing | LegalReview) {
         return Err(AppError::Conflict(format!("a {} case can no longer be changed", before.status.as_str())));
@@ -639,7 +640,7 @@ pub async fn transition_case(
     args: TransitionArgs,
 ) -> AppResult<(case::Model, Vec<case_event::Model>)> {
     let txn = crate::db::begin_write(db).await?;
-    let before = load_for_write(&txn, p, id, expected_version).await?;
+    let before = load_for_write(&txn, p, id).await?;
     let now = Utc::now();
     let today = local_date(now);
 
@@ -662,6 +663,7 @@ pub async fn transition_case(
     } else if !is_case_worker(p, before.department_id) {
         return Err(AppError::Forbidden("only officers of the owning department act on a case".into()));
     }
+    check_version(&before, expected_version)?;
 
     let Some(status) = next_status(before.procedure, before.status, action) else {
         return Err(AppError::Conflict(format!(
