@@ -4,7 +4,8 @@ use tracing_subscriber::EnvFilter;
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {
     let filter = EnvFilter::try_from_env("CASEBRIDGE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
     let cli = casebridge::cli::Cli::parse();
     match casebridge::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
