@@ -10,3 +10,4 @@ mod errors;
 mod http;
 mod org;
 mod schema;
+mod transfers;
