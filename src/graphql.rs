@@ -31,7 +31,7 @@ pub struct Query(
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(crate::cases::mutations::CaseMutation);
+pub struct Mutation(crate::cases::mutations::CaseMutation, crate::transfers::mutations::TransferMutation);
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(crate::events::subscriptions::EventSubscription);

@@ -1,5 +1,7 @@
-//! Transfers (移交/划转) between departments: reads here; the state machine comes with the
-//! workflow mutations.
+//! Transfers (移交/划转) between departments: reads, T7, and the state machine of rules.md
+//! (request, then accept, reject, return or withdraw).
 
+pub mod lifecycle;
+pub mod mutations;
 pub mod schema;
 pub mod service;

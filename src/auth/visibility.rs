@@ -44,6 +44,19 @@ fn transfers_of(department: uuid::Uuid, column: transfer::Column) -> SelectState
         .to_owned()
 }
 
+/// The cases that transfers sent by a department became.
+fn resulting_cases_of_sent(department: uuid::Uuid) -> SelectStatement {
+    Query::select()
+        .column(transfer::Column::ResultingCaseId)
+        .from(transfer::Entity.table_ref())
+        .cond_where(
+            Condition::all()
+                .add(transfer::Column::ResultingCaseId.is_not_null())
+                .add(transfer::Column::FromDepartmentId.eq(department)),
+        )
+        .to_owned()
+}
+
 /// The cases `p` may read.
 pub fn cases(p: &Principal, today: NaiveDate) -> Condition {
     if p.has(Role::Admin) || p.has(Role::LegalReviewer) {
@@ -61,6 +74,11 @@ pub fn cases(p: &Principal, today: NaiveDate) -> Condition {
             any = any.add(case::Column::Town.eq(town.as_str()));
         }
         granted = true;
+    }
+    if p.has(Role::BureauOfficer) || p.has(Role::TownOfficer) {
+        // rules.md: the sender keeps read access to the case its transfer became (the bureau
+        // handing a case out, a town team sending a hearing-level case up under R7).
+        any = any.add(case::Column::Id.in_subquery(resulting_cases_of_sent(p.department_id)));
     }
     if p.has(Role::DepartmentLiaison) {
         any = any

@@ -214,7 +214,7 @@ fn is_case_worker(p: &Principal, dept: Uuid) -> bool {
     p.department_id == dept && (p.has(Role::BureauOfficer) || p.has(Role::TownOfficer))
 }
 
-async fn department(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<department::Model> {
+pub(crate) async fn department(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<department::Model> {
     department::Entity::find_by_id(id)
         .one(txn)
         .await?
@@ -245,7 +245,7 @@ pub async fn next_case_no(txn: &DatabaseTransaction, dept: &department::Model, y
 }
 
 /// Checks officer ids: active users of the case's department.
-async fn officers(txn: &impl ConnectionTrait, dept: Uuid, ids: &[Uuid]) -> AppResult<Vec<user::Model>> {
+pub(crate) async fn officers(txn: &impl ConnectionTrait, dept: Uuid, ids: &[Uuid]) -> AppResult<Vec<user::Model>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -262,7 +262,12 @@ async fn officers(txn: &impl ConnectionTrait, dept: Uuid, ids: &[Uuid]) -> AppRe
     Ok(found)
 }
 
-async fn set_officers(txn: &impl ConnectionTrait, case_id: Uuid, ids: &[Uuid], now: DateTime<Utc>) -> AppResult<()> {
+pub(crate) async fn set_officers(
+    txn: &impl ConnectionTrait,
+    case_id: Uuid,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     case_officer::Entity::delete_many().filter(case_officer::Column::CaseId.eq(case_id)).exec(txn).await?;
     if ids.is_empty() {
         return Ok(());

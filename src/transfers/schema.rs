@@ -5,12 +5,13 @@ use entity::enums::TransferStatus as StoredStatus;
 use entity::transfer;
 use uuid::Uuid;
 
-use super::service::{self, TransferFilter as ParsedFilter};
+use super::service::{self, OverdueFilter, TransferFilter as ParsedFilter};
 use crate::cases::schema::CaseObject;
 use crate::error::AppError;
 use crate::graphql::{loaders, principal, request, state};
 use crate::ids::{self, Kind};
 use crate::org::schema::DepartmentObject;
+use crate::privacy;
 use crate::scalars::{Date, DateTime};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -43,16 +44,38 @@ crate::connection!(
     "A page of transfers, newest first."
 );
 
+/// Narrows `transfers`. Every condition is combined with AND, and with what the caller may see.
 #[derive(InputObject, Default)]
 pub struct TransferFilter {
+    /// Any of these statuses.
     pub status: Option<Vec<TransferStatus>>,
     pub category: Option<TransferCategory>,
+    /// The sending department.
     pub from_department_id: Option<ID>,
+    /// The receiving department.
     pub to_department_id: Option<ID>,
+    /// `true`: only PENDING transfers past `answerDue` (T7), the ones with `overdue: true`;
+    /// `false`: every other one.
+    pub overdue: Option<bool>,
 }
 
 /// 移交 / 划转: a case or matter handed from one department to another.
 pub struct TransferObject(pub transfer::Model);
+
+impl TransferObject {
+    /// Free text as the caller may read it: a court trainee who sees the transfer behind a
+    /// followed case reads it anonymised, as it reads the case.
+    async fn text(&self, ctx: &Context<'_>, text: &str) -> Result<String> {
+        if !request(ctx).principal.as_ref().is_some_and(|p| p.is_trainee_only()) {
+            return Ok(text.to_string());
+        }
+        let party = match self.0.party_id {
+            Some(id) => loaders(ctx).parties.load_one(id).await.map_err(AppError::from)?,
+            None => None,
+        };
+        Ok(privacy::mask_text(text, party.as_ref()))
+    }
+}
 
 #[Object(name = "Transfer")]
 impl TransferObject {
@@ -77,8 +100,14 @@ impl TransferObject {
         DepartmentObject::load(ctx, self.0.to_department_id).await
     }
 
-    async fn subject(&self) -> &str {
-        &self.0.subject
+    /// One line saying what is handed over.
+    async fn subject(&self, ctx: &Context<'_>) -> Result<String> {
+        self.text(ctx, &self.0.subject).await
+    }
+
+    /// What the sender found, as it gave it; the receiver's case is filed with these facts.
+    async fn facts(&self, ctx: &Context<'_>) -> Result<String> {
+        self.text(ctx, &self.0.facts).await
     }
 
     /// The sender's case handed over, if the caller may see it.
@@ -114,6 +143,13 @@ impl TransferObject {
         self.0.reason.as_deref()
     }
 
+    /// The receiver's note on acceptance.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+
+    /// The matter (执法事项) the sender proposes for the receiver's case; `acceptTransfer` may
+    /// name another.
     async fn matter_code(&self) -> Option<&str> {
         self.0.matter_code.as_deref()
     }
@@ -150,14 +186,18 @@ impl TransferQuery {
         let f = filter.unwrap_or_default();
         let dept =
             |id: &Option<ID>, field: &str| id.as_ref().map(|id| ids::decode(id, Kind::Department, field)).transpose();
+        let app = state(ctx);
+        let today = request(ctx).today;
         let parsed = ParsedFilter {
             statuses: f.status.iter().flatten().map(|s| (*s).into()).collect(),
             category: f.category.map(Into::into),
             from_department_id: dept(&f.from_department_id, "filter.fromDepartmentId")?,
             to_department_id: dept(&f.to_department_id, "filter.toDepartmentId")?,
+            overdue: f
+                .overdue
+                .map(|o| OverdueFilter::new(o, &app.calendar, today, app.settings.rules.transfer_answer_days)),
         };
-        let (rows, info, cond) =
-            service::list(&state(ctx).db, p, request(ctx).today, &parsed, first, after.as_deref()).await?;
+        let (rows, info, cond) = service::list(&app.db, p, today, &parsed, first, after.as_deref()).await?;
         Ok(TransferConnection::new(rows.into_iter().map(|(c, t)| (c, TransferObject(t))).collect(), info, cond))
     }
 }

@@ -12,3 +12,4 @@ mod lifecycle;
 mod org;
 mod schema;
 mod subscriptions;
+mod transfers;

@@ -1,0 +1,598 @@
+//! The transfer state machine of rules.md ("Transfer states"): a PENDING request ends exactly
+//! once, accepted, rejected or returned by the receiver, or withdrawn by the sender. Every
+//! write is one transaction that also appends the case events; the caller publishes the
+//! returned events after the commit.
+
+use chrono::{DateTime, Datelike, Utc};
+use entity::enums::{
+    CaseEventKind, CaseStatus, DepartmentKind, HearingState, Procedure, ReviewState, Role, TransferCategory,
+    TransferStatus,
+};
+use entity::{case, case_event, department, matter, matter_empowerment, party, transfer};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::service;
+use crate::auth::{Principal, visibility};
+use crate::calendar::{Calendar, local_date};
+use crate::cases::lifecycle::{self as cases, NewParty};
+use crate::cases::timers;
+use crate::error::{AppError, AppResult};
+use crate::events::{self, NewEvent};
+
+/// `requestTransfer`, parsed.
+#[derive(Debug, Clone)]
+pub struct RequestTransfer {
+    pub to_department_id: Uuid,
+    pub category: TransferCategory,
+    pub subject: String,
+    pub facts: String,
+    pub case_id: Option<Uuid>,
+    pub party: Option<NewParty>,
+    pub matter_code: Option<String>,
+}
+
+/// `acceptTransfer`, parsed.
+#[derive(Debug, Clone, Default)]
+pub struct AcceptTransfer {
+    pub note: Option<String>,
+    pub matter_code: Option<String>,
+    pub officer_ids: Option<Vec<Uuid>>,
+}
+
+/// The receiver's two ways of saying no (rules.md, "Transfer states").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not its competence: `REJECTED`.
+    Reject,
+    /// Materials incomplete, the sender may send a new request: `RETURNED`.
+    Return,
+}
+
+impl Refusal {
+    fn status(self) -> TransferStatus {
+        match self {
+            Refusal::Reject => TransferStatus::Rejected,
+            Refusal::Return => TransferStatus::Returned,
+        }
+    }
+
+    fn action(self) -> &'static str {
+        match self {
+            Refusal::Reject => "rejectTransfer",
+            Refusal::Return => "returnTransfer",
+        }
+    }
+}
+
+/// A written transfer and the case events to publish after the commit.
+pub type Written = (transfer::Model, Vec<case_event::Model>);
+
+/// Subjects become case titles, which hold 200 characters.
+const SUBJECT_MAX_CHARS: usize = 200;
+
+/// Who may send: a liaison for its line department, the bureau for its own cases (R8: e.g.
+/// suspected crime), a town team for hearing-level cases (R7).
+fn may_send(p: &Principal) -> bool {
+    p.has(Role::DepartmentLiaison) || p.has(Role::BureauOfficer) || p.has(Role::TownOfficer)
+}
+
+fn is_sender(p: &Principal, t: &transfer::Model) -> bool {
+    p.department_id == t.from_department_id && may_send(p)
+}
+
+/// The receiver answers through its officers: they file the case that an acceptance opens.
+fn is_receiver(p: &Principal, t: &transfer::Model) -> bool {
+    p.department_id == t.to_department_id && (p.has(Role::BureauOfficer) || p.has(Role::TownOfficer))
+}
+
+/// rules.md: every move but from PENDING is `CONFLICT`; the four end states are final.
+fn require_pending(t: &transfer::Model, verb: &str) -> AppResult<()> {
+    if t.status != TransferStatus::Pending {
+        return Err(AppError::Conflict(format!(
+            "the transfer is {} and cannot be {verb}: only a PENDING transfer can",
+            t.status.as_str()
+        )));
+    }
+    Ok(())
+}
+
+/// Trimmed, non-empty text, at most `max` characters.
+fn required(field: &str, value: &str, max: Option<usize>) -> AppResult<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(AppError::bad_input(field, "required, and may not be blank"));
+    }
+    if let Some(max) = max.filter(|m| value.chars().count() > *m) {
+        return Err(AppError::bad_input(field, format!("at most {max} characters")));
+    }
+    Ok(value.to_string())
+}
+
+fn optional(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+async fn matter_by_code(txn: &impl ConnectionTrait, code: &str) -> AppResult<matter::Model> {
+    matter::Entity::find()
+        .filter(matter::Column::Code.eq(code))
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::bad_input("matterCode", "no such matter"))
+}
+
+/// Writes the transfer's end state. The row is locked (`service::get_for_update`), and the
+/// update is guarded by the old status and version as well, so of two answers racing on any
+/// backend exactly one writes and the other is `CONFLICT`.
+async fn finish(
+    txn: &DatabaseTransaction,
+    before: &transfer::Model,
+    mut after: transfer::Model,
+) -> AppResult<transfer::Model> {
+    after.version = before.version + 1;
+    let mut active = after.clone().into_active_model().reset_all();
+    active.id = sea_orm::ActiveValue::NotSet;
+    let result = transfer::Entity::update_many()
+        .set(active)
+        .filter(transfer::Column::Id.eq(before.id))
+        .filter(transfer::Column::Status.eq(TransferStatus::Pending))
+        .filter(transfer::Column::Version.eq(before.version))
+        .exec(txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(AppError::Conflict("the transfer was answered meanwhile; reload it".into()));
+    }
+    Ok(after)
+}
+
+/// Appends a transfer event to the sender's case, if the transfer carries one, so the sender
+/// follows the transfer on its own timeline (rules.md). The case itself does not change, so
+/// the event carries its current version.
+async fn sender_case_event(
+    txn: &DatabaseTransaction,
+    p: &Principal,
+    t: &transfer::Model,
+    kind: CaseEventKind,
+    at: DateTime<Utc>,
+    detail: serde_json::Value,
+) -> AppResult<Option<case_event::Model>> {
+    let Some(case_id) = t.case_id else {
+        return Ok(None);
+    };
+    let case = case::Entity::find_by_id(case_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::internal(format_args!("transfer {} without its case", t.id)))?;
+    let event = events::append(
+        txn,
+        NewEvent {
+            case_id,
+            kind,
+            at,
+            actor_id: Some(p.user_id),
+            transfer_id: Some(t.id),
+            record_id: None,
+            case_version: case.version,
+            detail,
+        },
+    )
+    .await?;
+    Ok(Some(event))
+}
+
+/// `requestTransfer`: a PENDING transfer from the caller's department.
+pub async fn request_transfer(db: &DatabaseConnection, p: &Principal, input: RequestTransfer) -> AppResult<Written> {
+    if !may_send(p) {
+        return Err(AppError::Forbidden(
+            "transfers are requested by department liaisons, bureau officers and town officers".into(),
+        ));
+    }
+    let subject = required("subject", &input.subject, Some(SUBJECT_MAX_CHARS))?;
+    let facts = required("facts", &input.facts, None)?;
+    if input.to_department_id == p.department_id {
+        return Err(AppError::bad_input("toDepartmentId", "a department does not transfer to itself"));
+    }
+    let party = match (input.case_id, input.party) {
+        (None, None) => {
+            return Err(AppError::bad_input("party", "a transfer without a case names its party (当事人)"));
+        }
+        (Some(_), Some(_)) => {
+            return Err(AppError::bad_input("party", "a transferred case brings its own party: leave party out"));
+        }
+        (_, party) => party,
+    };
+    let now = Utc::now();
+    let today = local_date(now);
+
+    let txn = crate::db::begin_write(db).await?;
+    let to = department::Entity::find_by_id(input.to_department_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::bad_input("toDepartmentId", "no such department"))?;
+    let proposed_matter = match optional(input.matter_code) {
+        Some(code) => Some(matter_by_code(&txn, &code).await?.code),
+        None => None,
+    };
+
+    let (case, party_id) = match (input.case_id, party) {
+        (Some(case_id), _) => {
+            // Locked, so two requests for one case run one after the other and the second
+            // sees the first's PENDING transfer.
+            let case = case::Entity::find_by_id(case_id)
+                .filter(visibility::cases(p, today))
+                .lock_exclusive()
+                .one(&txn)
+                .await?
+                .ok_or_else(|| AppError::not_found("case"))?;
+            if case.department_id != p.department_id {
+                return Err(AppError::Forbidden("only the owning department transfers its case out".into()));
+            }
+            // R8: a case that came in by transfer is accepted, rejected or returned, never
+            // passed on.
+            if case.source_transfer_id.is_some() {
+                return Err(AppError::bad_input(
+                    "caseId",
+                    "this case came in by transfer and may not be transferred on (R8)",
+                ));
+            }
+            // rules.md, case states: FILED|INVESTIGATING -> TRANSFERRED_OUT.
+            if !matches!(case.status, CaseStatus::Filed | CaseStatus::Investigating) {
+                return Err(AppError::Conflict(format!(
+                    "a {} case can no longer be transferred out: only a FILED or INVESTIGATING one",
+                    case.status.as_str()
+                )));
+            }
+            let pending = transfer::Entity::find()
+                .filter(transfer::Column::CaseId.eq(case.id))
+                .filter(transfer::Column::Status.eq(TransferStatus::Pending))
+                .count(&txn)
+                .await?;
+            if pending > 0 {
+                return Err(AppError::Conflict(
+                    "this case already has a PENDING transfer: wait for its answer or withdraw it".into(),
+                ));
+            }
+            let party_id = case.party_id;
+            (Some(case), party_id)
+        }
+        (None, Some(party)) => {
+            // R10: the party was validated when parsed (NewParty).
+            let party = party.into_model(now);
+            party::Entity::insert(party.clone().into_active_model()).exec_without_returning(&txn).await?;
+            (None, party.id)
+        }
+        (None, None) => return Err(AppError::internal("transfer without case or party")),
+    };
+
+    let model = transfer::Model {
+        id: Uuid::now_v7(),
+        from_department_id: p.department_id,
+        to_department_id: to.id,
+        category: input.category,
+        status: TransferStatus::Pending,
+        subject,
+        facts,
+        case_id: case.as_ref().map(|c| c.id),
+        party_id: Some(party_id),
+        // A handed-over case proposes its own matter (a town's hearing-level case under R7
+        // stays in its matter at the bureau); the receiver may name another on acceptance.
+        matter_code: proposed_matter.or_else(|| case.as_ref().map(|c| c.matter_code.clone())),
+        resulting_case_id: None,
+        requested_at: now,
+        requested_by: Some(p.user_id),
+        answered_at: None,
+        answered_by: None,
+        reason: None,
+        note: None,
+        version: 1,
+    };
+    transfer::Entity::insert(model.clone().into_active_model()).exec_without_returning(&txn).await?;
+    let detail = serde_json::json!({
+        "transferId": model.id.to_string(),
+        "toDepartment": to.code,
+        "category": model.category.as_str(),
+    });
+    let event = sender_case_event(&txn, p, &model, CaseEventKind::TransferRequested, now, detail).await?;
+    let mut targets = vec![model.id];
+    targets.extend(model.case_id);
+    crate::audit::write(
+        &txn,
+        Some(p),
+        "mutation:requestTransfer",
+        &targets,
+        serde_json::json!({ "transferId": model.id.to_string(), "toDepartment": to.code }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((model, event.into_iter().collect()))
+}
+
+/// `acceptTransfer`: files the receiver's case and links it, in one transaction; a
+/// handed-over case of the sender becomes TRANSFERRED_OUT (R8).
+pub async fn accept_transfer(
+    db: &DatabaseConnection,
+    cal: &Calendar,
+    p: &Principal,
+    id: Uuid,
+    input: AcceptTransfer,
+) -> AppResult<Written> {
+    let now = Utc::now();
+    let today = local_date(now);
+    let txn = crate::db::begin_write(db).await?;
+    let before = service::get_for_update(&txn, p, today, id).await?;
+    if !is_receiver(p, &before) {
+        return Err(AppError::Forbidden("only officers of the receiving department answer a transfer".into()));
+    }
+    require_pending(&before, "accepted")?;
+
+    let dept = cases::department(&txn, before.to_department_id).await?;
+    let code = optional(input.matter_code).or_else(|| before.matter_code.clone()).ok_or_else(|| {
+        AppError::bad_input("matterCode", "the transfer proposes no matter: name the one the case is filed under")
+    })?;
+    let matter = matter_by_code(&txn, &code).await?;
+
+    let sender_case = match before.case_id {
+        Some(case_id) => Some(
+            case::Entity::find_by_id(case_id)
+                .lock_exclusive()
+                .one(&txn)
+                .await?
+                .ok_or_else(|| AppError::internal(format_args!("transfer {} without its case", before.id)))?,
+        ),
+        None => None,
+    };
+    // The sender kept working on its case while the transfer was pending; past
+    // INVESTIGATING it can no longer become TRANSFERRED_OUT (rules.md, case states).
+    if let Some(c) = sender_case.as_ref().filter(|c| !matches!(c.status, CaseStatus::Filed | CaseStatus::Investigating))
+    {
+        return Err(AppError::Conflict(format!(
+            "the sender's case is now {} and can no longer be transferred out: reject or return the transfer",
+            c.status.as_str()
+        )));
+    }
+
+    let town = match (dept.kind, &dept.town) {
+        (DepartmentKind::TownTeam, Some(own)) => {
+            // R7: a town team files only in matters empowered to its town on the filing date.
+            let empowerments = matter_empowerment::Entity::find()
+                .filter(matter_empowerment::Column::MatterId.eq(matter.id))
+                .all(&txn)
+                .await?;
+            if !crate::org::service::empowered_on(&empowerments, own, today) {
+                return Err(AppError::bad_input(
+                    "matterCode",
+                    format!("this matter is not empowered to {own} today (R7)"),
+                ));
+            }
+            Some(own.clone())
+        }
+        _ => sender_case.as_ref().and_then(|c| c.town.clone()),
+    };
+
+    let officer_ids = input.officer_ids.unwrap_or_else(|| vec![p.user_id]);
+    if officer_ids.is_empty() {
+        return Err(AppError::bad_input("officerIds", "a case has at least one officer"));
+    }
+    cases::officers(&txn, dept.id, &officer_ids).await?;
+
+    // The receiver's case gets its own copy of the party: personal data lives in one row per
+    // case, so masking and later corrections stay per case.
+    let source_party = before.party_id.or(sender_case.as_ref().map(|c| c.party_id));
+    let source_party = match source_party {
+        Some(pid) => party::Entity::find_by_id(pid).one(&txn).await?,
+        None => None,
+    }
+    .ok_or_else(|| AppError::internal(format_args!("transfer {} without a party", before.id)))?;
+    let party = party::Model { id: Uuid::now_v7(), created_at: now, ..source_party };
+    party::Entity::insert(party.clone().into_active_model()).exec_without_returning(&txn).await?;
+
+    let case_no = cases::next_case_no(&txn, &dept, today.year()).await?;
+    let mut filed = case::Model {
+        id: Uuid::now_v7(),
+        search_text: format!("{} {}", case_no, before.subject).to_lowercase(),
+        case_no,
+        title: before.subject.clone(),
+        procedure: Procedure::General,
+        status: CaseStatus::Filed,
+        version: 1,
+        party_id: party.id,
+        department_id: dept.id,
+        town,
+        matter_id: matter.id,
+        matter_code: matter.code.clone(),
+        major: sender_case.as_ref().is_some_and(|c| c.major),
+        serious_harm: sender_case.as_ref().is_some_and(|c| c.serious_harm),
+        fine_fen: None,
+        notice_fine_fen: None,
+        hearing_level: false,
+        hearing_state: HearingState::None,
+        review_state: ReviewState::None,
+        occurred_at: sender_case.as_ref().map_or(before.requested_at, |c| c.occurred_at),
+        ended_at: sender_case.as_ref().and_then(|c| c.ended_at),
+        location: sender_case.as_ref().and_then(|c| c.location.clone()),
+        facts: before.facts.clone(),
+        filed_at: now,
+        decision_extension_days: 0,
+        notice_served_at: None,
+        decided_at: None,
+        delivered_at: None,
+        paid_at: None,
+        published_at: None,
+        closed_at: None,
+        decision_due: None,
+        hearing_request_due: None,
+        delivery_due: None,
+        payment_due: None,
+        publication_due: None,
+        next_due: None,
+        // R8: marks the case as received, so it is never transferred on.
+        source_transfer_id: Some(before.id),
+        created_by: Some(p.user_id),
+        updated_at: now,
+    };
+    timers::refresh(cal, &mut filed);
+    case::Entity::insert(filed.clone().into_active_model()).exec_without_returning(&txn).await?;
+    cases::set_officers(&txn, filed.id, &officer_ids, now).await?;
+
+    let note = optional(input.note);
+    let mut out = Vec::new();
+    let new_case_event = |kind, detail| NewEvent {
+        case_id: filed.id,
+        kind,
+        at: now,
+        actor_id: Some(p.user_id),
+        transfer_id: Some(before.id),
+        record_id: None,
+        case_version: filed.version,
+        detail,
+    };
+    out.push(
+        events::append(
+            &txn,
+            new_case_event(
+                CaseEventKind::Filed,
+                serde_json::json!({
+                    "caseNo": filed.case_no,
+                    "procedure": filed.procedure.as_str(),
+                    "status": filed.status.as_str(),
+                    "transferId": before.id.to_string(),
+                }),
+            ),
+        )
+        .await?,
+    );
+    let answered = serde_json::json!({
+        "transferId": before.id.to_string(),
+        "status": TransferStatus::Accepted.as_str(),
+        "resultingCaseId": filed.id.to_string(),
+        "note": note,
+    });
+    out.push(events::append(&txn, new_case_event(CaseEventKind::TransferAnswered, answered.clone())).await?);
+
+    if let Some(old) = &sender_case {
+        // R8: the handed-over case leaves the sender's workload; its timers stop.
+        let mut gone = old.clone();
+        gone.status = CaseStatus::TransferredOut;
+        gone.version = old.version + 1;
+        gone.updated_at = now;
+        timers::refresh(cal, &mut gone);
+        let mut active = gone.clone().into_active_model().reset_all();
+        active.id = sea_orm::ActiveValue::NotSet;
+        let result = case::Entity::update_many()
+            .set(active)
+            .filter(case::Column::Id.eq(old.id))
+            .filter(case::Column::Version.eq(old.version))
+            .exec(&txn)
+            .await?;
+        if result.rows_affected != 1 {
+            return Err(AppError::Conflict("the sender's case changed meanwhile; retry".into()));
+        }
+        let mut detail = answered.clone();
+        detail["from"] = serde_json::json!(old.status.as_str());
+        detail["to"] = serde_json::json!(gone.status.as_str());
+        out.push(
+            events::append(
+                &txn,
+                NewEvent {
+                    case_id: gone.id,
+                    kind: CaseEventKind::TransferAnswered,
+                    at: now,
+                    actor_id: Some(p.user_id),
+                    transfer_id: Some(before.id),
+                    record_id: None,
+                    case_version: gone.version,
+                    detail,
+                },
+            )
+            .await?,
+        );
+    }
+
+    let after = transfer::Model {
+        status: TransferStatus::Accepted,
+        resulting_case_id: Some(filed.id),
+        answered_at: Some(now),
+        answered_by: Some(p.user_id),
+        note,
+        ..before.clone()
+    };
+    let after = finish(&txn, &before, after).await?;
+    let mut targets = vec![after.id, filed.id];
+    targets.extend(after.case_id);
+    crate::audit::write(
+        &txn,
+        Some(p),
+        "mutation:acceptTransfer",
+        &targets,
+        serde_json::json!({ "transferId": after.id.to_string(), "caseNo": filed.case_no }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((after, out))
+}
+
+/// `rejectTransfer` / `returnTransfer`: the receiver says no, with its reason.
+pub async fn refuse_transfer(
+    db: &DatabaseConnection,
+    p: &Principal,
+    id: Uuid,
+    how: Refusal,
+    reason: &str,
+) -> AppResult<Written> {
+    let reason = required("reason", reason, None)?;
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let before = service::get_for_update(&txn, p, local_date(now), id).await?;
+    if !is_receiver(p, &before) {
+        return Err(AppError::Forbidden("only officers of the receiving department answer a transfer".into()));
+    }
+    require_pending(&before, if how == Refusal::Reject { "rejected" } else { "returned" })?;
+    let after = transfer::Model {
+        status: how.status(),
+        reason: Some(reason.clone()),
+        answered_at: Some(now),
+        answered_by: Some(p.user_id),
+        ..before.clone()
+    };
+    let after = finish(&txn, &before, after).await?;
+    let detail = serde_json::json!({
+        "transferId": after.id.to_string(),
+        "status": after.status.as_str(),
+        "reason": reason,
+    });
+    let event = sender_case_event(&txn, p, &after, CaseEventKind::TransferAnswered, now, detail).await?;
+    crate::audit::write(
+        &txn,
+        Some(p),
+        &format!("mutation:{}", how.action()),
+        &[after.id],
+        serde_json::json!({ "status": after.status.as_str() }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((after, event.into_iter().collect()))
+}
+
+/// `withdrawTransfer`: the sender takes back a request that is still PENDING.
+pub async fn withdraw_transfer(db: &DatabaseConnection, p: &Principal, id: Uuid) -> AppResult<Written> {
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let before = service::get_for_update(&txn, p, local_date(now), id).await?;
+    if !is_sender(p, &before) {
+        return Err(AppError::Forbidden("only the sending department withdraws a transfer".into()));
+    }
+    require_pending(&before, "withdrawn")?;
+    // Not an answer: `answeredAt` stays empty; the timeline and the audit trail keep the time.
+    let after = transfer::Model { status: TransferStatus::Withdrawn, ..before.clone() };
+    let after = finish(&txn, &before, after).await?;
+    // The sender's timeline shows the transfer ended; CaseEventKind has no kind of its own for
+    // a withdrawal, and the fixed enum of api.md is not widened for it.
+    let detail = serde_json::json!({ "transferId": after.id.to_string(), "status": after.status.as_str() });
+    let event = sender_case_event(&txn, p, &after, CaseEventKind::TransferAnswered, now, detail).await?;
+    crate::audit::write(&txn, Some(p), "mutation:withdrawTransfer", &[after.id], serde_json::json!({})).await?;
+    txn.commit().await?;
+    Ok((after, event.into_iter().collect()))
+}
