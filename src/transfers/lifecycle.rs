@@ -84,9 +84,11 @@ fn is_sender(p: &Principal, t: &transfer::Model) -> bool {
     p.department_id == t.from_department_id && may_send(p)
 }
 
-/// The receiver answers through its officers: they file the case that an acceptance opens.
+/// The receiver answers through its officers (they file the case an acceptance opens); a line
+/// department, which has no enforcement officers here, answers through its liaison.
 fn is_receiver(p: &Principal, t: &transfer::Model) -> bool {
-    p.department_id == t.to_department_id && (p.has(Role::BureauOfficer) || p.has(Role::TownOfficer))
+    p.department_id == t.to_department_id
+        && (p.has(Role::BureauOfficer) || p.has(Role::TownOfficer) || p.has(Role::DepartmentLiaison))
 }
 
 /// rules.md: every move but from PENDING is `CONFLICT`; the four end states are final.

@@ -538,3 +538,32 @@ async fn the_overdue_filter_lists_pending_transfers_past_t7() {
     let overdue = app.all_nodes("bureau.officer", q, "transfers", json!({ "filter": { "overdue": true } }), 100).await;
     assert!(!ids(&overdue).contains(&old["id"]));
 }
+
+#[actix_rt::test]
+async fn a_line_department_answers_a_transfer_through_its_liaison() {
+    let app = TestApp::spawn().await;
+    let forestry = app
+        .data(
+            "bureau.officer",
+            r#"{ matters(first: 1, filter: {domain: "林业"}) { edges { node { code } } } }"#,
+            json!({}),
+        )
+        .await["matters"]["edges"][0]["node"]["code"]
+        .clone();
+    let input = json!({
+        "toDepartmentId": department_id(&app, "natural-resources").await,
+        "category": "FORESTRY",
+        "subject": "林地权属争议(非本局职权)",
+        "facts": "经核查,该线索属林地权属争议,移交自然资源部门处理。",
+        "party": { "kind": "PERSON", "name": "陈某林" },
+        "matterCode": forestry,
+    });
+    let t = app.data("bureau.officer", &request_mutation(), json!({ "input": input })).await["requestTransfer"].clone();
+    // Another line department's liaison may not answer it.
+    let body = accept(&app, "housing.liaison", &t["id"], json!({})).await;
+    assert!(matches!(code(&body), "FORBIDDEN" | "NOT_FOUND"), "{body}");
+    let body = accept(&app, "nr.liaison", &t["id"], json!({ "note": "予以接收" })).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["acceptTransfer"]["status"], "ACCEPTED");
+    assert_eq!(body["data"]["acceptTransfer"]["resultingCase"]["department"]["code"], "natural-resources");
+}
