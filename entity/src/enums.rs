@@ -121,3 +121,20 @@ text_enum!(
         Rejected = "REJECTED",
     }
 );
+text_enum!(
+    /// An action on a case's state machine (rules.md); stored in the timeline's detail.
+    CaseAction {
+        Investigate = "INVESTIGATE",
+        ServeNotice = "SERVE_NOTICE",
+        RequestHearing = "REQUEST_HEARING",
+        HoldHearing = "HOLD_HEARING",
+        WaiveHearing = "WAIVE_HEARING",
+        SubmitForReview = "SUBMIT_FOR_REVIEW",
+        ApproveReview = "APPROVE_REVIEW",
+        RejectReview = "REJECT_REVIEW",
+        Decide = "DECIDE",
+        Deliver = "DELIVER",
+        Close = "CLOSE",
+        Exempt = "EXEMPT",
+    }
+);

@@ -136,40 +136,8 @@ pub struct UpdateCase {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Investigate,
-    ServeNotice,
-    RequestHearing,
-    HoldHearing,
-    WaiveHearing,
-    SubmitForReview,
-    ApproveReview,
-    RejectReview,
-    Decide,
-    Deliver,
-    Close,
-    Exempt,
-}
-
-impl Action {
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::Investigate => "INVESTIGATE",
-            Action::ServeNotice => "SERVE_NOTICE",
-            Action::RequestHearing => "REQUEST_HEARING",
-            Action::HoldHearing => "HOLD_HEARING",
-            Action::WaiveHearing => "WAIVE_HEARING",
-            Action::SubmitForReview => "SUBMIT_FOR_REVIEW",
-            Action::ApproveReview => "APPROVE_REVIEW",
-            Action::RejectReview => "REJECT_REVIEW",
-            Action::Decide => "DECIDE",
-            Action::Deliver => "DELIVER",
-            Action::Close => "CLOSE",
-            Action::Exempt => "EXEMPT",
-        }
-    }
-}
+/// An action on the state machine (the GraphQL `CaseAction`).
+pub use entity::enums::CaseAction as Action;
 
 /// The state machine: the status an action leads to from `from`, or `None` when the action is
 /// not allowed there (`CONFLICT`). Preconditions (R2–R5) are checked separately.
@@ -673,7 +641,7 @@ pub async fn transition_case(
     let Some(status) = next_status(before.procedure, before.status, action) else {
         return Err(AppError::Conflict(format!(
             "{} is not allowed on a {} {} case",
-            action.name(),
+            action.as_str(),
             before.procedure.as_str().to_lowercase(),
             before.status.as_str()
         )));
@@ -832,7 +800,7 @@ pub async fn transition_case(
     }
     timers::refresh(cal, &mut after);
     let detail = serde_json::json!({
-        "action": action.name(),
+        "action": action.as_str(),
         "from": before.status.as_str(),
         "to": after.status.as_str(),
         "fineAmount": after.fine_fen.map(|f| Yuan::from_fen(f).to_string()),
@@ -842,7 +810,7 @@ pub async fn transition_case(
     crate::audit::write(
         &txn,
         Some(p),
-        &format!("mutation:transitionCase:{}", action.name()),
+        &format!("mutation:transitionCase:{}", action.as_str()),
         &[after.id],
         serde_json::json!({ "from": before.status.as_str(), "to": after.status.as_str() }),
     )

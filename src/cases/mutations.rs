@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 
-use super::lifecycle::{self, Action, FileCase, NewParty, TransitionArgs, UpdateCase};
+use super::lifecycle::{self, FileCase, NewParty, TransitionArgs, UpdateCase};
 use super::schema::{CaseObject, PartyKind, Procedure};
 use crate::error::AppError;
 use crate::graphql::{principal, state};
@@ -87,6 +87,7 @@ pub struct TransitionInput {
 
 /// What happens to a case; see rules.md for the state machine.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::enums::CaseAction")]
 pub enum CaseAction {
     /// FILED → INVESTIGATING (two certified officers, APL 42).
     Investigate,
@@ -110,25 +111,6 @@ pub enum CaseAction {
     Close,
     /// → NOT_PENALIZED: first or minor violation corrected (首违不罚, APL 33).
     Exempt,
-}
-
-impl From<CaseAction> for Action {
-    fn from(a: CaseAction) -> Self {
-        match a {
-            CaseAction::Investigate => Action::Investigate,
-            CaseAction::ServeNotice => Action::ServeNotice,
-            CaseAction::RequestHearing => Action::RequestHearing,
-            CaseAction::HoldHearing => Action::HoldHearing,
-            CaseAction::WaiveHearing => Action::WaiveHearing,
-            CaseAction::SubmitForReview => Action::SubmitForReview,
-            CaseAction::ApproveReview => Action::ApproveReview,
-            CaseAction::RejectReview => Action::RejectReview,
-            CaseAction::Decide => Action::Decide,
-            CaseAction::Deliver => Action::Deliver,
-            CaseAction::Close => Action::Close,
-            CaseAction::Exempt => Action::Exempt,
-        }
-    }
 }
 
 pub fn officer_ids(ids: &Option<Vec<ID>>, field: &str) -> Result<Option<Vec<uuid::Uuid>>, AppError> {
