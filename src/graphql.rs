@@ -31,7 +31,7 @@ pub struct Query(
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(crate::cases::mutations::CaseMutation);
+pub struct Mutation(crate::cases::mutations::CaseMutation, crate::records::mutations::RecordMutation);
 
 /// Per-request data: who is calling, their "today", where from, and the request's loaders.
 pub struct RequestCtx {
