@@ -9,4 +9,5 @@ mod cases;
 mod errors;
 mod http;
 mod org;
+mod records;
 mod schema;
