@@ -31,7 +31,11 @@ pub struct Query(
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(crate::cases::mutations::CaseMutation, crate::transfers::mutations::TransferMutation);
+pub struct Mutation(
+    crate::cases::mutations::CaseMutation,
+    crate::transfers::mutations::TransferMutation,
+    crate::records::mutations::RecordMutation,
+);
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(crate::events::subscriptions::EventSubscription);

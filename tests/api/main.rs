@@ -10,6 +10,8 @@ mod errors;
 mod http;
 mod lifecycle;
 mod org;
+mod records;
 mod schema;
+mod story;
 mod subscriptions;
 mod transfers;
