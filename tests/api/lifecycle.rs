@@ -398,6 +398,18 @@ async fn an_exemption_needs_the_correction_on_record() {
     let case = investigating(&app, json!({})).await;
     let body = act(&app, "bureau.officer", &case, "EXEMPT", json!({"note": "当场改正"})).await;
     assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "rectification"), "{body}");
+
+    // With the correction on record (a photo of the cleared pavement), APL 33 applies.
+    let record = r#"mutation($input: SubmitRecordInput!) { submitRecord(input: $input) { id } }"#;
+    let input = json!({"idempotencyKey": "exempt-1", "caseId": case["id"], "kind": "PHOTO",
+        "content": "当事人已当场清理占道物品,恢复通行。", "recordedAt": Utc::now().to_rfc3339()});
+    let body = app.gql(Some("bureau.officer"), record, json!({"input": input})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let exempted = ok(&app, "bureau.officer", &case, "EXEMPT", json!({"note": "首违不罚:当场改正"})).await;
+    assert_eq!(exempted["status"], "NOT_PENALIZED");
+    assert!(exempted["fineAmount"].is_null());
+    let closed = ok(&app, "bureau.officer", &exempted, "CLOSE", json!({})).await;
+    assert_eq!(closed["status"], "CLOSED");
 }
 
 #[actix_rt::test]

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use crate::support::{TestApp, code};
 
-const REQUEST: &str = r#"mutation($input: RequestTransferInput!) { requestTransfer(input: $input) { id status answerDue } }"#;
+const REQUEST: &str =
+    r#"mutation($input: RequestTransferInput!) { requestTransfer(input: $input) { id status answerDue } }"#;
 const ACCEPT: &str = r#"mutation($id: ID!, $input: AcceptTransferInput) { acceptTransfer(id: $id, input: $input) {
   status resultingCase { id version status caseNo } } }"#;
 const MOVE: &str = r#"mutation($id: ID!, $v: Int!, $action: CaseAction!, $input: TransitionInput) {
@@ -15,7 +16,9 @@ const MOVE: &str = r#"mutation($id: ID!, $v: Int!, $action: CaseAction!, $input:
 const RECORD: &str = r#"mutation($input: SubmitRecordInput!) { submitRecord(input: $input) { id hash } }"#;
 
 async fn step(app: &TestApp, login: &str, case: &mut Value, action: &str, input: Value) {
-    let body = app.gql(Some(login), MOVE, json!({"id": case["id"], "v": case["version"], "action": action, "input": input})).await;
+    let body = app
+        .gql(Some(login), MOVE, json!({"id": case["id"], "v": case["version"], "action": action, "input": input}))
+        .await;
     assert!(body.get("errors").is_none(), "{action}: {body}");
     *case = body["data"]["transitionCase"].clone();
 }
@@ -23,7 +26,13 @@ async fn step(app: &TestApp, login: &str, case: &mut Value, action: &str, input:
 #[actix_rt::test]
 async fn the_forestry_transfers_of_2023_from_request_to_delivered_decision() {
     let app = TestApp::spawn().await;
-    let forestry = app.data("nr.liaison", r#"{ matters(first: 5, filter: {domain: "林业"}) { edges { node { code name } } } }"#, json!({})).await;
+    let forestry = app
+        .data(
+            "nr.liaison",
+            r#"{ matters(first: 5, filter: {domain: "林业"}) { edges { node { code name } } } }"#,
+            json!({}),
+        )
+        .await;
     let matter = forestry["matters"]["edges"][0]["node"]["code"].as_str().expect("a forestry matter").to_string();
     let bureau = app.data("nr.liaison", "{ departments { id code } }", json!({})).await["departments"]
         .as_array()
@@ -33,7 +42,11 @@ async fn the_forestry_transfers_of_2023_from_request_to_delivered_decision() {
         .expect("the bureau")["id"]
         .clone();
     let officers: Vec<Value> = app
-        .data("bureau.officer", "{ users(first: 100, filter: {certified: true, role: BUREAU_OFFICER}) { edges { node { id } } } }", json!({}))
+        .data(
+            "bureau.officer",
+            "{ users(first: 100, filter: {certified: true, role: BUREAU_OFFICER}) { edges { node { id } } } }",
+            json!({}),
+        )
         .await["users"]["edges"]
         .as_array()
         .expect("edges")
@@ -64,7 +77,13 @@ async fn the_forestry_transfers_of_2023_from_request_to_delivered_decision() {
     // 2. The bureau accepts each: its own case is filed in the same transaction.
     let mut cases = Vec::new();
     for t in &transfers {
-        let body = app.gql(Some("bureau.officer"), ACCEPT, json!({"id": t, "input": {"officerIds": officers, "note": "予以受理"}})).await;
+        let body = app
+            .gql(
+                Some("bureau.officer"),
+                ACCEPT,
+                json!({"id": t, "input": {"officerIds": officers, "note": "予以受理"}}),
+            )
+            .await;
         assert!(body.get("errors").is_none(), "{body}");
         let accepted = &body["data"]["acceptTransfer"];
         assert_eq!(accepted["status"], "ACCEPTED");
@@ -81,7 +100,9 @@ async fn the_forestry_transfers_of_2023_from_request_to_delivered_decision() {
         }});
         let body = app.gql(Some("bureau.officer"), RECORD, record).await;
         assert!(body.get("errors").is_none(), "{body}");
-        let case_version = app.data("bureau.officer", "query($id: ID!) { case(id: $id) { version } }", json!({"id": case["id"]})).await;
+        let case_version = app
+            .data("bureau.officer", "query($id: ID!) { case(id: $id) { version } }", json!({"id": case["id"]}))
+            .await;
         case["version"] = case_version["case"]["version"].clone();
 
         // Every sixth case is major: a hearing-level fine, hearing waived, legal review.
@@ -114,13 +135,18 @@ async fn the_forestry_transfers_of_2023_from_request_to_delivered_decision() {
         let c = &e["node"]["resultingCase"];
         assert_eq!(c["status"], "DELIVERED", "{c}");
         assert!(c["fineAmount"].is_string() && c["decidedAt"].is_string());
-        let kinds: Vec<&str> = c["timeline"].as_array().expect("timeline").iter().map(|k| k["kind"].as_str().expect("kind")).collect();
-        assert!(kinds.contains(&"FILED") && kinds.contains(&"RECORD_SUBMITTED") && kinds.contains(&"TRANSITIONED"), "{kinds:?}");
+        let kinds: Vec<&str> =
+            c["timeline"].as_array().expect("timeline").iter().map(|k| k["kind"].as_str().expect("kind")).collect();
+        assert!(
+            kinds.contains(&"FILED") && kinds.contains(&"RECORD_SUBMITTED") && kinds.contains(&"TRANSITIONED"),
+            "{kinds:?}"
+        );
     }
 
     // 5. A court trainee follows two of them, anonymised and read-only.
-    let trainee = app.data("admin", r#"{ users(first: 5, filter: {search: "court.trainee"}) { edges { node { id } } } }"#, json!({})).await
-        ["users"]["edges"][0]["node"]["id"]
+    let trainee = app
+        .data("admin", r#"{ users(first: 5, filter: {search: "court.trainee"}) { edges { node { id } } } }"#, json!({}))
+        .await["users"]["edges"][0]["node"]["id"]
         .clone();
     let enroll = r#"mutation($c: ID!, $t: ID!) { enrollFollowCase(caseId: $c, traineeId: $t) { id } }"#;
     for case in &cases[..2] {
@@ -137,6 +163,7 @@ async fn the_forestry_transfers_of_2023_from_request_to_delivered_decision() {
     }
     let body = app.gql(Some("court.trainee"), MOVE, json!({"id": cases[0]["id"], "v": 1, "action": "CLOSE"})).await;
     assert_eq!(code(&body), "FORBIDDEN", "read-only: {body}");
-    let body = app.gql(Some("court.trainee"), "query($id: ID!) { case(id: $id) { id } }", json!({"id": cases[5]["id"]})).await;
+    let body =
+        app.gql(Some("court.trainee"), "query($id: ID!) { case(id: $id) { id } }", json!({"id": cases[5]["id"]})).await;
     assert_eq!(code(&body), "NOT_FOUND", "not enrolled: {body}");
 }
