@@ -105,6 +105,51 @@ impl Calendar {
     }
 }
 
+/// Parses a holiday table (`from,to,kind,name`, one range a row) into days.
+pub fn parse_table(csv: &str) -> Result<Vec<(NaiveDate, String, String)>, String> {
+    let mut days = Vec::new();
+    for (n, line) in csv.lines().enumerate().skip(1).filter(|(_, l)| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split(',').map(str::trim).collect();
+        let [from, to, kind, name] = cols[..] else {
+            return Err(format!("line {}: expected from,to,kind,name", n + 1));
+        };
+        if kind != "off" && kind != "workday" {
+            return Err(format!("line {}: kind is off or workday, not {kind}", n + 1));
+        }
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("line {}: {s}: {e}", n + 1));
+        let (mut day, to) = (date(from)?, date(to)?);
+        if to < day || (to - day).num_days() > 31 {
+            return Err(format!("line {}: a range runs forward, at most a month", n + 1));
+        }
+        while day <= to {
+            days.push((day, kind.to_string(), name.to_string()));
+            day = next_day(day);
+        }
+    }
+    Ok(days)
+}
+
+/// Loads a holiday table into the database (replacing the days it covers), in one transaction.
+pub async fn load_table(db: &sea_orm::DatabaseConnection, csv: &str) -> Result<usize, crate::app::anyhow_like::Error> {
+    use sea_orm::sea_query::OnConflict;
+    use sea_orm::{Set, TransactionTrait};
+    let days = parse_table(csv)?;
+    let txn = db.begin().await?;
+    for (day, kind, name) in &days {
+        let row = entity::holiday::ActiveModel { day: Set(*day), kind: Set(kind.clone()), name: Set(name.clone()) };
+        Holiday::insert(row)
+            .on_conflict(
+                OnConflict::column(entity::holiday::Column::Day)
+                    .update_columns([entity::holiday::Column::Kind, entity::holiday::Column::Name])
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(days.len())
+}
+
 fn next_day(day: NaiveDate) -> NaiveDate {
     day.succ_opt().unwrap_or(NaiveDate::MAX)
 }
@@ -152,6 +197,18 @@ mod tests {
         let cal = shipped();
         // Fri 2024-02-09 → Sun 18 Feb is a make-up working day after the 10–17 Feb holiday.
         assert_eq!(cal.add_working_days(d("2024-02-09"), 1), d("2024-02-18"));
+    }
+
+    #[test]
+    fn holiday_tables_parse_and_refuse_nonsense() {
+        let days =
+            parse_table("from,to,kind,name\n2027-01-01,2027-01-03,off,元旦\n2027-01-04,2027-01-04,workday,调休\n")
+                .expect("parses");
+        assert_eq!(days.len(), 4);
+        assert_eq!(days[3].1, "workday");
+        assert!(parse_table("from,to,kind,name\n2027-01-03,2027-01-01,off,x\n").is_err());
+        assert!(parse_table("from,to,kind,name\n2027-01-01,2027-01-01,holiday,x\n").is_err());
+        assert!(parse_table("from,to,kind,name\n2027-13-01,2027-13-01,off,x\n").is_err());
     }
 
     #[test]

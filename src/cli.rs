@@ -27,6 +27,18 @@ pub enum Command {
     Token(TokenArgs),
     /// Print the GraphQL SDL (schema.graphql is exactly this output).
     Schema,
+    /// Load a year's holiday table (the State Council's notice) for the working-day timers.
+    Holidays(HolidayArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct HolidayArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// CSV with the header `from,to,kind,name`; kind is `off` (holiday) or `workday`
+    /// (a make-up working day, 调休). Rows replace the days they cover.
+    #[arg(long)]
+    pub load: std::path::PathBuf,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -170,6 +182,14 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             Ok(())
         }
         Command::Serve(args) => serve(args).await,
+        Command::Holidays(args) => {
+            let csv =
+                std::fs::read_to_string(&args.load).map_err(|e| format!("reading {}: {e}", args.load.display()))?;
+            let db = args.db.connect().await?;
+            let days = crate::calendar::load_table(&db, &csv).await?;
+            println!("loaded {days} days; restart the servers to use them");
+            Ok(())
+        }
     }
 }
 

@@ -455,3 +455,17 @@ async fn t1_a_case_past_its_decision_date_is_overdue_and_listed() {
         .await;
     assert_eq!(body["data"]["updateCase"]["overdue"], false, "{body}");
 }
+
+#[actix_rt::test]
+async fn operators_load_the_next_years_holiday_table() {
+    let app = TestApp::spawn().await;
+    let csv = "from,to,kind,name\n2030-01-01,2030-01-01,off,元旦\n2030-01-05,2030-01-05,workday,调休\n";
+    assert_eq!(casebridge::calendar::load_table(&app.db, csv).await.expect("load"), 2);
+    // Loading again replaces rather than duplicates.
+    assert_eq!(casebridge::calendar::load_table(&app.db, csv).await.expect("reload"), 2);
+    let cal = casebridge::calendar::Calendar::load(&app.db).await.expect("calendar");
+    assert!(cal.covers(2030));
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    assert!(!cal.is_working_day(d("2030-01-01")));
+    assert!(cal.is_working_day(d("2030-01-05")), "a make-up Saturday is worked");
+}
