@@ -28,10 +28,11 @@ pub struct Query(
     crate::org::schema::OrgQuery,
     crate::transfers::schema::TransferQuery,
     crate::records::schema::RecordQuery,
+    crate::follow_case::schema::FollowCaseQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(crate::cases::mutations::CaseMutation);
+pub struct Mutation(crate::cases::mutations::CaseMutation, crate::follow_case::schema::FollowCaseMutation);
 
 /// Per-request data: who is calling, their "today", where from, and the request's loaders.
 pub struct RequestCtx {

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod follow_case;
 pub mod graphql;
 pub mod http;
 pub mod ids;

@@ -111,3 +111,22 @@ pub fn users(p: &Principal, today: NaiveDate) -> Condition {
         .to_owned();
     Condition::any().add(user::Column::DepartmentId.eq(p.department_id)).add(user::Column::Id.in_subquery(officers))
 }
+
+/// Follow-case enrolments (跟案学习): an admin sees all; a bureau officer those on the cases it
+/// may read; a court trainee its own (active or not, so it knows when access ends).
+pub fn follow_enrollments(p: &Principal, today: NaiveDate) -> Condition {
+    if p.is_admin() {
+        return Condition::all();
+    }
+    let mut any = Condition::any();
+    let mut granted = false;
+    if p.has(Role::BureauOfficer) {
+        any = any.add(follow_enrollment::Column::CaseId.in_subquery(visible_case_ids(p, today)));
+        granted = true;
+    }
+    if p.has(Role::CourtTrainee) {
+        any = any.add(follow_enrollment::Column::TraineeId.eq(p.user_id));
+        granted = true;
+    }
+    if granted { any } else { never() }
+}

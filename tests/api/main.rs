@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod cases;
 mod errors;
+mod follow_case;
 mod http;
 mod org;
 mod schema;
