@@ -29,10 +29,15 @@ pub struct Query(
     crate::transfers::schema::TransferQuery,
     crate::records::schema::RecordQuery,
     crate::follow_case::schema::FollowCaseQuery,
+    crate::joint::schema::JointQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(crate::cases::mutations::CaseMutation, crate::follow_case::schema::FollowCaseMutation);
+pub struct Mutation(
+    crate::cases::mutations::CaseMutation,
+    crate::follow_case::schema::FollowCaseMutation,
+    crate::joint::schema::JointMutation,
+);
 
 /// Per-request data: who is calling, their "today", where from, and the request's loaders.
 pub struct RequestCtx {

@@ -17,6 +17,7 @@ pub mod follow_case;
 pub mod graphql;
 pub mod http;
 pub mod ids;
+pub mod joint;
 pub mod loaders;
 pub mod metrics;
 pub mod org;

@@ -258,6 +258,7 @@ pub struct Loaders {
     pub empowerments: DataLoader<EmpowermentsByMatter>,
     pub record_pages: DataLoader<RecordPages>,
     pub record_counts: DataLoader<RecordCounts>,
+    pub joint_answers: DataLoader<crate::joint::service::AnswersByCall>,
 }
 
 impl Loaders {
@@ -281,6 +282,7 @@ impl Loaders {
             empowerments: DataLoader::new(EmpowermentsByMatter(db.clone()), spawn),
             record_pages: DataLoader::new(RecordPages(db.clone()), spawn),
             record_counts: DataLoader::new(RecordCounts(db.clone()), spawn),
+            joint_answers: DataLoader::new(crate::joint::service::AnswersByCall(db.clone()), spawn),
         }
     }
 }

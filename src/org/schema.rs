@@ -52,6 +52,7 @@ pub enum Node {
     Record(RecordObject),
     Transfer(TransferObject),
     FollowCaseEnrollment(crate::follow_case::schema::FollowCaseEnrollmentObject),
+    JointCall(crate::joint::schema::JointCallObject),
 }
 
 pub struct DepartmentObject(pub department::Model);
@@ -288,6 +289,7 @@ impl OrgQuery {
             Kind::FollowCaseEnrollment => {
                 Node::FollowCaseEnrollment(crate::follow_case::schema::enrollment_by_id(ctx, key).await?)
             }
+            Kind::JointCall => Node::JointCall(crate::joint::schema::call_by_id(ctx, key).await?),
         }))
     }
 

@@ -9,5 +9,6 @@ mod cases;
 mod errors;
 mod follow_case;
 mod http;
+mod joint;
 mod org;
 mod schema;
