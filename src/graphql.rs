@@ -30,6 +30,7 @@ pub struct Query(
     crate::records::schema::RecordQuery,
     crate::follow_case::schema::FollowCaseQuery,
     crate::joint::schema::JointQuery,
+    crate::audit::schema::AuditQuery,
 );
 
 #[derive(MergedObject, Default)]
