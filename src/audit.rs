@@ -1,15 +1,22 @@
-//! The audit trail: who did or read what, when, from where.
+//! The audit trail: who did or read what, when, from where. Every mutation appends its row in
+//! its own transaction ([`write`]); every read of a case by a court trainee appends one too
+//! ([`trainee_read`], and the case loader for reads through relations). Admins read the trail
+//! through `auditLog` ([`list`]).
+
+pub mod schema;
 
 use async_graphql::Context;
-use chrono::Utc;
+use chrono::{DateTime, SecondsFormat, Utc};
 use entity::audit_log;
 use entity::enums::Role;
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::graphql::state;
+use crate::pagination::{Cursor, Page, PageInfo};
 
 /// Appends one audit row per target, in the caller's transaction (so a rolled-back write
 /// leaves no audit row, and a committed one always has its row).
@@ -20,6 +27,17 @@ pub async fn write(
     targets: &[Uuid],
     detail: serde_json::Value,
 ) -> AppResult<()> {
+    Ok(insert(db, p, action, targets, detail).await?)
+}
+
+/// [`write`] with the database's own error, for loaders (whose errors are `DbErr`).
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    p: Option<&Principal>,
+    action: &str,
+    targets: &[Uuid],
+    detail: serde_json::Value,
+) -> Result<(), DbErr> {
     if targets.is_empty() {
         return Ok(());
     }
@@ -33,14 +51,124 @@ pub async fn write(
         client_addr: Set(p.and_then(|p| p.client_addr.clone())),
         detail: Set(detail.to_string()),
     });
-    audit_log::Entity::insert_many(rows).exec(db).await?;
+    audit_log::Entity::insert_many(rows).exec_without_returning(db).await?;
     Ok(())
 }
+
+/// The action of a court trainee's case read.
+pub const READ_CASE: &str = "read:case";
 
 /// Every read of a case by a court trainee is itself audited (rules.md).
 pub async fn trainee_read(ctx: &Context<'_>, p: &Principal, case_ids: &[Uuid]) -> AppResult<()> {
     if !p.has(Role::CourtTrainee) {
         return Ok(());
     }
-    write(&state(ctx).db, Some(p), "read:case", case_ids, serde_json::json!({})).await
+    write(&state(ctx).db, Some(p), READ_CASE, case_ids, serde_json::json!({})).await
+}
+
+/// A parsed `AuditFilter`; every condition combines with AND.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub user_id: Option<Uuid>,
+    /// An exact action (`read:case`), or a prefix when it ends with `*` (`mutation:*`).
+    pub action: Option<String>,
+    pub target_id: Option<Uuid>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// `%`, `_` and `\` of an action prefix match literally.
+fn prefix_pattern(prefix: &str) -> LikeExpr {
+    let mut escaped = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.push('%');
+    LikeExpr::new(escaped).escape('\\')
+}
+
+impl AuditFilter {
+    fn condition(&self) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(u) = self.user_id {
+            cond = cond.add(audit_log::Column::UserId.eq(u));
+        }
+        match self.action.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            Some(a) if a.ends_with('*') => {
+                cond = cond.add(Expr::col(audit_log::Column::Action).like(prefix_pattern(a.trim_end_matches('*'))))
+            }
+            Some(a) => cond = cond.add(audit_log::Column::Action.eq(a)),
+            None => {}
+        }
+        if let Some(t) = self.target_id {
+            cond = cond.add(audit_log::Column::TargetId.eq(t));
+        }
+        if let Some(from) = self.from {
+            cond = cond.add(audit_log::Column::At.gte(from));
+        }
+        if let Some(to) = self.to {
+            cond = cond.add(audit_log::Column::At.lte(to));
+        }
+        cond
+    }
+}
+
+const TAG: &str = "auditLog:at_desc";
+
+/// One page of the trail, newest first; admins only (the trail names who read what).
+pub async fn list(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    filter: &AuditFilter,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> AppResult<(Vec<(String, audit_log::Model)>, PageInfo, Condition)> {
+    if !p.is_admin() {
+        return Err(AppError::Forbidden("only admins read the audit log".into()));
+    }
+    let page = Page::forward(first, after, TAG)?;
+    let cond = filter.condition();
+    let mut query = audit_log::Entity::find().filter(cond.clone());
+    if let Some(c) = &page.cursor {
+        let at = DateTime::parse_from_rfc3339(&c.key)
+            .map_err(|_| AppError::bad_input("after", "not a cursor of this list"))?
+            .with_timezone(&Utc);
+        if let Some(k) = page.after_cursor(audit_log::Column::At, audit_log::Column::Id, at.into(), true) {
+            query = query.filter(k);
+        }
+    }
+    let rows = query
+        .order_by(audit_log::Column::At, Order::Desc)
+        .order_by(audit_log::Column::Id, Order::Desc)
+        .limit(page.limit + 1)
+        .all(db)
+        .await?;
+    let (edges, info) =
+        page.finish(rows, |a| Cursor::new(TAG, a.at.to_rfc3339_opts(SecondsFormat::Micros, true), a.id).encode());
+    Ok((edges, info, cond))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_action_prefix_matches_its_wildcards_literally() {
+        let f = AuditFilter { action: Some("mutation:*".into()), ..Default::default() };
+        let sql = sea_orm::sea_query::Query::select()
+            .column(audit_log::Column::Id)
+            .from(audit_log::Entity)
+            .cond_where(f.condition())
+            .to_string(sea_orm::sea_query::PostgresQueryBuilder);
+        assert!(sql.contains(r"LIKE 'mutation:%'"), "{sql}");
+        let sql = sea_orm::sea_query::Query::select()
+            .column(audit_log::Column::Id)
+            .from(audit_log::Entity)
+            .cond_where(AuditFilter { action: Some("a_b*".into()), ..Default::default() }.condition())
+            .to_string(sea_orm::sea_query::PostgresQueryBuilder);
+        assert!(sql.contains(r"a\\_b%"), "{sql}");
+    }
 }

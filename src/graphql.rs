@@ -28,6 +28,9 @@ pub struct Query(
     crate::org::schema::OrgQuery,
     crate::transfers::schema::TransferQuery,
     crate::records::schema::RecordQuery,
+    crate::follow_case::schema::FollowCaseQuery,
+    crate::joint::schema::JointQuery,
+    crate::audit::schema::AuditQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -35,6 +38,8 @@ pub struct Mutation(
     crate::cases::mutations::CaseMutation,
     crate::transfers::mutations::TransferMutation,
     crate::records::mutations::RecordMutation,
+    crate::follow_case::schema::FollowCaseMutation,
+    crate::joint::schema::JointMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -17,6 +17,7 @@ pub enum Kind {
     Record,
     Transfer,
     FollowCaseEnrollment,
+    JointCall,
 }
 
 impl Kind {
@@ -29,10 +30,11 @@ impl Kind {
             Kind::Record => "Record",
             Kind::Transfer => "Transfer",
             Kind::FollowCaseEnrollment => "FollowCaseEnrollment",
+            Kind::JointCall => "JointCall",
         }
     }
 
-    const ALL: [Kind; 7] = [
+    const ALL: [Kind; 8] = [
         Kind::Case,
         Kind::Department,
         Kind::User,
@@ -40,6 +42,7 @@ impl Kind {
         Kind::Record,
         Kind::Transfer,
         Kind::FollowCaseEnrollment,
+        Kind::JointCall,
     ];
 }
 

@@ -19,6 +19,8 @@ pub mod department;
 pub mod enums;
 pub mod follow_enrollment;
 pub mod holiday;
+pub mod joint_call;
+pub mod joint_call_department;
 pub mod matter;
 pub mod matter_empowerment;
 pub mod party;
@@ -36,6 +38,8 @@ pub mod prelude {
     pub use super::department::Entity as Department;
     pub use super::follow_enrollment::Entity as FollowEnrollment;
     pub use super::holiday::Entity as Holiday;
+    pub use super::joint_call::Entity as JointCall;
+    pub use super::joint_call_department::Entity as JointCallDepartment;
     pub use super::matter::Entity as Matter;
     pub use super::matter_empowerment::Entity as MatterEmpowerment;
     pub use super::party::Entity as Party;

@@ -5,12 +5,19 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20260101_000001_initial;
 mod m20260101_000002_holidays;
+mod m20260103_000001_joint_calls;
+mod m20260103_000002_audit_log_order;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20260101_000001_initial::Migration), Box::new(m20260101_000002_holidays::Migration)]
+        vec![
+            Box::new(m20260101_000001_initial::Migration),
+            Box::new(m20260101_000002_holidays::Migration),
+            Box::new(m20260103_000001_joint_calls::Migration),
+            Box::new(m20260103_000002_audit_log_order::Migration),
+        ]
     }
 }

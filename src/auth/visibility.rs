@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use entity::enums::Role;
-use entity::{case, case_officer, follow_enrollment, transfer, user};
+use entity::{case, case_officer, follow_enrollment, joint_call, joint_call_department, transfer, user};
 use sea_orm::sea_query::{Condition, Expr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, EntityName};
 
@@ -128,4 +128,46 @@ pub fn users(p: &Principal, today: NaiveDate) -> Condition {
         .cond_where(case_officer::Column::CaseId.in_subquery(visible_case_ids(p, today)))
         .to_owned();
     Condition::any().add(user::Column::DepartmentId.eq(p.department_id)).add(user::Column::Id.in_subquery(officers))
+}
+
+/// Follow-case enrolments (跟案学习): an admin sees all; a bureau officer those on the cases it
+/// may read; a court trainee its own (active or not, so it knows when access ends).
+pub fn follow_enrollments(p: &Principal, today: NaiveDate) -> Condition {
+    if p.is_admin() {
+        return Condition::all();
+    }
+    let mut any = Condition::any();
+    let mut granted = false;
+    if p.has(Role::BureauOfficer) {
+        any = any.add(follow_enrollment::Column::CaseId.in_subquery(visible_case_ids(p, today)));
+        granted = true;
+    }
+    if p.has(Role::CourtTrainee) {
+        any = any.add(follow_enrollment::Column::TraineeId.eq(p.user_id));
+        granted = true;
+    }
+    if granted { any } else { never() }
+}
+
+/// Roles that take part in joint enforcement calls for their department.
+const JOINT_WORKERS: [Role; 4] = [Role::BureauOfficer, Role::LegalReviewer, Role::TownOfficer, Role::DepartmentLiaison];
+
+/// Joint enforcement calls (街道吹哨、部门报到): admins and bureau officers see every call (the
+/// bureau coordinates the district); the calling town team and each called department see
+/// theirs. Dashboards and court trainees see none.
+pub fn joint_calls(p: &Principal) -> Condition {
+    if p.is_admin() || p.has(Role::BureauOfficer) {
+        return Condition::all();
+    }
+    if !JOINT_WORKERS.iter().any(|r| p.has(*r)) {
+        return never();
+    }
+    let called = Query::select()
+        .column(joint_call_department::Column::CallId)
+        .from(joint_call_department::Entity.table_ref())
+        .and_where(joint_call_department::Column::DepartmentId.eq(p.department_id))
+        .to_owned();
+    Condition::any()
+        .add(joint_call::Column::DepartmentId.eq(p.department_id))
+        .add(joint_call::Column::Id.in_subquery(called))
 }

@@ -51,6 +51,8 @@ pub enum Node {
     Matter(MatterObject),
     Record(RecordObject),
     Transfer(TransferObject),
+    FollowCaseEnrollment(crate::follow_case::schema::FollowCaseEnrollmentObject),
+    JointCall(crate::joint::schema::JointCallObject),
 }
 
 pub struct DepartmentObject(pub department::Model);
@@ -284,7 +286,10 @@ impl OrgQuery {
             }
             Kind::Record => Node::Record(crate::records::schema::record_by_id(ctx, key).await?),
             Kind::Transfer => Node::Transfer(crate::transfers::schema::transfer_by_id(ctx, key).await?),
-            Kind::FollowCaseEnrollment => return Err(AppError::not_found("object").into()),
+            Kind::FollowCaseEnrollment => {
+                Node::FollowCaseEnrollment(crate::follow_case::schema::enrollment_by_id(ctx, key).await?)
+            }
+            Kind::JointCall => Node::JointCall(crate::joint::schema::call_by_id(ctx, key).await?),
         }))
     }
 

@@ -4,10 +4,13 @@
 
 mod support;
 
+mod audit;
 mod auth;
 mod cases;
 mod errors;
+mod follow_case;
 mod http;
+mod joint;
 mod lifecycle;
 mod org;
 mod records;
