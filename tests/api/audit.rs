@@ -67,6 +67,58 @@ async fn case_mutations(app: &TestApp) {
     assert_eq!(moved["transitionCase"]["status"], "INVESTIGATING");
 }
 
+/// A transfer of each fate, and records one at a time and in a batch.
+async fn transfer_and_record_mutations(app: &TestApp, case_id: &Value) {
+    let bureau = department_id(app, "bureau").await;
+    let request = r#"mutation($input: RequestTransferInput!) { requestTransfer(input: $input) { id } }"#;
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let input = json!({"toDepartmentId": bureau, "category": "FORESTRY", "subject": format!("林业线索{i}"),
+            "facts": "卫片发现疑似毁林。", "party": {"kind": "PERSON", "name": "林某"}});
+        ids.push(app.data("nr.liaison", request, json!({"input": input})).await["requestTransfer"]["id"].clone());
+    }
+    let matter = app
+        .data(
+            "bureau.officer",
+            r#"{ matters(first: 1, filter: {domain: "林业"}) { edges { node { code } } } }"#,
+            json!({}),
+        )
+        .await;
+    let accept = r#"mutation($id: ID!, $m: String) { acceptTransfer(id: $id, input: {matterCode: $m}) { status } }"#;
+    app.data("bureau.officer", accept, json!({"id": ids[0], "m": matter["matters"]["edges"][0]["node"]["code"]})).await;
+    app.data(
+        "bureau.officer",
+        r#"mutation($id: ID!) { rejectTransfer(id: $id, reason: "非本局职权") { status } }"#,
+        json!({"id": ids[1]}),
+    )
+    .await;
+    app.data(
+        "bureau.officer",
+        r#"mutation($id: ID!) { returnTransfer(id: $id, reason: "材料不全") { status } }"#,
+        json!({"id": ids[2]}),
+    )
+    .await;
+    app.data("nr.liaison", r#"mutation($id: ID!) { withdrawTransfer(id: $id) { status } }"#, json!({"id": ids[3]}))
+        .await;
+
+    let now = Utc::now().to_rfc3339();
+    let one = json!({"idempotencyKey": "audit-1", "caseId": case_id, "kind": "NOTE", "content": "补充说明", "recordedAt": now});
+    app.data(
+        "bureau.officer",
+        "mutation($i: SubmitRecordInput!) { submitRecord(input: $i) { id } }",
+        json!({"i": one}),
+    )
+    .await;
+    let two =
+        json!({"idempotencyKey": "audit-2", "caseId": case_id, "kind": "NOTE", "content": "再补充", "recordedAt": now});
+    app.data(
+        "bureau.officer",
+        "mutation($i: [SubmitRecordInput!]!) { submitRecords(inputs: $i) { id } }",
+        json!({"i": [two]}),
+    )
+    .await;
+}
+
 #[actix_rt::test]
 async fn every_mutation_is_in_the_audit_log_with_who_and_from_where() {
     let app = TestApp::spawn().await;
@@ -78,6 +130,7 @@ async fn every_mutation_is_in_the_audit_log_with_who_and_from_where() {
     app.data("admin", ENROLL, json!({"caseId": case_id, "traineeId": trainee})).await;
     let call = whistle(&app).await;
     app.data("nr.liaison", REPORT, json!({"id": call["id"], "sends": "林业执法人员2名"})).await;
+    transfer_and_record_mutations(&app, &case_id).await;
 
     let rows = entries(&app, json!({"action": "mutation:*", "from": started}), 2).await;
     let by_action: HashMap<&str, &Value> = rows.iter().map(|r| (r["action"].as_str().expect("action"), r)).collect();
@@ -88,8 +141,20 @@ async fn every_mutation_is_in_the_audit_log_with_who_and_from_where() {
         ("mutation:enrollFollowCase", "admin"),
         ("mutation:callJointEnforcement", "town.beiao"),
         ("mutation:reportToJointCall", "nr.liaison"),
+        ("mutation:requestTransfer", "nr.liaison"),
+        ("mutation:acceptTransfer", "bureau.officer"),
+        ("mutation:rejectTransfer", "bureau.officer"),
+        ("mutation:returnTransfer", "bureau.officer"),
+        ("mutation:withdrawTransfer", "nr.liaison"),
+        ("mutation:submitRecord", "bureau.officer"),
+        ("mutation:submitRecords", "bureau.officer"),
     ];
-    assert_eq!(rows.len(), expected.len(), "one row per mutation: {rows:#?}");
+    let counted: HashMap<&str, usize> = rows.iter().fold(HashMap::new(), |mut m, r| {
+        *m.entry(r["action"].as_str().expect("action")).or_default() += 1;
+        m
+    });
+    assert_eq!(counted["mutation:requestTransfer"], 4, "four requests");
+    assert_eq!(rows.len(), expected.len() + 3, "one row per mutation: {rows:#?}");
     for (action, login) in expected {
         let row = by_action.get(action).unwrap_or_else(|| panic!("no {action} row in {rows:#?}"));
         assert_eq!(row["user"]["login"], login, "{action}");
@@ -120,7 +185,19 @@ async fn every_mutation_is_in_the_audit_log_with_who_and_from_where() {
     // Filters: by user, by target (a global ID or the raw key), by time.
     let nr = user_id(&app, "nr.liaison").await;
     let mine = entries(&app, json!({"userId": nr}), 10).await;
-    assert_eq!(mine.iter().map(|r| r["action"].clone()).collect::<Vec<_>>(), vec![json!("mutation:reportToJointCall")]);
+    let mut actions: Vec<&str> = mine.iter().map(|r| r["action"].as_str().expect("action")).collect();
+    actions.sort_unstable();
+    assert_eq!(
+        actions,
+        [
+            "mutation:reportToJointCall",
+            "mutation:requestTransfer",
+            "mutation:requestTransfer",
+            "mutation:requestTransfer",
+            "mutation:requestTransfer",
+            "mutation:withdrawTransfer"
+        ]
+    );
     let on_call = entries(&app, json!({"targetId": call["id"]}), 10).await;
     assert_eq!(on_call.len(), 2, "the call and its answer");
     let raw = entries(&app, json!({"targetId": raw_key(&call["id"])}), 10).await;
