@@ -6,7 +6,7 @@
 pub mod schema;
 
 use async_graphql::Context;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use entity::audit_log;
 use entity::enums::Role;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr};
@@ -146,8 +146,7 @@ pub async fn list(
         .limit(page.limit + 1)
         .all(db)
         .await?;
-    let (edges, info) =
-        page.finish(rows, |a| Cursor::new(TAG, a.at.to_rfc3339_opts(SecondsFormat::Micros, true), a.id).encode());
+    let (edges, info) = page.finish(rows, |a| Cursor::new(TAG, crate::pagination::timestamp_key(a.at), a.id).encode());
     Ok((edges, info, cond))
 }
 

@@ -58,6 +58,12 @@ impl Cursor {
     }
 }
 
+/// The cursor key of a timestamp. Lossless (nanoseconds): SQLite keeps whatever precision it
+/// was given, and a cursor that rounded would skip rows created in the same microsecond.
+pub fn timestamp_key(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
 /// Paging arguments as a client sent them.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PageArgs<'a> {
@@ -220,6 +226,13 @@ mod tests {
         assert_eq!(Cursor::decode(&text, "cases:filed_desc", "after").ok(), Some(c));
         assert!(Cursor::decode(&text, "cases:filed_asc", "after").is_err());
         assert!(Cursor::decode("garbage!", "cases:filed_desc", "after").is_err());
+    }
+
+    #[test]
+    fn timestamp_keys_are_lossless() {
+        let at = chrono::DateTime::from_timestamp(1_700_000_000, 123_456_789).expect("instant");
+        let back = chrono::DateTime::parse_from_rfc3339(&timestamp_key(at)).expect("parses");
+        assert_eq!(back, at);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Case reads: filters, order and keyset paging over the caller's visibility condition.
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::case;
 use entity::enums::{CaseStatus, Procedure};
 use entity::prelude::Case;
@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::{Principal, visibility};
 use crate::error::{AppError, AppResult};
-use crate::pagination::{Cursor, Page, PageArgs, PageInfo};
+use crate::pagination::{Cursor, Page, PageArgs, PageInfo, timestamp_key};
 
 /// A parsed `CaseFilter`.
 #[derive(Debug, Clone, Default)]
@@ -100,10 +100,6 @@ impl CaseFilter {
         }
         cond
     }
-}
-
-fn timestamp_key(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
 /// One page of the cases `p` may see.

@@ -1,6 +1,6 @@
 //! Enrolments: the rules of `enrollFollowCase`, and reads over the caller's visibility.
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::Role;
 use entity::{case, follow_enrollment, user, user_role};
 use sea_orm::sea_query::Condition;
@@ -139,8 +139,8 @@ pub async fn list(
         .limit(page.limit + 1)
         .all(db)
         .await?;
-    let (edges, info) = page
-        .finish(rows, |e| Cursor::new(TAG, e.enrolled_at.to_rfc3339_opts(SecondsFormat::Micros, true), e.id).encode());
+    let (edges, info) =
+        page.finish(rows, |e| Cursor::new(TAG, crate::pagination::timestamp_key(e.enrolled_at), e.id).encode());
     Ok((edges, info, cond))
 }
 

@@ -260,8 +260,8 @@ pub async fn list(
         .limit(page.limit + 1)
         .all(db)
         .await?;
-    let (edges, info) = page
-        .finish(rows, |c| Cursor::new(TAG, c.created_at.to_rfc3339_opts(SecondsFormat::Micros, true), c.id).encode());
+    let (edges, info) =
+        page.finish(rows, |c| Cursor::new(TAG, crate::pagination::timestamp_key(c.created_at), c.id).encode());
     Ok((edges, info, cond))
 }
 

@@ -1,6 +1,6 @@
 //! Transfer reads over the caller's visibility, and T7 (the answer deadline).
 
-use chrono::{DateTime, Days, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use entity::enums::{TransferCategory, TransferStatus};
 use entity::transfer;
 use sea_orm::sea_query::{Condition, Expr};
@@ -91,8 +91,8 @@ pub async fn list(
         .limit(page.limit + 1)
         .all(db)
         .await?;
-    let (edges, info) = page
-        .finish(rows, |t| Cursor::new(TAG, t.requested_at.to_rfc3339_opts(SecondsFormat::Micros, true), t.id).encode());
+    let (edges, info) =
+        page.finish(rows, |t| Cursor::new(TAG, crate::pagination::timestamp_key(t.requested_at), t.id).encode());
     Ok((edges, info, cond))
 }
 

@@ -211,3 +211,41 @@ async fn relations_resolve_records_transfers_and_officers() {
     }
     assert!(edges.iter().any(|e| { !e["node"]["transfers"].as_array().expect("transfers").is_empty() }));
 }
+
+#[actix_rt::test]
+async fn paging_keeps_rows_that_share_a_timestamp() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr};
+    let app = TestApp::spawn().await;
+    // Five cases filed in the same nanosecond-precise instant: only the id orders them.
+    let same = chrono::DateTime::from_timestamp(1_690_000_000, 123_456_789).expect("instant");
+    let ids: Vec<uuid::Uuid> = entity::case::Entity::find()
+        .order_by_asc(entity::case::Column::Id)
+        .limit(5)
+        .all(&app.db)
+        .await
+        .expect("cases")
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    entity::case::Entity::update_many()
+        .col_expr(entity::case::Column::FiledAt, Expr::value(same))
+        .filter(entity::case::Column::Id.is_in(ids.clone()))
+        .exec(&app.db)
+        .await
+        .expect("update");
+    let filter = json!({"filedFrom": "2023-07-22T00:00:00Z", "filedTo": "2023-07-22T23:59:59Z"});
+    let paged = app.all_nodes("admin", PAGE, "cases", json!({"filter": filter}), 1).await;
+    let got: HashSet<String> = ids_of(&paged);
+    let want: HashSet<String> =
+        ids.iter().map(|k| casebridge::ids::encode(casebridge::ids::Kind::Case, *k).0).collect();
+    assert!(
+        want.is_subset(&got),
+        "one at a time, every tied case comes back: {} of {}",
+        want.intersection(&got).count(),
+        want.len()
+    );
+}
+
+fn ids_of(nodes: &[Value]) -> HashSet<String> {
+    nodes.iter().map(|n| n["id"].as_str().expect("id").to_string()).collect()
+}
