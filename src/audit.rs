@@ -10,13 +10,13 @@ use chrono::{DateTime, Utc};
 use entity::audit_log;
 use entity::enums::Role;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::graphql::state;
-use crate::pagination::{Cursor, Page, PageInfo};
+use crate::pagination::{Page, PageInfo, page_by_time};
 
 /// Appends one audit row per target, in the caller's transaction (so a rolled-back write
 /// leaves no audit row, and a committed one always has its row).
@@ -131,22 +131,9 @@ pub async fn list(
     }
     let page = Page::forward(first, after, TAG)?;
     let cond = filter.condition();
-    let mut query = audit_log::Entity::find().filter(cond.clone());
-    if let Some(c) = &page.cursor {
-        let at = DateTime::parse_from_rfc3339(&c.key)
-            .map_err(|_| AppError::bad_input("after", "not a cursor of this list"))?
-            .with_timezone(&Utc);
-        if let Some(k) = page.after_cursor(audit_log::Column::At, audit_log::Column::Id, at.into(), true) {
-            query = query.filter(k);
-        }
-    }
-    let rows = query
-        .order_by(audit_log::Column::At, Order::Desc)
-        .order_by(audit_log::Column::Id, Order::Desc)
-        .limit(page.limit + 1)
-        .all(db)
-        .await?;
-    let (edges, info) = page.finish(rows, |a| Cursor::new(TAG, crate::pagination::timestamp_key(a.at), a.id).encode());
+    let query = audit_log::Entity::find().filter(cond.clone());
+    let columns = (audit_log::Column::At, audit_log::Column::Id);
+    let (edges, info) = page_by_time(db, query, &page, (TAG, true), columns, |a| (a.at, a.id)).await?;
     Ok((edges, info, cond))
 }
 

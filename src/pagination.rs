@@ -157,6 +157,39 @@ impl Page {
     }
 }
 
+/// One page of `query` in `(at, id)` order (descending when `order_desc`), after the page's
+/// cursor: the keyset walk every time-ordered list shares.
+pub async fn page_by_time<E, C>(
+    db: &C,
+    query: sea_orm::Select<E>,
+    page: &Page,
+    (tag, order_desc): (&str, bool),
+    (at_col, id_col): (E::Column, E::Column),
+    key_of: impl Fn(&E::Model) -> (chrono::DateTime<chrono::Utc>, Uuid),
+) -> AppResult<(Vec<(String, E::Model)>, PageInfo)>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::{QueryFilter, QueryOrder, QuerySelect};
+    let mut query = query;
+    if let Some(cursor) = &page.cursor {
+        let field = if page.backward { "before" } else { "after" };
+        let at = chrono::DateTime::parse_from_rfc3339(&cursor.key)
+            .map_err(|_| AppError::bad_input(field, "not a cursor of this list"))?
+            .with_timezone(&chrono::Utc);
+        if let Some(c) = page.after_cursor(at_col, id_col, at.into(), order_desc) {
+            query = query.filter(c);
+        }
+    }
+    let dir = if page.descending(order_desc) { sea_orm::Order::Desc } else { sea_orm::Order::Asc };
+    let rows = query.order_by(at_col, dir.clone()).order_by(id_col, dir).limit(page.limit + 1).all(db).await?;
+    Ok(page.finish(rows, |m| {
+        let (at, id) = key_of(m);
+        Cursor::new(tag, timestamp_key(at), id).encode()
+    }))
+}
+
 /// Declares `XConnection` / `XEdge` GraphQL types over a node type. `totalCount` runs its
 /// COUNT only when a client asks for it.
 #[macro_export]

@@ -3,6 +3,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
+
 mod m20260101_000001_initial;
 mod m20260101_000002_holidays;
 mod m20260103_000001_joint_calls;

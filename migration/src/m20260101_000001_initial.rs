@@ -1,6 +1,8 @@
 //! Organisation, matters, parties, cases and everything that hangs off a case.
 
 use sea_orm_migration::prelude::*;
+
+use crate::helpers::{fk, index, unique};
 use sea_orm_migration::schema::*;
 
 pub struct Migration;
@@ -9,30 +11,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20260101_000001_initial"
     }
-}
-
-fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(from_table, from_col)
-        .to(to_table, "id")
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
-
-fn index(table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_"))).table(table);
-    for col in cols {
-        stmt.col(*col);
-    }
-    stmt.to_owned()
-}
-
-fn unique(table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut stmt = index(table, cols);
-    stmt.name(format!("ux_{table}_{}", cols.join("_"))).unique();
-    stmt
 }
 
 #[async_trait::async_trait]

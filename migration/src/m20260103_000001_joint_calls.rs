@@ -2,6 +2,8 @@
 //! departments. Additive: two new tables, nothing existing changes.
 
 use sea_orm_migration::prelude::*;
+
+use crate::helpers::{fk, index};
 use sea_orm_migration::schema::*;
 
 pub struct Migration;
@@ -10,24 +12,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20260103_000001_joint_calls"
     }
-}
-
-fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(from_table, from_col)
-        .to(to_table, "id")
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
-
-fn index(table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_"))).table(table);
-    for col in cols {
-        stmt.col(*col);
-    }
-    stmt.to_owned()
 }
 
 #[async_trait::async_trait]

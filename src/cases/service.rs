@@ -5,12 +5,12 @@ use entity::case;
 use entity::enums::{CaseStatus, Procedure};
 use entity::prelude::Case;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::auth::{Principal, visibility};
 use crate::error::{AppError, AppResult};
-use crate::pagination::{Cursor, Page, PageArgs, PageInfo, timestamp_key};
+use crate::pagination::{Page, PageArgs, PageInfo, page_by_time};
 
 /// A parsed `CaseFilter`.
 #[derive(Debug, Clone, Default)]
@@ -115,25 +115,12 @@ pub async fn list(
     let page = Page::new(args.first, args.after, args.last, args.before, tag)?;
     let condition = Condition::all().add(visibility::cases(p, today)).add(filter.condition(p, today));
 
-    let mut query = Case::find().filter(condition.clone());
-    if let Some(cursor) = &page.cursor {
-        let at = DateTime::parse_from_rfc3339(&cursor.key)
-            .map_err(|_| {
-                AppError::bad_input(if page.backward { "before" } else { "after" }, "not a cursor of this list")
-            })?
-            .with_timezone(&Utc);
-        if let Some(c) = page.after_cursor(case::Column::FiledAt, case::Column::Id, at.into(), order.desc()) {
-            query = query.filter(c);
-        }
-    }
-    let dir = if page.descending(order.desc()) { Order::Desc } else { Order::Asc };
-    let rows = query
-        .order_by(case::Column::FiledAt, dir.clone())
-        .order_by(case::Column::Id, dir)
-        .limit(page.limit + 1)
-        .all(db)
+    let query = Case::find().filter(condition.clone());
+    let (edges, info) =
+        page_by_time(db, query, &page, (tag, order.desc()), (case::Column::FiledAt, case::Column::Id), |c| {
+            (c.filed_at, c.id)
+        })
         .await?;
-    let (edges, info) = page.finish(rows, |c| Cursor::new(tag, timestamp_key(c.filed_at), c.id).encode());
     Ok((edges, info, condition))
 }
 

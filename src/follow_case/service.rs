@@ -1,19 +1,18 @@
 //! Enrolments: the rules of `enrollFollowCase`, and reads over the caller's visibility.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use entity::enums::Role;
 use entity::{case, follow_enrollment, user, user_role};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, SqlErr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, SqlErr,
 };
 use uuid::Uuid;
 
 use crate::auth::{Principal, visibility};
 use crate::calendar::local_date;
 use crate::error::{AppError, AppResult};
-use crate::pagination::{Cursor, Page, PageInfo};
+use crate::pagination::{Page, PageInfo, page_by_time};
 
 /// `enrollFollowCase`, parsed.
 #[derive(Debug, Clone)]
@@ -123,24 +122,9 @@ pub async fn list(
     if let Some(case_id) = case_id {
         cond = cond.add(follow_enrollment::Column::CaseId.eq(case_id));
     }
-    let mut query = follow_enrollment::Entity::find().filter(cond.clone());
-    if let Some(c) = &page.cursor {
-        let at = DateTime::parse_from_rfc3339(&c.key)
-            .map_err(|_| AppError::bad_input("after", "not a cursor of this list"))?
-            .with_timezone(&Utc);
-        let (key, id) = (follow_enrollment::Column::EnrolledAt, follow_enrollment::Column::Id);
-        if let Some(k) = page.after_cursor(key, id, at.into(), true) {
-            query = query.filter(k);
-        }
-    }
-    let rows = query
-        .order_by(follow_enrollment::Column::EnrolledAt, Order::Desc)
-        .order_by(follow_enrollment::Column::Id, Order::Desc)
-        .limit(page.limit + 1)
-        .all(db)
-        .await?;
-    let (edges, info) =
-        page.finish(rows, |e| Cursor::new(TAG, crate::pagination::timestamp_key(e.enrolled_at), e.id).encode());
+    let query = follow_enrollment::Entity::find().filter(cond.clone());
+    let columns = (follow_enrollment::Column::EnrolledAt, follow_enrollment::Column::Id);
+    let (edges, info) = page_by_time(db, query, &page, (TAG, true), columns, |e| (e.enrolled_at, e.id)).await?;
     Ok((edges, info, cond))
 }
 

@@ -9,14 +9,14 @@ use entity::enums::{DepartmentKind, Role};
 use entity::{department, joint_call, joint_call_department};
 use sea_orm::sea_query::{Condition, Expr, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityName, EntityTrait, IntoActiveModel, Order,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityName, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
 use crate::auth::{Principal, visibility};
 use crate::error::{AppError, AppResult};
-use crate::pagination::{Cursor, Page, PageInfo};
+use crate::pagination::{Page, PageInfo, page_by_time};
 
 /// Most departments one call may name (the district has about a dozen).
 const MAX_CALLED: usize = 50;
@@ -245,23 +245,9 @@ pub async fn list(
 ) -> AppResult<(Vec<(String, joint_call::Model)>, PageInfo, Condition)> {
     let page = Page::forward(first, after, TAG)?;
     let cond = Condition::all().add(visibility::joint_calls(p)).add(filter.condition(now));
-    let mut query = joint_call::Entity::find().filter(cond.clone());
-    if let Some(c) = &page.cursor {
-        let at = DateTime::parse_from_rfc3339(&c.key)
-            .map_err(|_| AppError::bad_input("after", "not a cursor of this list"))?
-            .with_timezone(&Utc);
-        if let Some(k) = page.after_cursor(joint_call::Column::CreatedAt, joint_call::Column::Id, at.into(), true) {
-            query = query.filter(k);
-        }
-    }
-    let rows = query
-        .order_by(joint_call::Column::CreatedAt, Order::Desc)
-        .order_by(joint_call::Column::Id, Order::Desc)
-        .limit(page.limit + 1)
-        .all(db)
-        .await?;
-    let (edges, info) =
-        page.finish(rows, |c| Cursor::new(TAG, crate::pagination::timestamp_key(c.created_at), c.id).encode());
+    let query = joint_call::Entity::find().filter(cond.clone());
+    let columns = (joint_call::Column::CreatedAt, joint_call::Column::Id);
+    let (edges, info) = page_by_time(db, query, &page, (TAG, true), columns, |c| (c.created_at, c.id)).await?;
     Ok((edges, info, cond))
 }
 

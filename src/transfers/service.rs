@@ -4,13 +4,13 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use entity::enums::{TransferCategory, TransferStatus};
 use entity::transfer;
 use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
 use uuid::Uuid;
 
 use crate::auth::{Principal, visibility};
 use crate::calendar::{Calendar, local_date, start_of_day};
 use crate::error::{AppError, AppResult};
-use crate::pagination::{Cursor, Page, PageInfo};
+use crate::pagination::{Page, PageInfo, page_by_time};
 
 /// T7: a transfer is answered within this many working days (configurable).
 pub const DEFAULT_ANSWER_DAYS: u32 = 5;
@@ -76,23 +76,9 @@ pub async fn list(
     if let Some(o) = filter.overdue {
         cond = cond.add(o.condition());
     }
-    let mut query = transfer::Entity::find().filter(cond.clone());
-    if let Some(c) = &page.cursor {
-        let at = DateTime::parse_from_rfc3339(&c.key)
-            .map_err(|_| AppError::bad_input("after", "not a cursor of this list"))?
-            .with_timezone(&Utc);
-        if let Some(k) = page.after_cursor(transfer::Column::RequestedAt, transfer::Column::Id, at.into(), true) {
-            query = query.filter(k);
-        }
-    }
-    let rows = query
-        .order_by(transfer::Column::RequestedAt, Order::Desc)
-        .order_by(transfer::Column::Id, Order::Desc)
-        .limit(page.limit + 1)
-        .all(db)
-        .await?;
-    let (edges, info) =
-        page.finish(rows, |t| Cursor::new(TAG, crate::pagination::timestamp_key(t.requested_at), t.id).encode());
+    let query = transfer::Entity::find().filter(cond.clone());
+    let columns = (transfer::Column::RequestedAt, transfer::Column::Id);
+    let (edges, info) = page_by_time(db, query, &page, (TAG, true), columns, |t| (t.requested_at, t.id)).await?;
     Ok((edges, info, cond))
 }
 
