@@ -9,7 +9,7 @@ use async_graphql::Context;
 use chrono::{DateTime, Utc};
 use entity::audit_log;
 use entity::enums::Role;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -77,19 +77,6 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// `%`, `_` and `\` of an action prefix match literally.
-fn prefix_pattern(prefix: &str) -> LikeExpr {
-    let mut escaped = String::with_capacity(prefix.len() + 1);
-    for c in prefix.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped.push('%');
-    LikeExpr::new(escaped).escape('\\')
-}
-
 impl AuditFilter {
     fn condition(&self) -> Condition {
         let mut cond = Condition::all();
@@ -98,7 +85,8 @@ impl AuditFilter {
         }
         match self.action.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
             Some(a) if a.ends_with('*') => {
-                cond = cond.add(Expr::col(audit_log::Column::Action).like(prefix_pattern(a.trim_end_matches('*'))))
+                cond = cond
+                    .add(Expr::col(audit_log::Column::Action).like(crate::sql::starts_with(a.trim_end_matches('*'))))
             }
             Some(a) => cond = cond.add(audit_log::Column::Action.eq(a)),
             None => {}

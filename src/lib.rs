@@ -25,4 +25,5 @@ pub mod pagination;
 pub mod privacy;
 pub mod records;
 pub mod scalars;
+pub mod sql;
 pub mod transfers;

@@ -315,10 +315,9 @@ pub struct Loaders {
 
 impl Loaders {
     pub fn new(db: &DatabaseConnection, principal: Option<&Arc<Principal>>, today: NaiveDate) -> Self {
-        let never = || Condition::all().add(Expr::cust("1 = 0"));
         let (cases, transfers) = match principal {
             Some(p) => (visibility::cases(p, today), visibility::transfers(p, today)),
-            None => (never(), never()),
+            None => (crate::sql::never(), crate::sql::never()),
         };
         let trainee = principal.filter(|p| p.has(Role::CourtTrainee)).cloned();
         let spawn = |f| tokio::spawn(f);

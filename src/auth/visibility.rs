@@ -5,14 +5,11 @@
 use chrono::NaiveDate;
 use entity::enums::Role;
 use entity::{case, case_officer, follow_enrollment, joint_call, joint_call_department, transfer, user};
-use sea_orm::sea_query::{Condition, Expr, Query, SelectStatement};
+use sea_orm::sea_query::{Condition, Query, SelectStatement};
 use sea_orm::{ColumnTrait, EntityName};
 
 use super::Principal;
-
-fn never() -> Condition {
-    Condition::all().add(Expr::cust("1 = 0"))
-}
+use crate::sql::never;
 
 /// Cases a trainee is enrolled on today (the enrolment's last day included).
 fn active_enrollments(p: &Principal, today: NaiveDate) -> SelectStatement {

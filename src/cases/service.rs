@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::case;
 use entity::enums::{CaseStatus, Procedure};
 use entity::prelude::Case;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -46,20 +46,6 @@ impl CaseOrder {
     }
 }
 
-/// `%`, `_` and `\` match literally in a search.
-fn like_pattern(text: &str) -> LikeExpr {
-    let mut escaped = String::with_capacity(text.len() + 2);
-    escaped.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped.push('%');
-    LikeExpr::new(escaped).escape('\\')
-}
-
 impl CaseFilter {
     fn condition(&self, p: &Principal, today: NaiveDate) -> Condition {
         let mut cond = Condition::all();
@@ -88,7 +74,7 @@ impl CaseFilter {
             // A trainee must not find a case by its party's real name (titles carry it), so
             // its search looks at case numbers only.
             let column = if p.is_trainee_only() { case::Column::CaseNo } else { case::Column::SearchText };
-            cond = cond.add(Expr::col(column).like(like_pattern(search)));
+            cond = cond.add(Expr::col(column).like(crate::sql::contains(search)));
         }
         match self.overdue {
             Some(true) => cond = cond.add(case::Column::NextDue.lt(today)),

@@ -3,25 +3,13 @@
 use chrono::NaiveDate;
 use entity::enums::Role;
 use entity::{matter, matter_empowerment, user, user_role};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityName, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::auth::{Principal, visibility};
 use crate::error::AppResult;
 use crate::pagination::{Cursor, Page, PageInfo};
-
-fn contains(text: &str) -> LikeExpr {
-    let mut p = String::from("%");
-    for c in text.trim().to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    LikeExpr::new(p).escape('\\')
-}
 
 #[derive(Debug, Default, Clone)]
 pub struct UserFilter {
@@ -61,7 +49,7 @@ pub async fn users(
         cond = cond.add(if certified { valid } else { valid.not() });
     }
     if let Some(s) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
-        cond = cond.add(Expr::col(user::Column::SearchText).like(contains(s)));
+        cond = cond.add(Expr::col(user::Column::SearchText).like(crate::sql::contains(s.trim())));
     }
     let mut query = user::Entity::find().filter(cond.clone());
     if let Some(c) = &page.cursor {
@@ -132,8 +120,8 @@ pub async fn matters(
     if let Some(s) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
         cond = cond.add(
             Condition::any()
-                .add(Expr::col(matter::Column::Name).like(contains(s)))
-                .add(Expr::col(matter::Column::Code).like(contains(s))),
+                .add(Expr::col(matter::Column::Name).like(crate::sql::contains(s.trim())))
+                .add(Expr::col(matter::Column::Code).like(crate::sql::contains(s.trim()))),
         );
     }
     let mut query = matter::Entity::find().filter(cond.clone());

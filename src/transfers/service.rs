@@ -3,7 +3,7 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use entity::enums::{TransferCategory, TransferStatus};
 use entity::transfer;
-use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
 use uuid::Uuid;
 
@@ -43,7 +43,7 @@ impl OverdueFilter {
             Some(before) => Condition::all()
                 .add(transfer::Column::Status.eq(TransferStatus::Pending))
                 .add(transfer::Column::RequestedAt.lt(before)),
-            None => Condition::all().add(Expr::cust("1 = 0")),
+            None => crate::sql::never(),
         };
         if self.overdue { late } else { late.not() }
     }
