@@ -85,9 +85,19 @@ async fn replay(db: &DatabaseConnection, bus: &Bus, seen: &mut Seen) -> Result<(
 /// Runs for the life of the process: listens, delivers, reconnects and replays.
 pub async fn listen(url: String, db: DatabaseConnection, bus: Bus) {
     let mut seen = Seen { order: VecDeque::new(), set: HashSet::new(), last: None };
-    // Start from the newest event already stored, so a gap right after start-up replays too.
+    // Start from the newest event already stored, so a gap right after start-up replays too;
+    // what is already in the replay window was committed before this instance started and is
+    // marked seen, not delivered.
     if let Ok(Some(newest)) = case_event::Entity::find().order_by_desc(case_event::Column::Id).one(&db).await {
-        seen.last = Some(newest.id);
+        let window = case_event::Entity::find()
+            .filter(case_event::Column::Id.gt(replay_from(newest.id, REPLAY_MARGIN)))
+            .all(&db)
+            .await
+            .unwrap_or_default();
+        for e in window {
+            seen.insert(e.id);
+        }
+        seen.insert(newest.id);
     }
     loop {
         let mut listener = match PgListener::connect(&url).await {
