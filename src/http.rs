@@ -1,4 +1,5 @@
-//! Routes: `POST`/`GET /graphql`, GraphiQL at `/`, `/healthz`, `/readyz`, `/metrics`.
+//! Routes: `POST`/`GET /graphql`, GraphiQL at `/`, `/healthz`, `/readyz`, `/metrics`, the
+//! dashboard page at `/dashboard`.
 
 use std::sync::Arc;
 
@@ -20,7 +21,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(graphiql))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics));
+        .route("/metrics", web::get().to(metrics))
+        .configure(crate::dashboard::routes);
 }
 
 fn error_body(code: &str, message: &str) -> serde_json::Value {

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod cases;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod domain;

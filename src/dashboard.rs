@@ -1,0 +1,168 @@
+//! `/dashboard`: the live statistics page (实时看板) for dashboards and supervisors.
+//!
+//! The page, its script and its style are compiled into the binary: nothing is fetched from
+//! anywhere but this server, and nothing is built at run time. The script signs in with a
+//! token, reads `statistics` through the `statisticsUpdated` subscription on `/graphql/ws`,
+//! and redraws its figures and SVG charts on every update.
+//!
+//! Asset URLs carry a fingerprint of their content (computed at compile time), so browsers
+//! keep them for good and a new build is fetched at once; the page itself is revalidated on
+//! every load.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, Route, guard, web};
+
+const PAGE: &str = include_str!("dashboard/index.html");
+const SCRIPT: &str = include_str!("dashboard/dashboard.js");
+const STYLE: &str = include_str!("dashboard/dashboard.css");
+
+const PAGE_TAG: u64 = fingerprint(PAGE.as_bytes());
+const SCRIPT_TAG: u64 = fingerprint(SCRIPT.as_bytes());
+const STYLE_TAG: u64 = fingerprint(STYLE.as_bytes());
+
+const HTML: &str = "text/html; charset=utf-8";
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+
+/// An asset whose URL names its content never changes: a year, and no revalidation.
+const FOREVER: &str = "public, max-age=31536000, immutable";
+/// The page names the current assets, so it is revalidated (cheaply, by ETag) on every load.
+const REVALIDATE: &str = "no-cache";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/dashboard", read().to(page))
+        .route("/dashboard/", read().to(page))
+        .route("/dashboard/assets/{tag}/{file}", read().to(asset));
+}
+
+/// GET, and HEAD for monitors and caches (actix sends the headers without the body).
+fn read() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// FNV-1a, 64 bits: enough to tell one build's asset from another's, and usable in a const.
+const fn fingerprint(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
+fn tag(value: u64) -> String {
+    format!("{value:016x}")
+}
+
+fn asset_path(value: u64, file: &str) -> String {
+    format!("/dashboard/assets/{}/{file}", tag(value))
+}
+
+/// The page's policy: its own script and style only, no inline code, no frames, no form
+/// submissions (a token must never end up in a query string), and network access to this host
+/// alone (`/graphql` over HTTP, `/graphql/ws` over `ws:`/`wss:`).
+fn content_security_policy(req: &HttpRequest) -> String {
+    // `'self'` covers ws:/wss: to the same host in CSP 3; older browsers need the host spelt out.
+    let info = req.connection_info();
+    let host = info.host();
+    let sockets = if is_plain_host(host) { format!(" ws://{host} wss://{host}") } else { String::new() };
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+         connect-src 'self'{sockets}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+}
+
+/// A Host header fit to be written into a policy: a name or address and a port, nothing else.
+fn is_plain_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 255
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+}
+
+fn etag(value: u64) -> String {
+    format!("\"{}\"", tag(value))
+}
+
+fn not_modified(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|candidate| candidate.trim() == etag || candidate.trim() == "*"))
+}
+
+fn respond(
+    req: &HttpRequest,
+    content_type: &'static str,
+    cache: &'static str,
+    etag: &str,
+    body: String,
+) -> HttpResponse {
+    let mut response = if not_modified(req, etag) {
+        HttpResponse::NotModified().finish()
+    } else {
+        HttpResponse::Ok().content_type(content_type).body(body)
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        headers.insert(header::ETAG, value);
+    }
+    response
+}
+
+async fn page(req: HttpRequest) -> HttpResponse {
+    let html = PAGE
+        .replace("{{script}}", &asset_path(SCRIPT_TAG, "dashboard.js"))
+        .replace("{{style}}", &asset_path(STYLE_TAG, "dashboard.css"));
+    // The page's ETag covers the assets it names, since it changes when they do.
+    let version = PAGE_TAG ^ SCRIPT_TAG.rotate_left(21) ^ STYLE_TAG.rotate_left(42);
+    let mut response = respond(&req, HTML, REVALIDATE, &etag(version), html);
+    if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&req)) {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    response.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+async fn asset(req: HttpRequest, path: web::Path<(String, String)>) -> HttpResponse {
+    let (requested, file) = path.into_inner();
+    let (body, content_type, current) = match file.as_str() {
+        "dashboard.js" => (SCRIPT, JAVASCRIPT, SCRIPT_TAG),
+        "dashboard.css" => (STYLE, CSS, STYLE_TAG),
+        _ => return HttpResponse::NotFound().content_type("text/plain").body("not found\n"),
+    };
+    // A page from another build (two versions behind one balancer during a deploy) asks for a
+    // fingerprint this build does not have: it gets this build's asset, never cached.
+    let cache = if requested == tag(current) { FOREVER } else { "no-store" };
+    respond(&req, content_type, cache, &etag(current), body.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_names_its_assets_by_fingerprint_and_loads_nothing_from_elsewhere() {
+        assert!(PAGE.contains("{{script}}") && PAGE.contains("{{style}}"));
+        for text in [PAGE, SCRIPT, STYLE] {
+            // The SVG namespace is a name, not a fetch.
+            let text = text.replace("'http://www.w3.org/2000/svg'", "");
+            assert!(!text.contains("http://") && !text.contains("https://"), "no external URL in an asset");
+        }
+        assert_ne!(SCRIPT_TAG, STYLE_TAG);
+        assert_eq!(tag(SCRIPT_TAG).len(), 16);
+    }
+
+    #[test]
+    fn only_a_plain_host_is_written_into_the_policy() {
+        assert!(is_plain_host("127.0.0.1:8080"));
+        assert!(is_plain_host("[::1]:8080"));
+        assert!(is_plain_host("casebridge.dongtou.gov.cn"));
+        assert!(!is_plain_host("evil; script-src *"));
+        assert!(!is_plain_host(""));
+    }
+}
