@@ -26,4 +26,5 @@ pub mod privacy;
 pub mod records;
 pub mod scalars;
 pub mod sql;
+pub mod statistics;
 pub mod transfers;
