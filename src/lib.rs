@@ -21,6 +21,7 @@ pub mod joint;
 pub mod loaders;
 pub mod metrics;
 pub mod org;
+pub mod oversight;
 pub mod pagination;
 pub mod privacy;
 pub mod records;
