@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `seed --demo`, `token`, `schema`.
+//! The command line: `serve`, `migrate`, `seed --demo`, `token`, `schema`, `holidays`, `report`.
 
 use clap::{Args, Parser, Subcommand};
 
@@ -29,6 +29,29 @@ pub enum Command {
     Schema,
     /// Load a year's holiday table (the State Council's notice) for the working-day timers.
     Holidays(HolidayArgs),
+    /// Print section 一 of the annual report for a year, every figure computed from the data.
+    Report(ReportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The report's year.
+    #[arg(long)]
+    pub year: i32,
+    /// Markdown (md) or a self-contained HTML page (html).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+    pub format: ReportFormat,
+    /// Load the demo year first when the database is empty.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Md,
+    Html,
 }
 
 #[derive(Args, Debug)]
@@ -188,6 +211,31 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             let db = args.db.connect().await?;
             let days = crate::calendar::load_table(&db, &csv).await?;
             println!("loaded {days} days; restart the servers to use them");
+            Ok(())
+        }
+        Command::Report(args) => {
+            let db = args.db.connect().await?;
+            if args.demo {
+                seed_demo(&db).await?;
+            }
+            let calendar = crate::calendar::Calendar::load(&db).await?;
+            let rules = crate::config::Rules::default();
+            let scope = crate::statistics::service::Scope::default();
+            let today = crate::calendar::today();
+            let figures = crate::statistics::service::compute(
+                &db,
+                &calendar,
+                rules.transfer_answer_days,
+                &scope,
+                args.year,
+                today,
+            )
+            .await
+            .map_err(|e| e.message())?;
+            match args.format {
+                ReportFormat::Md => print!("{}", crate::statistics::report::markdown(&figures)),
+                ReportFormat::Html => print!("{}", crate::statistics::report::html(&figures)),
+            }
             Ok(())
         }
     }

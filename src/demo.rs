@@ -29,6 +29,7 @@ mod catalogue;
 mod lifecycle;
 mod open_work;
 mod org;
+mod oversight;
 mod people;
 mod plan;
 mod rng;
@@ -169,7 +170,9 @@ fn build_plan(calendar: &Calendar, opts: &DemoOptions, now: DateTime<Utc>) -> Re
     let mut builder = lifecycle::Builder { cal: calendar, org, plan };
     year2023::build(&mut builder, &mut rng::Rng::stream(opts.seed, "2023"), scale)?;
     open_work::build(&mut builder, &mut rng::Rng::stream(opts.seed, "open"), scale, now)?;
-    let mut plan = builder.plan;
-    plan.number_cases();
-    Ok(plan)
+    let mut oversight_rng = rng::Rng::stream(opts.seed, "oversight");
+    let exemptions = oversight::exemption_cases(&mut builder, &mut oversight_rng, scale)?;
+    builder.plan.number_cases();
+    oversight::records(&mut builder, &mut oversight_rng, scale, exemptions)?;
+    Ok(builder.plan)
 }

@@ -31,6 +31,7 @@ pub struct Query(
     crate::follow_case::schema::FollowCaseQuery,
     crate::joint::schema::JointQuery,
     crate::audit::schema::AuditQuery,
+    crate::statistics::schema::StatisticsQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -138,3 +138,48 @@ text_enum!(
         Exempt = "EXEMPT",
     }
 );
+
+text_enum!(
+    /// The outcome of a legal review (法制审核).
+    ReviewOutcome { Pending = "PENDING", Approved = "APPROVED", Rejected = "REJECTED" }
+);
+text_enum!(
+    /// A rectification notice: issued, then verified as corrected or not corrected.
+    RectificationStatus { Issued = "ISSUED", Corrected = "CORRECTED", NotCorrected = "NOT_CORRECTED" }
+);
+text_enum!(
+    /// 行政复议 or 行政诉讼.
+    ReconsiderationKind { Reconsideration = "RECONSIDERATION", Litigation = "LITIGATION" }
+);
+text_enum!(
+    /// How a reconsideration or a lawsuit ended; `SETTLED` is a dispute resolved by
+    /// settlement or mediation (化解), `REVOKED` revokes the decision (its publication is then
+    /// withdrawn, T6).
+    ReconsiderationOutcome {
+        Pending = "PENDING",
+        Upheld = "UPHELD",
+        Altered = "ALTERED",
+        Revoked = "REVOKED",
+        ConfirmedIllegal = "CONFIRMED_ILLEGAL",
+        Settled = "SETTLED",
+        Withdrawn = "WITHDRAWN",
+        Dismissed = "DISMISSED",
+    }
+);
+text_enum!(
+    /// 公示 of an administrative licence or of a penalty decision.
+    PublicationKind { Licence = "LICENCE", PenaltyDecision = "PENALTY_DECISION" }
+);
+text_enum!(
+    /// Who held a training: the department itself, or the province, city or district.
+    TrainingOrganiser { Bureau = "BUREAU", Province = "PROVINCE", City = "CITY", District = "DISTRICT" }
+);
+text_enum!(
+    /// A patrol action without a case, or an inspection of an empowered matter.
+    PatrolKind {
+        VendorPersuaded = "VENDOR_PERSUADED",
+        VendorHelpedIntoMarket = "VENDOR_HELPED_INTO_MARKET",
+        OpenBurningStopped = "OPEN_BURNING_STOPPED",
+        Inspection = "INSPECTION",
+    }
+);

@@ -13,6 +13,8 @@ pub struct Model {
     pub certificate_no: Option<String>,
     pub certificate_valid_until: Option<Date>,
     pub active: bool,
+    /// The day the officer joined the department (new officers of a year).
+    pub joined_on: Option<Date>,
     /// Lowercased login and name, for case-insensitive search on both backends.
     pub search_text: String,
     pub created_at: DateTimeUtc,

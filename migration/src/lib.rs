@@ -9,6 +9,7 @@ mod m20260101_000001_initial;
 mod m20260101_000002_holidays;
 mod m20260103_000001_joint_calls;
 mod m20260103_000002_audit_log_order;
+mod m20260105_000001_oversight;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000002_holidays::Migration),
             Box::new(m20260103_000001_joint_calls::Migration),
             Box::new(m20260103_000002_audit_log_order::Migration),
+            Box::new(m20260105_000001_oversight::Migration),
         ]
     }
 }

@@ -44,6 +44,8 @@ pub(super) enum Action {
     Decide,
     Deliver,
     Close,
+    /// APL 33: closed without penalty after the correction (first-violation exemption).
+    Exempt,
 }
 
 impl Action {
@@ -59,6 +61,7 @@ impl Action {
             Action::Decide => "DECIDE",
             Action::Deliver => "DELIVER",
             Action::Close => "CLOSE",
+            Action::Exempt => "EXEMPT",
         }
     }
 
@@ -74,6 +77,7 @@ impl Action {
             Action::Decide => CaseStatus::Decided,
             Action::Deliver => CaseStatus::Delivered,
             Action::Close => CaseStatus::Closed,
+            Action::Exempt => CaseStatus::NotPenalized,
         }
     }
 }
@@ -420,7 +424,7 @@ impl Builder<'_> {
                 Action::Decide => decided_at = Some(step.at),
                 Action::Deliver => delivered_at = Some(step.at),
                 Action::Close => closed_at = Some(step.at),
-                Action::Investigate => {}
+                Action::Investigate | Action::Exempt => {}
             }
             let mut detail = json!({
                 "action": step.action.as_str(),
@@ -474,7 +478,11 @@ impl Builder<'_> {
             payment_due.filter(|_| paid_at.is_none()),
             publication_due.filter(|_| published_at.is_none()),
         ];
-        let next_due = if status == CaseStatus::Closed { None } else { running.into_iter().flatten().min() };
+        let next_due = if matches!(status, CaseStatus::Closed | CaseStatus::NotPenalized) {
+            None
+        } else {
+            running.into_iter().flatten().min()
+        };
 
         for officer in &draft.officers {
             self.plan.case_officers.push(case_officer::Model {

@@ -206,6 +206,7 @@ impl UserFactory<'_> {
             certificate_no,
             certificate_valid_until,
             active: true,
+            joined_on: None,
             created_at,
         });
         for role in roles {
@@ -311,6 +312,9 @@ pub(super) fn build(rng: &mut Rng, plan: &mut Plan) -> Result<Org, DbErr> {
         let (login, name) = users.generated(rng);
         let created_at = if joined > founded { start_of_day(joined) + chrono::TimeDelta::hours(9) } else { setup };
         let id = users.add(rng, login, name, bureau, &[Role::BureauOfficer], certificate, created_at);
+        if let Some(u) = users.plan.users.last_mut() {
+            u.joined_on = Some(joined);
+        }
         bureau_officers.push(Officer { id, certificate_valid_until: certificate.map(|c| c.1), joined });
     }
 

@@ -6,8 +6,10 @@ use std::collections::HashMap;
 
 use chrono::Datelike;
 use entity::{
-    case, case_event, case_officer, counter, department, follow_enrollment, matter, matter_empowerment, party, record,
-    transfer, user, user_role,
+    case, case_event, case_officer, compliance_guidance_item, counter, credit_repair, department, evaluation_finding,
+    exemption, file_evaluation, follow_enrollment, legal_review, matter, matter_claim, matter_empowerment, party,
+    patrol_action, publication, reconsideration, record, rectification_notice, review_meeting, three_document_delivery,
+    training, training_attendee, transfer, user, user_role,
 };
 use uuid::Uuid;
 
@@ -29,6 +31,21 @@ pub(super) struct Plan {
     pub case_events: Vec<case_event::Model>,
     pub follow_enrollments: Vec<follow_enrollment::Model>,
     pub counters: Vec<counter::Model>,
+    pub review_meetings: Vec<review_meeting::Model>,
+    pub legal_reviews: Vec<legal_review::Model>,
+    pub rectification_notices: Vec<rectification_notice::Model>,
+    pub exemptions: Vec<exemption::Model>,
+    pub reconsiderations: Vec<reconsideration::Model>,
+    pub file_evaluations: Vec<file_evaluation::Model>,
+    pub evaluation_findings: Vec<evaluation_finding::Model>,
+    pub credit_repairs: Vec<credit_repair::Model>,
+    pub three_document_deliveries: Vec<three_document_delivery::Model>,
+    pub compliance_guidance_items: Vec<compliance_guidance_item::Model>,
+    pub publications: Vec<publication::Model>,
+    pub trainings: Vec<training::Model>,
+    pub training_attendees: Vec<training_attendee::Model>,
+    pub patrol_actions: Vec<patrol_action::Model>,
+    pub matter_claims: Vec<matter_claim::Model>,
 }
 
 impl Plan {

@@ -5,8 +5,10 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveM
 
 use super::plan::Plan;
 use entity::{
-    case, case_event, case_officer, counter, department, follow_enrollment, matter, matter_empowerment, party, record,
-    transfer, user, user_role,
+    case, case_event, case_officer, compliance_guidance_item, counter, credit_repair, department, evaluation_finding,
+    exemption, file_evaluation, follow_enrollment, legal_review, matter, matter_claim, matter_empowerment, party,
+    patrol_action, publication, reconsideration, record, rectification_notice, review_meeting, three_document_delivery,
+    training, training_attendee, transfer, user, user_role,
 };
 
 /// Bind parameters per statement: well under SQLite's 32,766 and PostgreSQL's 65,535.
@@ -28,6 +30,21 @@ pub(super) async fn write(db: &impl ConnectionTrait, plan: Plan) -> Result<(), D
     insert::<case_event::ActiveModel, _>(db, plan.case_events).await?;
     insert::<follow_enrollment::ActiveModel, _>(db, plan.follow_enrollments).await?;
     insert::<counter::ActiveModel, _>(db, plan.counters).await?;
+    insert::<review_meeting::ActiveModel, _>(db, plan.review_meetings).await?;
+    insert::<legal_review::ActiveModel, _>(db, plan.legal_reviews).await?;
+    insert::<rectification_notice::ActiveModel, _>(db, plan.rectification_notices).await?;
+    insert::<exemption::ActiveModel, _>(db, plan.exemptions).await?;
+    insert::<reconsideration::ActiveModel, _>(db, plan.reconsiderations).await?;
+    insert::<file_evaluation::ActiveModel, _>(db, plan.file_evaluations).await?;
+    insert::<evaluation_finding::ActiveModel, _>(db, plan.evaluation_findings).await?;
+    insert::<credit_repair::ActiveModel, _>(db, plan.credit_repairs).await?;
+    insert::<three_document_delivery::ActiveModel, _>(db, plan.three_document_deliveries).await?;
+    insert::<compliance_guidance_item::ActiveModel, _>(db, plan.compliance_guidance_items).await?;
+    insert::<publication::ActiveModel, _>(db, plan.publications).await?;
+    insert::<training::ActiveModel, _>(db, plan.trainings).await?;
+    insert::<training_attendee::ActiveModel, _>(db, plan.training_attendees).await?;
+    insert::<patrol_action::ActiveModel, _>(db, plan.patrol_actions).await?;
+    insert::<matter_claim::ActiveModel, _>(db, plan.matter_claims).await?;
     Ok(())
 }
 

@@ -1,0 +1,6 @@
+//! Statistics and the annual report: every figure of section 一 of the bureau's report,
+//! computed from the raw rows at query time, pushed live to dashboards.
+
+pub mod report;
+pub mod schema;
+pub mod service;
