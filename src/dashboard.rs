@@ -15,14 +15,17 @@ use actix_web::{HttpRequest, HttpResponse, Route, guard, web};
 const PAGE: &str = include_str!("dashboard/index.html");
 const SCRIPT: &str = include_str!("dashboard/dashboard.js");
 const STYLE: &str = include_str!("dashboard/dashboard.css");
+const ICON: &str = include_str!("dashboard/favicon.svg");
 
 const PAGE_TAG: u64 = fingerprint(PAGE.as_bytes());
 const SCRIPT_TAG: u64 = fingerprint(SCRIPT.as_bytes());
 const STYLE_TAG: u64 = fingerprint(STYLE.as_bytes());
+const ICON_TAG: u64 = fingerprint(ICON.as_bytes());
 
 const HTML: &str = "text/html; charset=utf-8";
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
+const SVG: &str = "image/svg+xml";
 
 /// An asset whose URL names its content never changes: a year, and no revalidation.
 const FOREVER: &str = "public, max-age=31536000, immutable";
@@ -117,9 +120,10 @@ fn respond(
 async fn page(req: HttpRequest) -> HttpResponse {
     let html = PAGE
         .replace("{{script}}", &asset_path(SCRIPT_TAG, "dashboard.js"))
-        .replace("{{style}}", &asset_path(STYLE_TAG, "dashboard.css"));
+        .replace("{{style}}", &asset_path(STYLE_TAG, "dashboard.css"))
+        .replace("{{icon}}", &asset_path(ICON_TAG, "favicon.svg"));
     // The page's ETag covers the assets it names, since it changes when they do.
-    let version = PAGE_TAG ^ SCRIPT_TAG.rotate_left(21) ^ STYLE_TAG.rotate_left(42);
+    let version = PAGE_TAG ^ SCRIPT_TAG.rotate_left(16) ^ STYLE_TAG.rotate_left(32) ^ ICON_TAG.rotate_left(48);
     let mut response = respond(&req, HTML, REVALIDATE, &etag(version), html);
     if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&req)) {
         response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
@@ -133,12 +137,16 @@ async fn asset(req: HttpRequest, path: web::Path<(String, String)>) -> HttpRespo
     let (body, content_type, current) = match file.as_str() {
         "dashboard.js" => (SCRIPT, JAVASCRIPT, SCRIPT_TAG),
         "dashboard.css" => (STYLE, CSS, STYLE_TAG),
+        "favicon.svg" => (ICON, SVG, ICON_TAG),
         _ => return HttpResponse::NotFound().content_type("text/plain").body("not found\n"),
     };
     // A page from another build (two versions behind one balancer during a deploy) asks for a
     // fingerprint this build does not have: it gets this build's asset, never cached.
     let cache = if requested == tag(current) { FOREVER } else { "no-store" };
-    respond(&req, content_type, cache, &etag(current), body.to_string())
+    let mut response = respond(&req, content_type, cache, &etag(current), body.to_string());
+    // Opened on its own (the icon is SVG), an asset may do nothing at all.
+    response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'"));
+    response
 }
 
 #[cfg(test)]
@@ -147,10 +155,10 @@ mod tests {
 
     #[test]
     fn the_page_names_its_assets_by_fingerprint_and_loads_nothing_from_elsewhere() {
-        assert!(PAGE.contains("{{script}}") && PAGE.contains("{{style}}"));
-        for text in [PAGE, SCRIPT, STYLE] {
+        assert!(PAGE.contains("{{script}}") && PAGE.contains("{{style}}") && PAGE.contains("{{icon}}"));
+        for text in [PAGE, SCRIPT, STYLE, ICON] {
             // The SVG namespace is a name, not a fetch.
-            let text = text.replace("'http://www.w3.org/2000/svg'", "");
+            let text = text.replace("'http://www.w3.org/2000/svg'", "").replace("\"http://www.w3.org/2000/svg\"", "");
             assert!(!text.contains("http://") && !text.contains("https://"), "no external URL in an asset");
         }
         assert_ne!(SCRIPT_TAG, STYLE_TAG);

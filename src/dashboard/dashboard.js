@@ -200,6 +200,11 @@ const TILES = [
     parts: [['帮送入市', n('vendors-helped-into-market', (s) => s.vendorsHelpedIntoMarket)]],
   },
   {
+    label: '接收移交案件',
+    main: n('transfers-received', (s) => s.transfersReceived.reduce((sum, c) => sum + c.count, 0), '件'),
+    parts: [['待答复', n('transfers-pending', (s) => s.transfersByStatus.find((c) => c.status === 'PENDING')?.count ?? 0)]],
+  },
+  {
     label: '制止露天焚烧',
     main: n('open-burning-stopped', (s) => s.openBurningStopped, '起'),
     parts: [],
@@ -256,9 +261,10 @@ function viewBox(svg) {
 
 /**
  * Vertical bars per category, stacked by series: `series` is [{ cls, name, values }].
- * `fmt` shows a value; `whole` keeps the axis on integers.
+ * `fmt` shows an axis value; `texts` (optional) are the exact totals written over the bars;
+ * `whole` keeps the axis on integers.
  */
-function columns(svg, labels, series, { fmt, whole, summary }) {
+function columns(svg, labels, series, { fmt, texts, whole, summary }) {
   const { w, h: height } = viewBox(svg);
   const m = { l: 52, r: 8, t: 18, b: 26 };
   const plotW = w - m.l - m.r;
@@ -282,13 +288,14 @@ function columns(svg, labels, series, { fmt, whole, summary }) {
       const v = one.values[i];
       if (v > 0) {
         const rect = s('rect', { class: one.cls, x, width: bw, y: y(base + v), height: y(base) - y(base + v) });
-        rect.append(s('title', {}, `${label} ${one.name}:${fmt(v)}`));
+        rect.append(s('title', {}, `${label} ${one.name}:${series.length === 1 && texts ? texts[i] : fmt(v)}`));
         nodes.push(rect);
       }
       base += v;
     }
     if (totals[i] > 0) {
-      nodes.push(s('text', { class: 'value', x: x + bw / 2, y: y(totals[i]) - 4, 'text-anchor': 'middle' }, fmt(totals[i])));
+      const text = texts ? texts[i] : fmt(totals[i]);
+      nodes.push(s('text', { class: 'value', x: x + bw / 2, y: y(totals[i]) - 4, 'text-anchor': 'middle' }, text));
     }
     nodes.push(s('text', { x: x + bw / 2, y: height - 8, 'text-anchor': 'middle' }, label));
   });
@@ -351,6 +358,7 @@ function drawCharts(stats) {
   const fmtWan = (v) => (v >= 100 ? int(v) : String(Number(v.toFixed(2))));
   columns($('chart-fines'), MONTHS, [{ cls: 's-fines', name: '罚没金额(万元)', values: fines }], {
     fmt: fmtWan,
+    texts: finesText,
     whole: false,
     summary: `${stats.year}年按月罚没金额(万元):${MONTHS.map((l, i) => `${l}${finesText[i]}`).join(',')}`,
   });
