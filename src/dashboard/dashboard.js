@@ -549,6 +549,7 @@ class Live {
   }
 
   subscribe() {
+    clearTimeout(this.timer);
     if (this.active) this.send({ id: this.active, type: 'complete' });
     const id = String(++this.seq);
     this.active = id;
@@ -714,6 +715,7 @@ function main() {
   const fromLink = params.get('token');
   if (fromLink) store.set(cleanToken(fromLink));
   let scope = readScope(params);
+  let scopeChosen = params.has('department') || params.has('town');
   writeScope(scope);
 
   const slots = buildTiles();
@@ -813,6 +815,7 @@ function main() {
 
   const changeScope = () => {
     scope = { year: Number($('year').value), departmentId: $('department').value, town: $('town').value };
+    scopeChosen = true;
     writeScope(scope);
     $('scope-label').textContent = describeScope(scope, departments);
     setStale(true);
@@ -823,7 +826,7 @@ function main() {
     showError('');
     let me;
     try {
-      ({ me } = await query(candidate, '{ me { login name roles department { name } } }'));
+      ({ me } = await query(candidate, '{ me { login name roles department { id name kind town } } }'));
     } catch (error) {
       if (error.code === 'UNAUTHENTICATED') signOut(error.message);
       else {
@@ -845,6 +848,13 @@ function main() {
     $('signout').hidden = false;
     $('signin').hidden = true;
     board.hidden = false;
+    if (!scopeChosen) {
+      // A town team reads its own town and a line department its own figures: open there.
+      const kind = me.department.kind;
+      scope.town = kind === 'TOWN_TEAM' && me.department.town ? me.department.town : '';
+      scope.departmentId = kind === 'LINE_DEPARTMENT' ? me.department.id : '';
+      writeScope(scope);
+    }
     fillScopeControls();
     setStale(true);
     live.start(token, scope);
