@@ -21,6 +21,15 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Committed case events, for subscriptions.
     pub bus: crate::events::Bus,
+    /// The live statistics feeds (`statisticsUpdated`).
+    pub live: crate::statistics::live::LiveStats,
+}
+
+impl AppState {
+    /// A write moved a figure without a case event: live statistics recompute.
+    pub fn stats_changed(&self) {
+        self.live.changed();
+    }
 }
 
 pub struct Application {
@@ -49,6 +58,7 @@ impl Application {
             calendar: Arc::new(calendar),
             metrics: Arc::new(Metrics::default()),
             bus: crate::events::Bus::new(settings.subscriber_queue, !postgres),
+            live: crate::statistics::live::LiveStats::default(),
             settings: Arc::new(settings),
         };
         if postgres {

@@ -119,6 +119,10 @@ pub struct SeedArgs {
     /// Load the demo year (Dongtou 2023).
     #[arg(long, required = true)]
     pub demo: bool,
+    /// Multiply the demo's volumes (cases, records, oversight rows) for load tests; the
+    /// report's exact figures hold at 1 only.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
 }
 
 #[derive(Args, Debug)]
@@ -193,8 +197,11 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             Ok(())
         }
         Command::Seed(args) => {
+            if !(args.scale > 0.0 && args.scale <= 100.0) {
+                return Err("--scale is a factor above 0 and at most 100".into());
+            }
             let db = args.db.connect().await?;
-            seed_demo(&db).await
+            seed_demo_scaled(&db, args.scale).await
         }
         Command::Token(args) => {
             let jwt = args.jwt.config(false)?;
@@ -242,13 +249,18 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
 }
 
 async fn seed_demo(db: &sea_orm::DatabaseConnection) -> Result<(), BoxError> {
+    seed_demo_scaled(db, 1.0).await
+}
+
+async fn seed_demo_scaled(db: &sea_orm::DatabaseConnection, scale: f64) -> Result<(), BoxError> {
     if crate::demo::has_data(db).await? {
         tracing::info!("the database already holds data; demo not loaded");
         return Ok(());
     }
     let calendar = crate::calendar::Calendar::load(db).await?;
     let started = std::time::Instant::now();
-    let summary = crate::demo::seed(db, &calendar, &crate::demo::DemoOptions::default(), chrono::Utc::now()).await?;
+    let opts = crate::demo::DemoOptions { scale, ..Default::default() };
+    let summary = crate::demo::seed(db, &calendar, &opts, chrono::Utc::now()).await?;
     tracing::info!(
         cases = summary.cases,
         transfers = summary.transfers,

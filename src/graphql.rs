@@ -32,6 +32,7 @@ pub struct Query(
     crate::joint::schema::JointQuery,
     crate::audit::schema::AuditQuery,
     crate::statistics::schema::StatisticsQuery,
+    crate::oversight::schema::OversightQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -41,10 +42,14 @@ pub struct Mutation(
     crate::records::mutations::RecordMutation,
     crate::follow_case::schema::FollowCaseMutation,
     crate::joint::schema::JointMutation,
+    crate::oversight::schema::OversightMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(crate::events::subscriptions::EventSubscription);
+pub struct Subscription(
+    crate::events::subscriptions::EventSubscription,
+    crate::statistics::live::StatisticsSubscription,
+);
 
 /// Per-request data: who is calling, their "today", where from, and the request's loaders.
 pub struct RequestCtx {

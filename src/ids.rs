@@ -18,6 +18,20 @@ pub enum Kind {
     Transfer,
     FollowCaseEnrollment,
     JointCall,
+    RectificationNotice,
+    Exemption,
+    LegalReview,
+    ReviewMeeting,
+    Reconsideration,
+    FileEvaluation,
+    EvaluationFinding,
+    CreditRepair,
+    ThreeDocumentDelivery,
+    ComplianceGuidanceItem,
+    Publication,
+    Training,
+    PatrolAction,
+    MatterClaim,
 }
 
 impl Kind {
@@ -31,10 +45,24 @@ impl Kind {
             Kind::Transfer => "Transfer",
             Kind::FollowCaseEnrollment => "FollowCaseEnrollment",
             Kind::JointCall => "JointCall",
+            Kind::RectificationNotice => "RectificationNotice",
+            Kind::Exemption => "Exemption",
+            Kind::LegalReview => "LegalReview",
+            Kind::ReviewMeeting => "ReviewMeeting",
+            Kind::Reconsideration => "Reconsideration",
+            Kind::FileEvaluation => "FileEvaluation",
+            Kind::EvaluationFinding => "EvaluationFinding",
+            Kind::CreditRepair => "CreditRepair",
+            Kind::ThreeDocumentDelivery => "ThreeDocumentDelivery",
+            Kind::ComplianceGuidanceItem => "ComplianceGuidanceItem",
+            Kind::Publication => "Publication",
+            Kind::Training => "Training",
+            Kind::PatrolAction => "PatrolAction",
+            Kind::MatterClaim => "MatterClaim",
         }
     }
 
-    const ALL: [Kind; 8] = [
+    const ALL: [Kind; 22] = [
         Kind::Case,
         Kind::Department,
         Kind::User,
@@ -43,6 +71,20 @@ impl Kind {
         Kind::Transfer,
         Kind::FollowCaseEnrollment,
         Kind::JointCall,
+        Kind::RectificationNotice,
+        Kind::Exemption,
+        Kind::LegalReview,
+        Kind::ReviewMeeting,
+        Kind::Reconsideration,
+        Kind::FileEvaluation,
+        Kind::EvaluationFinding,
+        Kind::CreditRepair,
+        Kind::ThreeDocumentDelivery,
+        Kind::ComplianceGuidanceItem,
+        Kind::Publication,
+        Kind::Training,
+        Kind::PatrolAction,
+        Kind::MatterClaim,
     ];
 }
 

@@ -3,4 +3,7 @@
 //! litigation, case-file evaluations, credit repairs, three-document deliveries, compliance
 //! guidance, publications, trainings, certificates, patrol actions and matter claims.
 
+pub mod access;
 pub mod publish_text;
+pub mod schema;
+pub mod service;

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use entity::enums::{CaseEventKind, CaseStatus, DepartmentKind, HearingState, PartyKind, Procedure, ReviewState, Role};
-use entity::{case, case_event, case_officer, department, matter, matter_empowerment, party, record, user};
+use entity::{case, case_event, case_officer, department, matter, matter_empowerment, party, user};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -120,6 +120,9 @@ pub struct TransitionArgs {
     pub fine: Option<Yuan>,
     pub note: Option<String>,
     pub major: Option<bool>,
+    /// EXEMPT: the corrected rectification notice the exemption rests on (else the case's
+    /// latest corrected one).
+    pub rectification_notice_id: Option<Uuid>,
 }
 
 /// `updateCase`, parsed; `None` leaves a field as it is.
@@ -468,6 +471,24 @@ fn check_version(case: &case::Model, expected_version: i32) -> AppResult<()> {
 
 /// Writes a changed case with its version bumped (guarded by the old version), and appends
 /// its event.
+/// Records the publication of a case's decision (T5 met) as a change of the case, with its
+/// event, inside the publishing transaction.
+pub(crate) async fn mark_published(
+    txn: &DatabaseTransaction,
+    cal: &Calendar,
+    p: &Principal,
+    before: case::Model,
+    at: DateTime<Utc>,
+    publication_id: Uuid,
+) -> AppResult<case_event::Model> {
+    let mut after = before.clone();
+    after.published_at = Some(at);
+    timers::refresh(cal, &mut after);
+    let detail = serde_json::json!({ "published": true, "publicationId": publication_id.to_string() });
+    let (_, event) = save(txn, p, &before, after, CaseEventKind::Updated, detail).await?;
+    Ok(event)
+}
+
 async fn save(
     txn: &DatabaseTransaction,
     p: &Principal,
@@ -669,6 +690,7 @@ pub async fn transition_case(
         return Err(AppError::bad_input("input.fineAmount", "a fine is given with SERVE_NOTICE or DECIDE"));
     }
 
+    let mut exemption_notice = None;
     match action {
         Action::Investigate => {
             // R2 (APL 42): two certified officers before investigation.
@@ -787,13 +809,12 @@ pub async fn transition_case(
         Action::Close => after.closed_at = Some(now),
         Action::Exempt => {
             // APL 33: first or minor violation, corrected: no penalty, but the correction must
-            // be on record.
-            let records = record::Entity::find().filter(record::Column::CaseId.eq(before.id)).count(&txn).await?;
-            if records == 0 || args.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
-                return Err(AppError::bad_input(
-                    "rectification",
-                    "an exemption needs the correction on record: a record on the case and a note describing it (APL 33)",
-                ));
+            // be verified (a rectification notice on the case, CORRECTED) and the reason given.
+            exemption_notice = Some(
+                crate::oversight::service::corrected_notice_of(&txn, before.id, args.rectification_notice_id).await?,
+            );
+            if args.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                return Err(AppError::bad_input("note", "an exemption gives its reason (APL 33)"));
             }
             after.closed_at = None;
         }
@@ -807,6 +828,23 @@ pub async fn transition_case(
         "note": args.note,
     });
     let (after, event) = save(&txn, p, &before, after, CaseEventKind::Transitioned, detail).await?;
+    // The oversight records that follow a transition: legal reviews and exemptions.
+    use entity::enums::ReviewOutcome;
+    match action {
+        Action::SubmitForReview => crate::oversight::service::on_review_transition(&txn, p, &after, None, None).await?,
+        Action::ApproveReview | Action::RejectReview => {
+            let outcome =
+                if action == Action::ApproveReview { ReviewOutcome::Approved } else { ReviewOutcome::Rejected };
+            crate::oversight::service::on_review_transition(&txn, p, &after, Some(outcome), args.note.clone()).await?
+        }
+        Action::Exempt => {
+            if let Some(notice) = &exemption_notice {
+                let reason = args.note.as_deref().unwrap_or_default();
+                crate::oversight::service::record_exemption(&txn, p, &after, notice, reason).await?;
+            }
+        }
+        _ => {}
+    }
     crate::audit::write(
         &txn,
         Some(p),

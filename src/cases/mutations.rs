@@ -83,6 +83,9 @@ pub struct TransitionInput {
     pub note: Option<String>,
     /// Flag the case major before the decision (never cleared).
     pub major: Option<bool>,
+    /// EXEMPT: the rectification notice, verified as corrected, that the exemption rests on
+    /// (default: the case's latest corrected notice).
+    pub rectification_notice_id: Option<ID>,
 }
 
 /// What happens to a case; see rules.md for the state machine.
@@ -193,6 +196,11 @@ impl CaseMutation {
             fine: input.fine_amount.as_ref().map(|f| f.get("fineAmount")).transpose()?,
             note: input.note,
             major: input.major,
+            rectification_notice_id: input
+                .rectification_notice_id
+                .as_ref()
+                .map(|id| ids::decode(id, Kind::RectificationNotice, "input.rectificationNoticeId"))
+                .transpose()?,
         };
         let s = state(ctx);
         let (case, events) = lifecycle::transition_case(

@@ -290,6 +290,8 @@ impl OrgQuery {
                 Node::FollowCaseEnrollment(crate::follow_case::schema::enrollment_by_id(ctx, key).await?)
             }
             Kind::JointCall => Node::JointCall(crate::joint::schema::call_by_id(ctx, key).await?),
+            // Oversight records are read through their own lists, not as nodes.
+            _ => return Err(AppError::not_found("node").into()),
         }))
     }
 

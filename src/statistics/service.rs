@@ -290,11 +290,10 @@ pub async fn compute(
     let (jan1, dec31) = date_bounds(year)?;
     let mut q = Select::new();
 
-    // Penalty cases: a case counts in the year of its decision (NOT_PENALIZED and open cases
-    // have none); fines in the year they were decided.
-    let decided = |extra: Frag| {
-        on("cases c", between_ts("c.decided_at", from, to).and(Frag::new("c.status <> 'NOT_PENALIZED'")).and(extra))
-    };
+    // Penalty cases: a case counts in the year of its decision; fines in the year they were
+    // decided. Only a penalty decision sets `decided_at` (an exempted, NOT_PENALIZED case and
+    // an open one have none), so the counts read covering indexes alone.
+    let decided = |extra: Frag| on("cases c", between_ts("c.decided_at", from, to).and(extra));
     for (name, procedure) in [("cases_simple", Procedure::Simple), ("cases_general", Procedure::General)] {
         let cond = own_cases_cond(scope).and(Frag::new("c.procedure = ?").bind(procedure.as_str()));
         q.column(name, count(decided(cond)));
@@ -317,12 +316,7 @@ pub async fn compute(
     for m in 1..=12u32 {
         let start = start_of_day(NaiveDate::from_ymd_opt(year, m, 1).unwrap_or(jan1));
         let end = if m == 12 { to } else { start_of_day(NaiveDate::from_ymd_opt(year, m + 1, 1).unwrap_or(dec31)) };
-        let month = |extra: Frag| {
-            on(
-                "cases c",
-                between_ts("c.decided_at", start, end).and(Frag::new("c.status <> 'NOT_PENALIZED'")).and(extra),
-            )
-        };
+        let month = |extra: Frag| on("cases c", between_ts("c.decided_at", start, end).and(extra));
         for (p, procedure) in [("s", Procedure::Simple), ("g", Procedure::General)] {
             let cond = own_cases_cond(scope).and(Frag::new("c.procedure = ?").bind(procedure.as_str()));
             q.column(&format!("m{m}_{p}"), count(month(cond)));
@@ -389,7 +383,7 @@ pub async fn compute(
             values: [filed.values, decided_case.values, inspected.values].concat(),
         }
     };
-    let penalised = town_case(between_ts("c.decided_at", from, to).and(Frag::new("c.status <> 'NOT_PENALIZED'")));
+    let penalised = town_case(between_ts("c.decided_at", from, to));
     q.column("pairs", pair_count(None));
     q.column("pairs_acted", pair_count(Some(acted)));
     q.column("pairs_penalised", pair_count(Some(penalised)));

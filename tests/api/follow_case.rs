@@ -229,5 +229,5 @@ async fn enrolments_keep_to_who_may_enrol_whom_on_what() {
         .all(&app.db)
         .await
         .expect("enrolments");
-    assert_eq!(rows.len(), 3, "two from the demo year and one enrolment");
+    assert_eq!(rows.len(), 4, "three from the demo year and one enrolment");
 }

@@ -393,21 +393,44 @@ async fn only_officers_file_and_act_on_cases() {
 }
 
 #[actix_rt::test]
-async fn an_exemption_needs_the_correction_on_record() {
+async fn an_exemption_needs_a_verified_rectification() {
     let app = TestApp::spawn().await;
     let case = investigating(&app, json!({})).await;
     let body = act(&app, "bureau.officer", &case, "EXEMPT", json!({"note": "当场改正"})).await;
     assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "rectification"), "{body}");
 
-    // With the correction on record (a photo of the cleared pavement), APL 33 applies.
-    let record = r#"mutation($input: SubmitRecordInput!) { submitRecord(input: $input) { id } }"#;
-    let input = json!({"idempotencyKey": "exempt-1", "caseId": case["id"], "kind": "PHOTO",
-        "content": "当事人已当场清理占道物品,恢复通行。", "recordedAt": Utc::now().to_rfc3339()});
-    let body = app.gql(Some("bureau.officer"), record, json!({"input": input})).await;
-    assert!(body.get("errors").is_none(), "{body}");
+    // A notice ordering the correction (T8), not yet verified: still no exemption.
+    let issue = r#"mutation($input: IssueRectificationNoticeInput!) {
+      issueRectificationNotice(input: $input) { id status partyName deadline overdue } }"#;
+    let deadline = (Utc::now() + Duration::days(7)).date_naive().to_string();
+    let input = json!({"caseId": case["id"], "requirement": "立即清理占道物品", "deadline": deadline});
+    let notice = app.data("bureau.officer", issue, json!({"input": input})).await["issueRectificationNotice"].clone();
+    assert_eq!(notice["status"], "ISSUED");
+    assert_eq!(notice["partyName"], "王五", "the party comes from the case");
+    assert_eq!(notice["overdue"], false);
+    let body = act(&app, "bureau.officer", &case, "EXEMPT", json!({"note": "当场改正"})).await;
+    assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "rectification"), "{body}");
+
+    // Verified as corrected: APL 33 applies, and the exemption is on record, linked.
+    let verify = r#"mutation($id: ID!) { verifyRectification(id: $id, corrected: true, note: "已清理") { status } }"#;
+    let v = app.data("bureau.officer", verify, json!({"id": notice["id"]})).await;
+    assert_eq!(v["verifyRectification"]["status"], "CORRECTED");
+    let again = app.gql(Some("bureau.officer"), verify, json!({"id": notice["id"]})).await;
+    assert_eq!(code(&again), "CONFLICT", "a notice is verified once: {again}");
+    let body = act(&app, "bureau.officer", &case, "EXEMPT", json!({})).await;
+    assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "note"), "the reason is required: {body}");
     let exempted = ok(&app, "bureau.officer", &case, "EXEMPT", json!({"note": "首违不罚:当场改正"})).await;
     assert_eq!(exempted["status"], "NOT_PENALIZED");
     assert!(exempted["fineAmount"].is_null());
+    let list = app
+        .data(
+            "bureau.officer",
+            "{ exemptions(first: 5) { edges { node { caseId rectificationNoticeId reason } } } }",
+            json!({}),
+        )
+        .await;
+    let first = &list["exemptions"]["edges"][0]["node"];
+    assert_eq!((&first["caseId"], &first["rectificationNoticeId"]), (&case["id"], &notice["id"]));
     let closed = ok(&app, "bureau.officer", &exempted, "CLOSE", json!({})).await;
     assert_eq!(closed["status"], "CLOSED");
 }

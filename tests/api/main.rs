@@ -15,6 +15,7 @@ mod lifecycle;
 mod org;
 mod records;
 mod schema;
+mod statistics;
 mod story;
 mod subscriptions;
 mod transfers;
