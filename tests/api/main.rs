@@ -7,6 +7,7 @@ mod support;
 mod audit;
 mod auth;
 mod cases;
+mod dashboard;
 mod errors;
 mod follow_case;
 mod http;

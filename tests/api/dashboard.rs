@@ -1,0 +1,476 @@
+//! The `/dashboard` page in headless Chromium (Debian's `chromium`), driven over the Chrome
+//! DevTools Protocol: it loads, signs in with the token of its URL fragment, shows the figures
+//! `statistics` gives, and updates without a reload when a case is filed through the API. On
+//! PostgreSQL, pages on two instances of one database both update when a case is filed on
+//! either.
+//!
+//! Without Chromium these tests fail (CI installs it); `CASEBRIDGE_SKIP_BROWSER=1` skips them.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use actix_codec::Framed;
+use awc::BoxedSocket;
+use awc::ws::{Codec, Frame, Message};
+use chrono::Datelike;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, shanghai_today};
+
+/// The issue's flags, exactly; the tests add a fresh `--user-data-dir` and the debugging port.
+const FLAGS: [&str; 8] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--remote-debugging-port=0",
+];
+
+/// How long the page may take to show what a step expects. Generous: CI machines are small and
+/// busy, and a deadline is a failure bound, never an expectation of speed.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+const STATISTICS: &str = r#"query($year: Int!, $departmentId: ID, $town: String) {
+  statistics(year: $year, departmentId: $departmentId, town: $town) {
+    cases { total simple general } finesTotal townCases { total simple general }
+    implementationRate { numerator denominator } certificateRate { numerator denominator }
+    rectificationNotices penaltyPublications legalReviews fileChecks
+    transfersReceived { category count } transfersByStatus { status count }
+    overdue { cases transfers rectificationNotices publicationWithdrawals } } }"#;
+
+/// What the test reads of the page: the figures by `data-figure`, and the page's state.
+const STATE: &str = r#"(() => {
+  const board = document.getElementById('board');
+  const error = document.getElementById('error');
+  const figures = {};
+  for (const el of document.querySelectorAll('[data-figure]')) figures[el.dataset.figure] = el.dataset.value ?? null;
+  let stored = null;
+  try { stored = sessionStorage.getItem('casebridge.dashboard.token'); } catch (e) { stored = null; }
+  return {
+    updates: Number(board?.dataset.updates ?? 0),
+    receivedAt: Number(board?.dataset.receivedAt ?? 0),
+    stale: board?.dataset.stale ?? null,
+    boardShown: board ? !board.hidden : false,
+    signInShown: !document.getElementById('signin')?.hidden,
+    live: document.getElementById('live')?.dataset.state ?? null,
+    who: document.getElementById('who')?.dataset.login ?? null,
+    error: error && !error.hidden ? error.textContent : null,
+    url: location.href,
+    tokenStored: stored !== null && stored.length > 0,
+    scope: {
+      year: document.getElementById('year')?.value ?? null,
+      department: document.getElementById('department')?.value ?? null,
+      town: document.getElementById('town')?.value ?? null,
+    },
+    figures,
+  };
+})()"#;
+
+type Socket = Framed<BoxedSocket, Codec>;
+
+/// A headless Chromium with a fresh profile, killed when dropped.
+struct Browser {
+    child: Child,
+    socket: Socket,
+    next_id: u64,
+    /// Exceptions, console and log lines of every page, for failure messages and the CSP check.
+    log: Vec<String>,
+    /// The profile and Chromium's own output; removed after the browser is killed.
+    _dir: tempfile::TempDir,
+}
+
+/// One tab, attached over a flat DevTools session.
+struct Page {
+    session: String,
+    name: String,
+}
+
+fn chromium() -> Option<PathBuf> {
+    if std::env::var("CASEBRIDGE_SKIP_BROWSER").is_ok_and(|v| v == "1") {
+        eprintln!("CASEBRIDGE_SKIP_BROWSER=1: the dashboard test in Chromium is skipped");
+        return None;
+    }
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).map(|dir| dir.join("chromium")).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let found = [PathBuf::from("/usr/bin/chromium")].into_iter().chain(on_path).find(|p| p.is_file());
+    match found {
+        Some(path) => Some(path),
+        None => panic!(
+            "Chromium is not installed, and the dashboard test needs it: install Debian's `chromium` \
+             (`apt-get install chromium`; .ci/run does this), or set CASEBRIDGE_SKIP_BROWSER=1 to skip"
+        ),
+    }
+}
+
+impl Browser {
+    /// Starts Chromium, or `None` when the browser tests are skipped.
+    async fn launch() -> Option<Browser> {
+        let binary = chromium()?;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let profile = dir.path().join("profile");
+        let log = std::fs::File::create(dir.path().join("chromium.log")).expect("log file");
+        let mut child = Command::new(&binary)
+            .args(FLAGS)
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+
+        // Chromium writes its port and browser endpoint here once it listens.
+        let port_file = profile.join("DevToolsActivePort");
+        let started = Instant::now();
+        let endpoint = loop {
+            if let Ok(text) = std::fs::read_to_string(&port_file)
+                && let Some((port, path)) = text.split_once('\n')
+                && !path.trim().is_empty()
+            {
+                break format!("ws://127.0.0.1:{}{}", port.trim(), path.trim());
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let output = std::fs::read_to_string(dir.path().join("chromium.log")).unwrap_or_default();
+                panic!("chromium exited with {status} before listening:\n{output}");
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                child.kill().ok();
+                panic!("chromium did not write {} within 60 s", port_file.display());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let (_, socket) = awc::Client::new()
+            .ws(endpoint.as_str())
+            .max_frame_size(64 << 20)
+            .connect()
+            .await
+            .unwrap_or_else(|e| panic!("DevTools socket {endpoint}: {e}"));
+        Some(Browser { child, socket, next_id: 0, log: Vec::new(), _dir: dir })
+    }
+
+    /// Sends one DevTools command and returns its result; events read meanwhile are logged.
+    async fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Result<Value, String> {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = json!({ "id": id, "method": method, "params": params });
+        if let Some(session) = session {
+            message["sessionId"] = json!(session);
+        }
+        self.socket.send(Message::Text(message.to_string().into())).await.expect("send to chromium");
+        loop {
+            let reply = self.receive().await;
+            if reply["id"] == id {
+                return match reply.get("error") {
+                    Some(error) => Err(format!("{method}: {error}")),
+                    None => Ok(reply["result"].clone()),
+                };
+            }
+            self.note(&reply);
+        }
+    }
+
+    /// The next message from Chromium (which sends each one in a single frame).
+    async fn receive(&mut self) -> Value {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(60), self.socket.next())
+                .await
+                .expect("chromium answers within 60 s")
+                .expect("chromium's DevTools socket is open")
+                .expect("a DevTools frame");
+            match frame {
+                Frame::Text(bytes) => return serde_json::from_slice(&bytes).expect("DevTools JSON"),
+                Frame::Ping(bytes) => self.socket.send(Message::Pong(bytes)).await.expect("pong"),
+                Frame::Close(reason) => panic!("chromium closed its DevTools socket: {reason:?}"),
+                other => panic!("unexpected DevTools frame: {other:?}"),
+            }
+        }
+    }
+
+    fn note(&mut self, event: &Value) {
+        let params = &event["params"];
+        let line = match event["method"].as_str() {
+            Some("Runtime.exceptionThrown") => {
+                let details = &params["exceptionDetails"];
+                let text = details["exception"]["description"].as_str().or(details["text"].as_str()).unwrap_or("?");
+                format!("exception: {text}")
+            }
+            Some("Runtime.consoleAPICalled") => {
+                let args: Vec<String> = params["args"]
+                    .as_array()
+                    .map(|a| a.iter().map(|v| v["value"].to_string()).collect())
+                    .unwrap_or_default();
+                format!("console.{}: {}", params["type"].as_str().unwrap_or("log"), args.join(" "))
+            }
+            Some("Log.entryAdded") => {
+                let entry = &params["entry"];
+                format!("log {}: {}", entry["level"].as_str().unwrap_or("?"), entry["text"].as_str().unwrap_or(""))
+            }
+            _ => return,
+        };
+        let session = event["sessionId"].as_str().unwrap_or("browser");
+        self.log.push(format!("[{session}] {line}"));
+    }
+
+    /// A new window on `url`, with exceptions and console output recorded from the start.
+    async fn open(&mut self, name: &str, url: &str) -> Page {
+        let created = self
+            .call(None, "Target.createTarget", json!({ "url": "about:blank", "newWindow": true }))
+            .await
+            .expect("new tab");
+        let attached = self
+            .call(None, "Target.attachToTarget", json!({ "targetId": created["targetId"], "flatten": true }))
+            .await
+            .expect("attach to tab");
+        let session = attached["sessionId"].as_str().expect("sessionId").to_string();
+        for domain in ["Runtime.enable", "Log.enable", "Page.enable"] {
+            self.call(Some(&session), domain, json!({})).await.expect(domain);
+        }
+        self.call(Some(&session), "Page.navigate", json!({ "url": url })).await.expect("navigate");
+        Page { session, name: name.to_string() }
+    }
+
+    /// The page's state (see [`STATE`]); an error while the page is between documents.
+    async fn state(&mut self, page: &Page) -> Result<Value, String> {
+        let result = self
+            .call(Some(&page.session), "Runtime.evaluate", json!({ "expression": STATE, "returnByValue": true }))
+            .await?;
+        if let Some(details) = result.get("exceptionDetails") {
+            return Err(details.to_string());
+        }
+        Ok(result["result"]["value"].clone())
+    }
+
+    /// Polls the page until `ready` holds of its state, and returns that state; fails after
+    /// [`DEADLINE`] with the last state seen and the page's log.
+    async fn wait_for(&mut self, page: &Page, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
+        let started = Instant::now();
+        let mut last = Err("not read yet".to_string());
+        while started.elapsed() < DEADLINE {
+            last = self.state(page).await;
+            if let Ok(state) = &last
+                && ready(state)
+            {
+                return state.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let last = match last {
+            Ok(state) => state.to_string(),
+            Err(error) => format!("unreadable: {error}"),
+        };
+        panic!(
+            "{}: {what} did not happen within {DEADLINE:?}\nlast state: {last}\npage log:\n{}",
+            page.name,
+            self.log.join("\n")
+        );
+    }
+
+    /// Lines showing the page broke: an uncaught exception, or something its own policy blocked.
+    fn faults(&self) -> Vec<&String> {
+        self.log.iter().filter(|l| l.contains("exception:") || l.contains("Content Security Policy")).collect()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+fn figure<'a>(state: &'a Value, name: &str) -> Option<&'a str> {
+    state["figures"][name].as_str()
+}
+
+/// Exact fen of a `Decimal` string ("3842500.00").
+fn fen(decimal: &str) -> i64 {
+    let (whole, frac) = decimal.split_once('.').unwrap_or((decimal, "0"));
+    whole.parse::<i64>().expect("yuan") * 100 + format!("{frac:0<2}")[..2].parse::<i64>().expect("fen")
+}
+
+fn decimal(fen: i64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+fn millis_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+fn count_of(list: &Value, key: &str, value: &str) -> i64 {
+    list.as_array()
+        .expect("list")
+        .iter()
+        .find(|x| x[key] == value)
+        .map(|x| x["count"].as_i64().expect("count"))
+        .unwrap_or(0)
+}
+
+/// What the page must show for statistics `s` (the bureau's scope, as the API gives it).
+fn expected_figures(s: &Value) -> Vec<(&'static str, String)> {
+    let ratio = |r: &Value| format!("{}/{}", r["numerator"], r["denominator"]);
+    let o = &s["overdue"];
+    vec![
+        ("cases-total", s["cases"]["total"].to_string()),
+        ("cases-simple", s["cases"]["simple"].to_string()),
+        ("cases-general", s["cases"]["general"].to_string()),
+        ("fines-total", s["finesTotal"].as_str().expect("finesTotal").to_string()),
+        ("town-cases-total", s["townCases"]["total"].to_string()),
+        ("implementation-count", ratio(&s["implementationRate"])),
+        ("certificate-count", ratio(&s["certificateRate"])),
+        ("rectification-notices", s["rectificationNotices"].to_string()),
+        ("penalty-publications", s["penaltyPublications"].to_string()),
+        ("legal-reviews", s["legalReviews"].to_string()),
+        ("file-checks", s["fileChecks"].to_string()),
+        ("transfers-forestry", count_of(&s["transfersReceived"], "category", "FORESTRY").to_string()),
+        ("transfer-status-pending", count_of(&s["transfersByStatus"], "status", "PENDING").to_string()),
+        ("overdue-cases", o["cases"].to_string()),
+        ("overdue-transfers", o["transfers"].to_string()),
+        ("overdue-rectification-notices", o["rectificationNotices"].to_string()),
+        ("overdue-publication-withdrawals", o["publicationWithdrawals"].to_string()),
+    ]
+}
+
+fn shows(state: &Value, expected: &[(&str, String)]) -> bool {
+    expected.iter().all(|(name, value)| figure(state, name) == Some(value.as_str()))
+}
+
+async fn statistics(app: &TestApp, year: i32) -> Value {
+    app.data("dashboard", STATISTICS, json!({ "year": year })).await["statistics"].clone()
+}
+
+/// A simple-procedure case (decided on the spot, so it counts at once) with a ¥200 fine.
+async fn file_simple_case(app: &TestApp, title: &str) -> Value {
+    let q = "query($f: MatterFilter) { matters(first: 1, filter: $f) { edges { node { code } } } }";
+    let matter = app.data("bureau.officer", q, json!({ "f": { "domain": "市容" } })).await["matters"]["edges"][0]
+        ["node"]["code"]
+        .clone();
+    let input = json!({
+        "title": title, "procedure": "SIMPLE", "matterCode": matter, "fineAmount": "200",
+        "party": { "kind": "PERSON", "name": "李四" },
+        "occurredAt": (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339(),
+        "facts": "李四在中心街占道经营,当场处罚。"
+    });
+    let q = "mutation($input: FileCaseInput!) { fileCase(input: $input) { caseNo status } }";
+    let filed = app.data("bureau.officer", q, json!({ "input": input })).await["fileCase"].clone();
+    assert_eq!(filed["status"], "DECIDED", "a simple case is decided on the spot: {filed}");
+    filed
+}
+
+fn dashboard_url(app: &TestApp, year: i32) -> String {
+    format!("{}/dashboard#token={}&year={year}", app.address, app.token("dashboard"))
+}
+
+/// Waits until `page` shows `expected`, live and signed in as the dashboard user.
+async fn showing(browser: &mut Browser, page: &Page, expected: &[(&str, String)], what: &str) -> Value {
+    browser
+        .wait_for(page, what, |s| {
+            s["who"] == "dashboard" && s["live"] == "live" && s["stale"] == "false" && shows(s, expected)
+        })
+        .await
+}
+
+/// The figures after one more ¥200 simple case of the bureau.
+fn plus_one_simple_case(before: &Value) -> Vec<(&'static str, String)> {
+    let fines = fen(before["finesTotal"].as_str().expect("finesTotal")) + 20_000;
+    vec![
+        ("cases-total", (before["cases"]["total"].as_i64().expect("total") + 1).to_string()),
+        ("cases-simple", (before["cases"]["simple"].as_i64().expect("simple") + 1).to_string()),
+        ("fines-total", decimal(fines)),
+    ]
+}
+
+#[actix_rt::test]
+async fn the_dashboard_signs_in_shows_the_figures_and_updates_when_a_case_is_filed() {
+    let app = TestApp::spawn().await;
+    let Some(mut browser) = Browser::launch().await else { return };
+    let year = shanghai_today().year();
+    let before = statistics(&app, year).await;
+
+    // It loads, takes the token out of the address, and shows who is signed in and the figures.
+    let page = browser.open("dashboard", &dashboard_url(&app, year)).await;
+    let shown = showing(&mut browser, &page, &expected_figures(&before), "the figures of `statistics`").await;
+    let url = shown["url"].as_str().expect("url");
+    assert!(!url.contains("token="), "the token leaves the address bar: {url}");
+    assert!(url.contains(&format!("year={year}")), "the scope stays in the fragment: {url}");
+    assert_eq!(shown["tokenStored"], true, "the token is kept in sessionStorage");
+    assert_eq!(shown["error"], Value::Null);
+    let updates = shown["updates"].as_i64().expect("updates");
+
+    // A case filed through the API shows up without a reload.
+    let filed_at = millis_now();
+    file_simple_case(&app, "看板实时更新").await;
+    let after = plus_one_simple_case(&before);
+    let updated = browser.wait_for(&page, "the new case on the page", |s| shows(s, &after)).await;
+    assert!(updated["updates"].as_i64().expect("updates") > updates, "{updated}");
+    let latency = updated["receivedAt"].as_i64().expect("receivedAt") - filed_at;
+    eprintln!("dashboard: the page showed the new case {latency} ms after fileCase was sent");
+    assert_eq!(statistics(&app, year).await["cases"]["total"].to_string(), after[0].1, "the page agrees with the API");
+
+    // A town team's page opens on its own town; another town is refused, in Chinese.
+    let beiao = app.token("town.beiao");
+    let town = browser.open("town team", &format!("{}/dashboard#token={beiao}&year={year}", app.address)).await;
+    let own = app.data("town.beiao", STATISTICS, json!({ "year": year, "town": "北岙街道" })).await;
+    let own_cases = own["statistics"]["cases"]["total"].to_string();
+    let state = browser
+        .wait_for(&town, "the town team's own figures", |s| {
+            s["who"] == "town.beiao" && s["stale"] == "false" && figure(s, "cases-total") == Some(own_cases.as_str())
+        })
+        .await;
+    assert_eq!(state["scope"]["town"], "北岙街道", "{state}");
+    let url = format!("{}/dashboard#token={beiao}&year={year}&town=东屏街道", app.address);
+    let forbidden = browser.open("another town", &url).await;
+    let state = browser.wait_for(&forbidden, "a refusal", |s| s["who"] == "town.beiao" && !s["error"].is_null()).await;
+    assert_eq!(state["error"], "无权查看该范围统计。", "{state}");
+    assert_eq!(state["stale"], "true", "no figures are shown for a scope the reader may not see");
+
+    // A bad token is refused in Chinese and the sign-in form comes back.
+    let refused = browser.open("bad token", &format!("{}/dashboard#token=nonsense", app.address)).await;
+    let state = browser
+        .wait_for(&refused, "the sign-in form with an error", |s| s["signInShown"] == true && !s["error"].is_null())
+        .await;
+    assert_eq!(state["error"], "令牌无效或已过期,请重新登录。", "{state}");
+    assert_eq!(state["boardShown"], false);
+
+    assert!(browser.faults().is_empty(), "the page broke: {:#?}", browser.faults());
+}
+
+/// PostgreSQL only: the issue's "done when": two instances on one database, a dashboard open
+/// on each, a case filed on either, and both dashboards update.
+#[actix_rt::test]
+async fn dashboards_on_two_instances_both_update_when_a_case_is_filed_on_either() {
+    let app = TestApp::spawn().await;
+    if !app.database_url.starts_with("postgres") {
+        return; // One instance on SQLite is the test above.
+    }
+    let other = TestApp::attach(&app.database_url).await;
+    let Some(mut browser) = Browser::launch().await else { return };
+    let year = shanghai_today().year();
+    let before = statistics(&app, year).await;
+
+    let first = browser.open("dashboard on instance 1", &dashboard_url(&app, year)).await;
+    let second = browser.open("dashboard on instance 2", &dashboard_url(&other, year)).await;
+    for page in [&first, &second] {
+        showing(&mut browser, page, &expected_figures(&before), "the figures of `statistics`").await;
+    }
+
+    let mut current = before;
+    for (filer, name) in [(&app, "instance 1"), (&other, "instance 2")] {
+        let filed_at = millis_now();
+        file_simple_case(filer, &format!("在{name}立案")).await;
+        let after = plus_one_simple_case(&current);
+        for page in [&first, &second] {
+            let state = browser.wait_for(page, &format!("the case filed on {name}"), |s| shows(s, &after)).await;
+            let latency = state["receivedAt"].as_i64().expect("receivedAt") - filed_at;
+            eprintln!("dashboard: {} showed the case filed on {name} {latency} ms after fileCase", page.name);
+        }
+        current = statistics(&other, year).await;
+        assert_eq!(current["cases"]["total"].to_string(), after[0].1, "both instances count the same");
+    }
+    assert!(browser.faults().is_empty(), "the pages broke: {:#?}", browser.faults());
+}
