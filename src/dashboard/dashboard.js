@@ -85,10 +85,10 @@ function yuan(decimal) {
   return f < 0n ? `-${text}` : text;
 }
 
-/** "3842500.00" → "384.25" (万元, cut to two decimals like the annual report's figures). */
+/** "3842500.00" → "384.25" (万元 to two decimals, rounded half up; the yuan stay exact). */
 function wan(decimal) {
   const f = fen(decimal);
-  const abs = (f < 0n ? -f : f) / 10000n;
+  const abs = ((f < 0n ? -f : f) + 5000n) / 10000n;
   const text = `${grouped(String(abs / 100n))}.${String(abs % 100n).padStart(2, '0')}`;
   return f < 0n ? `-${text}` : text;
 }
