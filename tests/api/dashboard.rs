@@ -385,6 +385,58 @@ fn plus_one_simple_case(before: &Value) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// GET `path` with optional `If-None-Match`: status, the named headers, and the body.
+async fn fetch(app: &TestApp, path: &str, if_none_match: Option<&str>) -> (u16, Vec<String>, String) {
+    let mut req = awc::Client::new().get(format!("{}{path}", app.address));
+    if let Some(tag) = if_none_match {
+        req = req.insert_header(("If-None-Match", tag));
+    }
+    let mut resp = req.send().await.expect("send");
+    let headers = ["content-type", "cache-control", "etag", "content-security-policy"]
+        .iter()
+        .map(|h| resp.headers().get(*h).and_then(|v| v.to_str().ok()).unwrap_or("").to_string())
+        .collect();
+    let body = resp.body().await.expect("body");
+    (resp.status().as_u16(), headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[actix_rt::test]
+async fn the_page_and_its_assets_come_from_the_binary_under_a_strict_policy() {
+    let app = TestApp::spawn().await;
+    let (status, headers, page) = fetch(&app, "/dashboard", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers[0], "text/html; charset=utf-8");
+    assert_eq!(headers[1], "no-cache", "the page is revalidated, so it always names the current assets");
+    let csp = &headers[3];
+    let host = app.address.trim_start_matches("http://");
+    for part in ["default-src 'none'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"] {
+        assert!(csp.contains(part), "{part} in {csp}");
+    }
+    assert!(csp.contains(&format!("connect-src 'self' ws://{host} wss://{host}")), "{csp}");
+    assert!(page.contains("洞头区综合行政执法 · 实时看板"));
+    let (status, _, _) = fetch(&app, "/dashboard", Some(&headers[2])).await;
+    assert_eq!(status, 304, "an unchanged page is not sent again");
+
+    for (file, content_type) in
+        [("dashboard.js", "text/javascript; charset=utf-8"), ("dashboard.css", "text/css; charset=utf-8")]
+    {
+        let path = page
+            .split('"')
+            .find(|p| p.starts_with("/dashboard/assets/") && p.ends_with(file))
+            .expect("the asset's URL in the page");
+        let (status, headers, body) = fetch(&app, path, None).await;
+        assert_eq!((status, headers[0].as_str()), (200, content_type), "{path}");
+        assert_eq!(headers[1], "public, max-age=31536000, immutable", "a fingerprinted asset is kept for good");
+        assert!(!body.is_empty());
+        // Another build's fingerprint gets this build's asset, never cached under that name.
+        let stale = format!("/dashboard/assets/0000000000000000/{file}");
+        let (status, headers, _) = fetch(&app, &stale, None).await;
+        assert_eq!((status, headers[1].as_str()), (200, "no-store"));
+    }
+    let (status, _, _) = fetch(&app, "/dashboard/assets/0000000000000000/secrets.txt", None).await;
+    assert_eq!(status, 404);
+}
+
 #[actix_rt::test]
 async fn the_dashboard_signs_in_shows_the_figures_and_updates_when_a_case_is_filed() {
     let app = TestApp::spawn().await;
