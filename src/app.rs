@@ -28,7 +28,7 @@ pub struct AppState {
 impl AppState {
     /// A write moved a figure without a case event: live statistics recompute.
     pub fn stats_changed(&self) {
-        self.live.changed();
+        self.live.changed_everywhere(&self.db);
     }
 }
 
@@ -67,6 +67,7 @@ impl Application {
                 state.db.clone(),
                 state.bus.clone(),
             ));
+            tokio::spawn(crate::statistics::live::listen(state.settings.database_url.clone(), state.live.clone()));
         }
         let schema: AppSchema = build_schema(Some(state.clone()));
         let listener = TcpListener::bind(&state.settings.bind)?;

@@ -397,6 +397,8 @@ pub struct Publication {
     /// T6: withdrawn within 3 working days of the revocation.
     pub withdrawal_due: Option<Date>,
     pub withdrawn_at: Option<DateTime>,
+    /// Revoked and not withdrawn by `withdrawalDue` (T6).
+    pub overdue: bool,
 }
 
 impl From<publication::Model> for Publication {
@@ -408,6 +410,7 @@ impl From<publication::Model> for Publication {
             content: m.content,
             published_at: m.published_at.into(),
             revoked_at: m.revoked_at.map(Into::into),
+            overdue: m.withdrawn_at.is_none() && m.withdrawal_due.is_some_and(|d| d < crate::calendar::today()),
             withdrawal_due: m.withdrawal_due.map(Into::into),
             withdrawn_at: m.withdrawn_at.map(Into::into),
         }

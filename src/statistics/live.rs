@@ -8,6 +8,11 @@
 //! and a handful of messages per subscriber, however many dashboards watch. Each subscriber
 //! holds only a `watch` receiver of the latest figures, so a slow one never queues; it skips
 //! to the newest. The feed ends when its last subscriber leaves.
+//!
+//! On PostgreSQL an oversight write also sends `NOTIFY casebridge_stats` after its commit, and
+//! every instance's [`listen`] task turns it into a local change signal, so dashboards on every
+//! instance see it at once; a notification lost with a dropped connection is caught up by the
+//! periodic refresh.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -51,10 +56,32 @@ impl Default for LiveStats {
     }
 }
 
+/// The channel of oversight changes between instances.
+pub const CHANNEL: &str = "casebridge_stats";
+
 impl LiveStats {
     /// A write that moves a figure without a case event (a notice, a training …).
     pub fn changed(&self) {
         self.changed.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// `changed`, and on PostgreSQL the same for every other instance.
+    pub fn changed_everywhere(&self, db: &sea_orm::DatabaseConnection) {
+        self.changed();
+        if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            let db = db.clone();
+            tokio::spawn(async move {
+                use sea_orm::ConnectionTrait;
+                let notify = sea_orm::Statement::from_sql_and_values(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT pg_notify($1, '')",
+                    [CHANNEL.into()],
+                );
+                if let Err(e) = db.execute_raw(notify).await {
+                    tracing::warn!(error = %e, "could not notify the other instances of a statistics change");
+                }
+            });
+        }
     }
 
     fn feed(&self, state: &AppState, key: Key) -> Arc<Feed> {
@@ -68,6 +95,39 @@ impl LiveStats {
         feeds.insert(key.clone(), Arc::downgrade(&feed));
         tokio::spawn(run(state.clone(), key, tx, self.changed.subscribe(), state.bus.subscribe()));
         feed
+    }
+}
+
+/// Each PostgreSQL instance's listener of [`CHANNEL`]: another instance's oversight write
+/// becomes a local change signal. Reconnects after a lost connection.
+pub async fn listen(url: String, live: LiveStats) {
+    use sea_orm::sqlx::postgres::PgListener;
+    loop {
+        let mut listener = match PgListener::connect(&url).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "statistics listener: cannot connect; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if let Err(e) = listener.listen(CHANNEL).await {
+            tracing::warn!(error = %e, "statistics listener: LISTEN failed; retrying");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(_)) => live.changed(),
+                // The connection dropped (sqlx reconnects): changes may have been missed.
+                Ok(None) => live.changed(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "statistics listener: lost; reconnecting");
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 

@@ -314,7 +314,7 @@ async fn a_revoked_decision_must_be_withdrawn_within_t6() {
     let conclude = r#"mutation($id: ID!, $d: Date!) { concludeReconsideration(id: $id, outcome: REVOKED, concludedOn: $d) { outcome } }"#;
     app.data("bureau.reviewer", conclude, json!({"id": r["id"], "d": shanghai_today().to_string()})).await;
     let list = app
-        .gql(None, "{ publications(first: 100) { edges { node { id revokedAt withdrawalDue } } } }", json!({}))
+        .gql(None, "{ publications(first: 100) { edges { node { id revokedAt withdrawalDue overdue } } } }", json!({}))
         .await;
     let node = list["data"]["publications"]["edges"]
         .as_array()
@@ -324,6 +324,10 @@ async fn a_revoked_decision_must_be_withdrawn_within_t6() {
         .expect("still public until withdrawn")["node"]
         .clone();
     assert!(node["revokedAt"].is_string() && node["withdrawalDue"].is_string(), "{node}");
+    assert_eq!(node["overdue"], false, "T6 has three working days to run");
+    let due =
+        chrono::NaiveDate::parse_from_str(node["withdrawalDue"].as_str().expect("date"), "%Y-%m-%d").expect("date");
+    assert!(due > shanghai_today(), "T6 counts working days after the revocation");
     let withdraw = r#"mutation($id: ID!) { withdrawPublication(id: $id) { withdrawnAt } }"#;
     app.data("bureau.officer", withdraw, json!({"id": p})).await;
     let list = app.gql(None, "{ publications(first: 100) { edges { node { id } } } }", json!({})).await;
@@ -331,4 +335,32 @@ async fn a_revoked_decision_must_be_withdrawn_within_t6() {
         list["data"]["publications"]["edges"].as_array().expect("edges").iter().all(|e| e["node"]["id"] != p),
         "a withdrawn publication is no longer public"
     );
+}
+
+#[actix_rt::test]
+async fn another_instances_oversight_write_reaches_live_statistics() {
+    let app = TestApp::spawn().await;
+    if !app.database_url.starts_with("postgres") {
+        return; // One instance on SQLite: the local signal is covered by the burst test.
+    }
+    let other = TestApp::attach(&app.database_url).await;
+    let year = shanghai_today().year();
+    let url = format!("{}/graphql/ws", other.address.replacen("http", "ws", 1));
+    let (_, mut ws) =
+        awc::Client::new().ws(url).protocols(["graphql-transport-ws"]).connect().await.expect("websocket connects");
+    let token = other.token("dashboard");
+    let init = json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}});
+    ws.send(Message::Text(init.to_string().into())).await.expect("send");
+    assert_eq!(next(&mut ws, 10).await.expect("ack")["type"], "connection_ack");
+    let q = format!("subscription {{ statisticsUpdated(year: {year}) {{ openBurningStopped }} }}");
+    let sub = json!({"id": "1", "type": "subscribe", "payload": {"query": q}});
+    ws.send(Message::Text(sub.to_string().into())).await.expect("send");
+    let first = next(&mut ws, 30).await.expect("initial figures");
+    let start = first["payload"]["data"]["statisticsUpdated"]["openBurningStopped"].as_i64().expect("n");
+
+    // A patrol on the first instance: no case event, only the statistics notification.
+    let patrol = r#"mutation { recordPatrolAction(input: {kind: OPEN_BURNING_STOPPED, town: "鹿西乡", place: "山坪村"}) { id } }"#;
+    app.data("bureau.officer", patrol, json!({})).await;
+    let got = next(&mut ws, 20).await.expect("a push from the other instance's write");
+    assert_eq!(got["payload"]["data"]["statisticsUpdated"]["openBurningStopped"].as_i64(), Some(start + 1), "{got}");
 }
