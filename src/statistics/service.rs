@@ -8,7 +8,7 @@
 //! figure is narrowed to it: rows of that department, or rows of that town (the town column
 //! where a table has one, else the departments serving the town).
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{
     DepartmentKind, PatrolKind, Procedure, PublicationKind, ReconsiderationKind, ReconsiderationOutcome,
     RectificationStatus, Role, TrainingOrganiser, TransferCategory, TransferStatus,
@@ -718,11 +718,6 @@ fn row_i64(row: &QueryResult, col: &str) -> AppResult<i64> {
     row.try_get::<i64>("", col)
         .or_else(|_| row.try_get::<i32>("", col).map(i64::from))
         .map_err(|e| AppError::internal(format_args!("statistics column {col}: {e}")))
-}
-
-/// The year a date falls in, for callers that work with "this year".
-pub fn year_of(day: NaiveDate) -> i32 {
-    day.year()
 }
 
 #[cfg(test)]
