@@ -151,13 +151,7 @@ impl CaseAccess {
             .into_tuple::<(Uuid, Option<NaiveDate>)>()
             .all(db)
             .await?;
-        Ok(Some(Self {
-            department_id,
-            town,
-            handed_over,
-            filed_from,
-            enrolments,
-        }))
+        Ok(Some(Self { department_id, town, handed_over, filed_from, enrolments }))
     }
 }
 
@@ -181,8 +175,7 @@ pub fn can_read_case(p: &Principal, c: &CaseAccess, today: NaiveDate) -> bool {
     {
         return true;
     }
-    if p.has(Role::DepartmentLiaison)
-        && (own || c.handed_over.iter().any(touches) || c.filed_from.iter().any(touches))
+    if p.has(Role::DepartmentLiaison) && (own || c.handed_over.iter().any(touches) || c.filed_from.iter().any(touches))
     {
         return true;
     }

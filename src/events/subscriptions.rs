@@ -28,8 +28,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use super::Committed;
 use super::schema::{CaseEventKind, CaseEventObject};
+use super::{Bus, Committed};
 use crate::auth::{Principal, visibility};
 use crate::calendar::today;
 use crate::error::AppError;
@@ -214,6 +214,27 @@ fn ended(err: AppError) -> async_graphql::Error {
 }
 
 impl Sub {
+    fn new(
+        bus: &Bus,
+        db: DatabaseConnection,
+        principal: &Principal,
+        recheck: Duration,
+        filter: Parsed,
+        expires_at: DateTime<Utc>,
+    ) -> Self {
+        let standing = bus.sessions.watch(principal, &db, recheck);
+        let left = (expires_at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+        Self {
+            rx: bus.subscribe_committed(),
+            db,
+            access: standing.access.subscribe(),
+            _standing: standing,
+            filter,
+            expiry: Box::pin(tokio::time::sleep(left)),
+            done: false,
+        }
+    }
+
     /// The event, if this subscriber asked for it and may read its case.
     async fn admit(&self, committed: &Committed) -> Result<bool, AppError> {
         let event = &committed.event;
@@ -299,17 +320,125 @@ impl EventSubscription {
             kinds: f.kinds.iter().flatten().map(|k| (*k).into()).collect(),
         };
         let expires_at = ctx.data_opt::<Session>().map_or(DateTime::<Utc>::MAX_UTC, |s| s.expires_at);
-        let left = (expires_at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
-        let standing = state.bus.sessions.watch(p, &state.db, state.settings.subscription_recheck);
-        let sub = Sub {
-            rx: state.bus.subscribe_committed(),
-            db: state.db.clone(),
-            access: standing.access.subscribe(),
-            _standing: standing,
-            filter: parsed,
-            expiry: Box::pin(tokio::time::sleep(left)),
-            done: false,
-        };
+        let sub = Sub::new(&state.bus, state.db.clone(), p, state.settings.subscription_recheck, parsed, expires_at);
         Ok(futures_util::stream::unfold(sub, |mut sub| async move { sub.next().await.map(|item| (item, sub)) }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use entity::case_event;
+    use entity::enums::{DepartmentKind, Role};
+
+    use super::*;
+
+    fn principal(login: &str) -> Principal {
+        Principal {
+            user_id: Uuid::now_v7(),
+            login: login.into(),
+            name: login.into(),
+            department_id: Uuid::now_v7(),
+            department_kind: DepartmentKind::Bureau,
+            town: None,
+            roles: vec![Role::Admin],
+            client_addr: None,
+        }
+    }
+
+    fn event(kind: StoredKind) -> case_event::Model {
+        case_event::Model {
+            id: Uuid::now_v7(),
+            case_id: Uuid::now_v7(),
+            kind,
+            at: Utc::now(),
+            actor_id: None,
+            transfer_id: None,
+            record_id: None,
+            case_version: 1,
+            detail: "{}".into(),
+        }
+    }
+
+    fn all_kinds() -> Parsed {
+        Parsed { case_id: None, department_id: None, kinds: Vec::new() }
+    }
+
+    /// No database behind it: a subscriber that tried to load anything would fail.
+    fn sub(bus: &Bus, login: &str, filter: Parsed, expires_at: DateTime<Utc>) -> Sub {
+        Sub::new(bus, DatabaseConnection::default(), &principal(login), Duration::from_secs(30), filter, expires_at)
+    }
+
+    fn code(item: Option<Result<CaseEventObject>>) -> String {
+        let Some(Err(err)) = item else { panic!("expected a closing error") };
+        match err.extensions.as_ref().and_then(|e| e.get("code")) {
+            Some(async_graphql::Value::String(code)) => code.clone(),
+            other => panic!("no code: {other:?}"),
+        }
+    }
+
+    fn far() -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::hours(1)
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_behind_the_queue_is_closed_with_rate_limited() {
+        let bus = Bus::new(2, true);
+        let mut slow = sub(&bus, "slow", all_kinds(), far());
+        bus.publish((0..5).map(|_| event(StoredKind::Updated)));
+        assert_eq!(code(slow.next().await), "RATE_LIMITED");
+        assert!(slow.next().await.is_none(), "and the stream ends");
+    }
+
+    #[tokio::test]
+    async fn events_outside_the_filter_are_dropped_without_loading_anything() {
+        let bus = Bus::new(16, true);
+        let only_filed = Parsed { kinds: vec![StoredKind::Filed], ..all_kinds() };
+        let mut s = sub(&bus, "filtered", only_filed, far());
+        let one_case = Parsed { case_id: Some(Uuid::now_v7()), ..all_kinds() };
+        let mut t = sub(&bus, "one-case", one_case, far());
+        bus.publish([event(StoredKind::Updated), event(StoredKind::RecordSubmitted)]);
+        drop(bus);
+        // Only the end of the bus comes through: no event, and no failed load.
+        assert!(s.next().await.is_none());
+        assert!(t.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_ends_the_subscription() {
+        let bus = Bus::new(16, true);
+        let mut s = sub(&bus, "expired", all_kinds(), Utc::now() - chrono::Duration::seconds(1));
+        assert_eq!(code(s.next().await), "UNAUTHENTICATED");
+        assert!(s.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn subscriptions_of_one_login_share_its_standing_and_end_together_when_it_is_revoked() {
+        let bus = Bus::new(16, true);
+        let mut a = sub(&bus, "shared", all_kinds(), far());
+        let mut b = sub(&bus, "shared", all_kinds(), far());
+        let other = sub(&bus, "other", all_kinds(), far());
+        assert!(Arc::ptr_eq(&a._standing, &b._standing));
+        assert_eq!(bus.sessions.live().len(), 2);
+        a._standing.update(Access::Revoked("the user is deactivated"));
+        assert_eq!(code(a.next().await), "UNAUTHENTICATED");
+        assert_eq!(code(b.next().await), "UNAUTHENTICATED");
+        drop((a, b));
+        assert_eq!(bus.sessions.live().len(), 1, "a login without subscriptions is no longer re-read");
+        drop(other);
+        assert!(bus.sessions.live().is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_unchanged_standing_wakes_nobody() {
+        let bus = Bus::new(16, true);
+        let s = sub(&bus, "steady", all_kinds(), far());
+        let now = match &*s.access.borrow() {
+            Access::Granted(p) => (**p).clone(),
+            Access::Revoked(_) => panic!("granted at first"),
+        };
+        s._standing.update(Access::Granted(Arc::new(Principal { name: "renamed".into(), ..now.clone() })));
+        assert!(!s.access.has_changed().expect("sender alive"), "a new name changes nobody's access");
+        s._standing.update(Access::Granted(Arc::new(Principal { roles: vec![Role::Dashboard], ..now })));
+        assert!(s.access.has_changed().expect("sender alive"));
     }
 }

@@ -122,8 +122,7 @@ fn principals(departments: &[department::Model], trainees: &[Uuid]) -> Vec<Princ
     let mut out = Vec::new();
     for d in departments {
         for roles in &role_sets {
-            let users: Vec<Uuid> =
-                if roles.contains(&CourtTrainee) { trainees.to_vec() } else { vec![Uuid::now_v7()] };
+            let users: Vec<Uuid> = if roles.contains(&CourtTrainee) { trainees.to_vec() } else { vec![Uuid::now_v7()] };
             for user_id in users {
                 out.push(Principal {
                     user_id,
@@ -149,13 +148,8 @@ async fn the_in_memory_rule_agrees_with_the_sql_condition_for_every_role_and_cas
     let departments = department::Entity::find().all(&db).await.expect("departments");
     add_edge_rows(&db, &departments, today).await;
 
-    let case_ids: Vec<Uuid> = case::Entity::find()
-        .select_only()
-        .column(case::Column::Id)
-        .into_tuple()
-        .all(&db)
-        .await
-        .expect("case ids");
+    let case_ids: Vec<Uuid> =
+        case::Entity::find().select_only().column(case::Column::Id).into_tuple().all(&db).await.expect("case ids");
     let mut access = Vec::new();
     for id in &case_ids {
         access.push((*id, CaseAccess::load(&db, *id).await.expect("load").expect("the case exists")));
@@ -163,7 +157,8 @@ async fn the_in_memory_rule_agrees_with_the_sql_condition_for_every_role_and_cas
     assert!(CaseAccess::load(&db, Uuid::now_v7()).await.expect("load").is_none(), "no such case");
 
     let enrolments = follow_enrollment::Entity::find().all(&db).await.expect("enrolments");
-    let mut trainees: Vec<Uuid> = enrolments.iter().map(|e| e.trainee_id).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut trainees: Vec<Uuid> =
+        enrolments.iter().map(|e| e.trainee_id).collect::<BTreeSet<_>>().into_iter().collect();
     trainees.push(Uuid::now_v7());
     // Days either side of every enrolment's end, and today.
     let mut days: BTreeSet<NaiveDate> = enrolments
@@ -206,12 +201,9 @@ async fn the_in_memory_rule_agrees_with_the_sql_condition_for_every_role_and_cas
         }
     }
     assert!(compared > 10_000 && granted > 1_000 && refused > 1_000, "{compared} {granted} {refused}");
-    for roles in [
-        vec![Role::BureauOfficer],
-        vec![Role::TownOfficer],
-        vec![Role::DepartmentLiaison],
-        vec![Role::CourtTrainee],
-    ] {
+    for roles in
+        [vec![Role::BureauOfficer], vec![Role::TownOfficer], vec![Role::DepartmentLiaison], vec![Role::CourtTrainee]]
+    {
         assert!(by_role_granted.contains(&roles), "{roles:?} was never granted a case: the matrix misses a branch");
     }
 }
