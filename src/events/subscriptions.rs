@@ -248,7 +248,9 @@ impl Sub {
             Access::Granted(p) => Arc::clone(p),
             Access::Revoked(_) => return Ok(false),
         };
-        let Some(case) = committed.case_access(&self.db).await? else { return Ok(false) };
+        // Boxed: the load's state is large and needed once per event, not held by every idle
+        // subscription's future.
+        let Some(case) = Box::pin(committed.case_access(&self.db)).await? else { return Ok(false) };
         Ok(self.filter.department_id.is_none_or(|d| d == case.department_id)
             && visibility::can_read_case(&principal, case, today()))
     }
