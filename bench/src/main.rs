@@ -81,6 +81,9 @@ const BASELINE_REQUESTS: usize = 200;
 const THROUGHPUT_CLIENTS: usize = 4;
 /// Cases filed (by `THROUGHPUT_CLIENTS` at once) before anything is measured on an instance.
 const WARM_UP: usize = 16;
+/// How long an instance's CPU use is watched while its subscribers are idle (the server pings
+/// every WebSocket every 5 s and re-reads subscribers every 30 s).
+const IDLE_CPU: Duration = Duration::from_secs(30);
 
 fn progress(msg: impl AsRef<str>) {
     eprintln!("bench: {}", msg.as_ref());
@@ -378,6 +381,13 @@ async fn settled_rss(server: &Server) -> io::Result<u64> {
     Ok(last)
 }
 
+/// The share of one core the instance used over `over`, while nothing was asked of it.
+async fn idle_cpu(server: &Server, over: Duration) -> io::Result<f64> {
+    let before = server.cpu()?;
+    tokio::time::sleep(over).await;
+    Ok((server.cpu()? - before).as_secs_f64() / over.as_secs_f64() * 100.0)
+}
+
 /// Idle subscribers' memory on a fresh instance, then the latency and throughput with the
 /// largest idle count still connected.
 async fn memory_phase(run: &mut Run, notes: &mut Vec<String>) -> io::Result<String> {
@@ -392,9 +402,11 @@ async fn memory_phase(run: &mut Run, notes: &mut Vec<String>) -> io::Result<Stri
     warm.join(c.addr, 0, 1, &run.readers, &run.args.query).await;
     warm.finish().await;
     let rest = settled_rss(&c).await?;
+    let rest_cpu = idle_cpu(&c, IDLE_CPU).await?;
     let mut rows = format!(
         "| idle subscribers on one instance | RSS (MiB) | growth over rest (MiB) | bytes per subscriber | \
-         RSS ÷ RSS at rest |\n|---:|---:|---:|---:|---:|\n| 0 (at rest) | {} | – | – | 1.0× |\n",
+         RSS ÷ RSS at rest | CPU while idle (% of a core) |\n|---:|---:|---:|---:|---:|---:|\n\
+         | 0 (at rest) | {} | – | – | 1.0× | {rest_cpu:.1} |\n",
         mib(rest)
     );
     let mut crowd = Crowd::default();
@@ -404,10 +416,11 @@ async fn memory_phase(run: &mut Run, notes: &mut Vec<String>) -> io::Result<Stri
         let more = level.saturating_sub(crowd.len());
         crowd.join(c.addr, 0, more, &run.readers, &run.args.query).await;
         let rss = settled_rss(&c).await?;
+        let cpu = idle_cpu(&c, IDLE_CPU).await?;
         let held = crowd.len() - crowd.failed();
         let grown = rss.saturating_sub(rest);
         rows.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {cpu:.1} |\n",
             count(held),
             mib(rss),
             mib(grown),

@@ -155,6 +155,17 @@ impl Server {
     pub fn rss(&self) -> io::Result<u64> {
         rss_of(self.pid())
     }
+
+    /// CPU time used so far by all its threads (user + system).
+    pub fn cpu(&self) -> io::Result<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid()))?;
+        // Fields after the command name (which may hold spaces), from field 3 on.
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).ok_or_else(|| fail("bad stat"))?;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).ok_or_else(|| fail("bad stat"));
+        // utime and stime are fields 14 and 15, counted in USER_HZ, which is 100 on Linux.
+        Ok(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
+    }
 }
 
 impl Drop for Server {
