@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use async_graphql::{Context, ID, InputObject, Result, Subscription};
@@ -110,14 +110,14 @@ impl Sessions {
     /// Registers a subscription of `principal` (just loaded, so the freshest standing of its
     /// login) and makes sure the re-reading task runs.
     fn watch(self: &Arc<Self>, principal: &Principal, db: &DatabaseConnection, every: Duration) -> Arc<Standing> {
-        if let Ok(mut task) = self.refresher.lock()
-            && task.as_ref().is_none_or(JoinHandle::is_finished)
-        {
+        let mut task = self.refresher.lock().unwrap_or_else(PoisonError::into_inner);
+        if task.as_ref().is_none_or(JoinHandle::is_finished) {
             // Started from the first subscription (and again if its worker went away).
             *task = Some(tokio::spawn(reread(Arc::downgrade(self), db.clone(), every)));
         }
+        drop(task);
         let granted = Access::Granted(Arc::new(Principal { client_addr: None, ..principal.clone() }));
-        let mut by_login = self.by_login.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut by_login = self.by_login.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(standing) = by_login.get(&principal.login).and_then(Weak::upgrade) {
             standing.update(granted);
             return standing;
@@ -129,7 +129,7 @@ impl Sessions {
 
     /// Logins with a live subscription; forgets the others.
     fn live(&self) -> Vec<Arc<Standing>> {
-        let mut by_login = self.by_login.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut by_login = self.by_login.lock().unwrap_or_else(PoisonError::into_inner);
         by_login.retain(|_, weak| weak.strong_count() > 0);
         by_login.values().filter_map(Weak::upgrade).collect()
     }
