@@ -444,15 +444,19 @@ async fn memory_phase(run: &mut Run, notes: &mut Vec<String>) -> io::Result<Stri
     progress(format!("memory: latency with {held} subscribers on one instance"));
     let base = baseline(c.addr).await?;
     let sent = file_and_wait(run, c.addr, &crowd, run.args.events).await?;
+    let before = crowd.received();
+    let started = Instant::now();
     let rate = if run.args.requests > 0 {
         progress(format!("memory: throughput with {held} subscribers"));
         Some(throughput(run, c.addr, run.args.requests).await?)
     } else {
         None
     };
-    // Every subscriber also gets the throughput run's events before it counts as done.
-    let expected = held * (WARM_UP + run.args.events + rate.map_or(0, |r| r.1));
-    if !crowd.wait_for(expected, Duration::from_secs(300)).await {
+    // The deliveries of that burst drain after the last response: how long the fan-out took.
+    let expected = before + held * rate.map_or(0, |r| r.1);
+    let drained = crowd.wait_for(expected, Duration::from_secs(300)).await;
+    let fan_out = (crowd.received() - before) as f64 / started.elapsed().as_secs_f64();
+    if !drained {
         notes.push(format!(
             "one instance, {held} subscribers: {} of {expected} deliveries arrived; {}",
             crowd.received(),
@@ -476,14 +480,17 @@ async fn memory_phase(run: &mut Run, notes: &mut Vec<String>) -> io::Result<Stri
             l.first_end.unwrap_or_default()
         ));
     }
-    if let (Some((r0, _)), Some((r, _))) = (rate0, rate) {
+    if let (Some((r0, _)), Some((r, filed))) = (rate0, rate) {
         out.push_str(&format!(
             "\n### fileCase throughput ({THROUGHPUT_CLIENTS} clients, {} requests)\n\n\
-             | subscribers (each receives every case) | cases filed per second | ÷ with 0 subscribers |\n\
-             |---:|---:|---:|\n| 0 | {r0:.0} | 1.0× |\n| {} | {r:.0} | {} |\n",
-            count(run.args.requests),
+             | subscribers (each receives every case) | cases filed per second | ÷ with 0 subscribers | \
+             deliveries per second until all {} arrived |\n|---:|---:|---:|---:|\n\
+             | 0 | {r0:.0} | 1.0× | – |\n| {} | {r:.0} | {} | {} |\n",
+            count(filed),
+            count(filed * held),
             count(held),
-            ratio(r, r0)
+            ratio(r, r0),
+            count(fan_out as usize)
         ));
     }
     Ok(out)
@@ -591,7 +598,7 @@ async fn bench(args: Args) -> io::Result<String> {
     let mut notes = Vec::new();
 
     let mut report = format!(
-        "## casebridge-bench\n\nMachine: {}; open-files limit {}; {version}; the demo year seeded in {:.0} s. \
+        "## casebridge-bench\n\nMachine: {}; open-files limit {}; {version}; the demo year seeded in {:.1} s. \
          Subscription: `{}`; every subscriber may read every case filed (logins {}).\n\n",
         server::machine(),
         count(open_files as usize),

@@ -36,9 +36,13 @@ pub fn ms(us: i64) -> String {
     format!("{:.2}", us as f64 / 1000.0)
 }
 
-/// `a / b`, one decimal, or a dash when `b` is not positive.
+/// `a / b` (one decimal, two below 1), or a dash when `b` is not positive.
 pub fn ratio(a: f64, b: f64) -> String {
-    if b > 0.0 { format!("{:.1}×", a / b) } else { "–".into() }
+    match a / b {
+        _ if b <= 0.0 => "–".into(),
+        r if r < 1.0 => format!("{r:.2}×"),
+        r => format!("{r:.1}×"),
+    }
 }
 
 pub fn mib(bytes: u64) -> String {
@@ -79,5 +83,6 @@ mod tests {
         assert_eq!(ms(1_234), "1.23");
         assert_eq!(ratio(3.0, 2.0), "1.5×");
         assert_eq!(ratio(1.0, 0.0), "–");
+        assert_eq!(ratio(25.0, 857.0), "0.03×");
     }
 }
