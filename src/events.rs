@@ -7,6 +7,10 @@
 //!   event's id inside the transaction, which PostgreSQL delivers only on commit; every
 //!   instance's listener (`pg.rs`) loads the events and feeds its own bus, replaying from the
 //!   log after a lost connection. `Bus::publish` is then a no-op, so nothing is sent twice.
+//!
+//! Each committed event goes out once as a [`Committed`], shared by every subscriber of the
+//! instance: the first one that needs to know who may read the event's case loads that once
+//! ([`Committed::case_access`]), and every subscriber decides in memory.
 
 use std::sync::Arc;
 
@@ -14,8 +18,10 @@ use chrono::{DateTime, Utc};
 use entity::case_event;
 use entity::enums::CaseEventKind;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
-use tokio::sync::broadcast;
+use tokio::sync::{OnceCell, broadcast};
 use uuid::Uuid;
+
+use crate::auth::visibility::CaseAccess;
 
 pub mod pg;
 pub mod schema;
@@ -73,13 +79,40 @@ pub async fn append(txn: &impl ConnectionTrait, event: NewEvent) -> Result<case_
     Ok(model)
 }
 
+/// A committed event as subscribers receive it, with what the read rules need about its case,
+/// loaded by whichever subscriber asks first and shared by all the others.
+pub struct Committed {
+    pub event: case_event::Model,
+    case: OnceCell<Result<Option<CaseAccess>, DbErr>>,
+}
+
+impl Committed {
+    pub fn new(event: case_event::Model) -> Self {
+        Self { event, case: OnceCell::new() }
+    }
+
+    /// Who may read the event's case (`None`: the case does not exist). One load per event
+    /// and instance however many subscribers ask; a failed load is shared too, so an outage
+    /// costs one query per event, not one per subscriber.
+    pub async fn case_access(&self, db: &impl ConnectionTrait) -> Result<Option<&CaseAccess>, DbErr> {
+        let loaded = self.case.get_or_init(|| CaseAccess::load(db, self.event.case_id)).await;
+        match loaded {
+            Ok(access) => Ok(access.as_ref()),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
 /// In-process fan-out of committed events. Subscribers that fall behind the buffer are told
 /// they lagged (tokio's broadcast), never silently skipped.
 #[derive(Clone)]
 pub struct Bus {
     sender: broadcast::Sender<Arc<case_event::Model>>,
+    committed: broadcast::Sender<Arc<Committed>>,
     /// False when a PostgreSQL listener feeds the bus (it also sees this instance's events).
     local: bool,
+    /// The standing of every `caseEvents` subscriber, re-read for all of them at once.
+    pub sessions: Arc<subscriptions::Sessions>,
 }
 
 impl Default for Bus {
@@ -92,7 +125,8 @@ impl Bus {
     /// `capacity`: events a subscriber may fall behind before it is told it lagged.
     pub fn new(capacity: usize, local: bool) -> Self {
         let (sender, _) = broadcast::channel(capacity);
-        Self { sender, local }
+        let (committed, _) = broadcast::channel(capacity);
+        Self { sender, committed, local, sessions: Arc::default() }
     }
 
     /// Publishes committed events (call after `commit`). With a PostgreSQL listener this does
@@ -106,12 +140,21 @@ impl Bus {
     /// Hands events to this instance's subscribers.
     pub fn deliver(&self, events: impl IntoIterator<Item = case_event::Model>) {
         for event in events {
-            // No subscriber is not an error.
-            let _ = self.sender.send(Arc::new(event));
+            // No subscriber is not an error; a channel nobody listens to stores nothing.
+            if self.sender.receiver_count() > 0 {
+                let _ = self.sender.send(Arc::new(event.clone()));
+            }
+            let _ = self.committed.send(Arc::new(Committed::new(event)));
         }
     }
 
+    /// The bare events, for in-process consumers that need no visibility check.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<case_event::Model>> {
         self.sender.subscribe()
+    }
+
+    /// Events with their shared visibility facts, for `caseEvents`.
+    pub fn subscribe_committed(&self) -> broadcast::Receiver<Arc<Committed>> {
+        self.committed.subscribe()
     }
 }

@@ -1,23 +1,35 @@
-//! `caseEvents`: committed case events, each checked against the subscriber's own visibility
-//! (the same SQL condition as its queries) before it is sent, and anonymised for court
-//! trainees like their queries. The subscription ends with a clear error when the token
+//! `caseEvents`: committed case events, only those the subscriber may read, anonymised for
+//! court trainees like their queries. The subscription ends with a clear error when the token
 //! expires, the user is deactivated, or the subscriber falls too far behind.
+//!
+//! It is built to hold many thousands of subscribers on one instance:
+//!
+//! - who may read an event's case is loaded once per event ([`Committed::case_access`]) and
+//!   checked for each subscriber in memory with [`visibility::can_read_case`], the rule of
+//!   [`visibility::cases`] written beside it and tested against it: no query per subscriber;
+//! - subscribers are re-read ([`Sessions`]) for all of them at once every
+//!   `subscription_recheck`, in a few batched queries, and share one principal per login;
+//! - a subscriber holds no timer but its token's expiry, and wakes only for an event, a
+//!   change of its standing, or that expiry.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
 
 use async_graphql::{Context, ID, InputObject, Result, Subscription};
 use chrono::{DateTime, Utc};
-use entity::case;
-use entity::case_event;
 use entity::enums::CaseEventKind as StoredKind;
+use entity::{department, user, user_role};
 use futures_util::Stream;
-use sea_orm::{EntityTrait, QueryFilter};
-use tokio::sync::broadcast::error::RecvError;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::schema::{CaseEventKind, CaseEventObject};
-use crate::app::AppState;
+use super::{Bus, Committed};
 use crate::auth::{Principal, visibility};
 use crate::calendar::today;
 use crate::error::AppError;
@@ -40,6 +52,146 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Logins per batched query when subscribers are re-read (well under SQLite's and
+/// PostgreSQL's limits on bound parameters).
+const LOGINS_PER_QUERY: usize = 500;
+
+/// Whether a subscribed login may still read, as last read from the database.
+#[derive(Clone)]
+enum Access {
+    Granted(Arc<Principal>),
+    /// Unknown or deactivated: why, for the closing error.
+    Revoked(&'static str),
+}
+
+/// One subscribed login, shared by all its subscriptions on this instance.
+pub struct Standing {
+    login: String,
+    access: watch::Sender<Access>,
+}
+
+/// The roles, department and town the read rules look at.
+fn same_access(a: &Principal, b: &Principal) -> bool {
+    a.user_id == b.user_id
+        && a.department_id == b.department_id
+        && a.department_kind == b.department_kind
+        && a.town == b.town
+        && a.roles == b.roles
+}
+
+impl Standing {
+    /// Subscribers wake only when something they check changed.
+    fn update(&self, next: Access) {
+        self.access.send_if_modified(|current| {
+            let changed = match (&*current, &next) {
+                (Access::Granted(a), Access::Granted(b)) => !same_access(a, b),
+                (Access::Revoked(a), Access::Revoked(b)) => a != b,
+                _ => true,
+            };
+            if changed {
+                *current = next;
+            }
+            changed
+        });
+    }
+}
+
+/// The standing of every subscribed login on this instance, re-read together every
+/// `subscription_recheck` (at least a second apart) by one task, so that a deactivated user's
+/// subscriptions end, and a changed role applies, within that time, for a few queries per
+/// round however many subscribers there are.
+#[derive(Default)]
+pub struct Sessions {
+    by_login: Mutex<HashMap<String, Weak<Standing>>>,
+    refresher: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Sessions {
+    /// Registers a subscription of `principal` (just loaded, so the freshest standing of its
+    /// login) and makes sure the re-reading task runs.
+    fn watch(self: &Arc<Self>, principal: &Principal, db: &DatabaseConnection, every: Duration) -> Arc<Standing> {
+        let mut task = self.refresher.lock().unwrap_or_else(PoisonError::into_inner);
+        if task.as_ref().is_none_or(JoinHandle::is_finished) {
+            // Started from the first subscription (and again if its worker went away).
+            *task = Some(tokio::spawn(reread(Arc::downgrade(self), db.clone(), every)));
+        }
+        drop(task);
+        let granted = Access::Granted(Arc::new(Principal { client_addr: None, ..principal.clone() }));
+        let mut by_login = self.by_login.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(standing) = by_login.get(&principal.login).and_then(Weak::upgrade) {
+            standing.update(granted);
+            return standing;
+        }
+        let standing = Arc::new(Standing { login: principal.login.clone(), access: watch::channel(granted).0 });
+        by_login.insert(principal.login.clone(), Arc::downgrade(&standing));
+        standing
+    }
+
+    /// Logins with a live subscription; forgets the others.
+    fn live(&self) -> Vec<Arc<Standing>> {
+        let mut by_login = self.by_login.lock().unwrap_or_else(PoisonError::into_inner);
+        by_login.retain(|_, weak| weak.strong_count() > 0);
+        by_login.values().filter_map(Weak::upgrade).collect()
+    }
+}
+
+/// Re-reads every subscribed login each round, until the sessions are gone.
+async fn reread(sessions: Weak<Sessions>, db: DatabaseConnection, every: Duration) {
+    let mut round = tokio::time::interval(every.max(Duration::from_secs(1)));
+    round.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    round.tick().await;
+    loop {
+        round.tick().await;
+        let Some(live) = sessions.upgrade().map(|s| s.live()) else { return };
+        if live.is_empty() {
+            continue;
+        }
+        let logins: Vec<&str> = live.iter().map(|s| s.login.as_str()).collect();
+        match load_access(&db, &logins).await {
+            Ok(mut found) => {
+                for standing in &live {
+                    standing.update(found.remove(&standing.login).unwrap_or(Access::Revoked("unknown user")));
+                }
+            }
+            // Subscribers keep their last standing until the database answers again.
+            Err(e) => tracing::warn!(error = %e, "caseEvents: re-reading subscribers failed; retrying next round"),
+        }
+    }
+}
+
+/// `Principal::load` for many logins in a few queries: users, their departments, their roles.
+async fn load_access(db: &DatabaseConnection, logins: &[&str]) -> Result<HashMap<String, Access>, DbErr> {
+    let mut out = HashMap::new();
+    for chunk in logins.chunks(LOGINS_PER_QUERY) {
+        let users = user::Entity::find().filter(user::Column::Login.is_in(chunk.iter().copied())).all(db).await?;
+        let department_ids: Vec<Uuid> = users.iter().map(|u| u.department_id).collect();
+        let departments: HashMap<Uuid, department::Model> = department::Entity::find()
+            .filter(department::Column::Id.is_in(department_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d))
+            .collect();
+        let mut roles: HashMap<Uuid, Vec<entity::enums::Role>> = HashMap::new();
+        let user_ids: Vec<Uuid> = users.iter().map(|u| u.id).collect();
+        for r in user_role::Entity::find().filter(user_role::Column::UserId.is_in(user_ids)).all(db).await? {
+            roles.entry(r.user_id).or_default().push(r.role);
+        }
+        for u in users {
+            let access = match departments.get(&u.department_id) {
+                _ if !u.active => Access::Revoked("the user is deactivated"),
+                Some(d) => {
+                    let roles = roles.remove(&u.id).unwrap_or_default();
+                    Access::Granted(Arc::new(Principal::from_rows(u.clone(), d.clone(), roles)))
+                }
+                None => Access::Revoked("the user has no department"),
+            };
+            out.insert(u.login, access);
+        }
+    }
+    Ok(out)
+}
+
 struct Parsed {
     case_id: Option<Uuid>,
     department_id: Option<Uuid>,
@@ -47,12 +199,13 @@ struct Parsed {
 }
 
 struct Sub {
-    rx: tokio::sync::broadcast::Receiver<Arc<case_event::Model>>,
-    state: AppState,
-    principal: Principal,
+    rx: broadcast::Receiver<Arc<Committed>>,
+    db: DatabaseConnection,
+    /// Keeps the login watched while this subscription lives.
+    _standing: Arc<Standing>,
+    access: watch::Receiver<Access>,
     filter: Parsed,
-    expires_at: DateTime<Utc>,
-    checked_at: Instant,
+    expiry: Pin<Box<tokio::time::Sleep>>,
     done: bool,
 }
 
@@ -61,34 +214,45 @@ fn ended(err: AppError) -> async_graphql::Error {
 }
 
 impl Sub {
-    /// Re-reads the user now and then: a deactivated user's subscription ends.
-    async fn still_allowed(&mut self) -> Result<(), AppError> {
-        let every = self.state.settings.subscription_recheck;
-        if self.checked_at.elapsed() >= every {
-            let fresh = Principal::load(&self.state.db, &self.principal.login).await?;
-            self.principal = Principal { client_addr: self.principal.client_addr.clone(), ..fresh };
-            self.checked_at = Instant::now();
+    fn new(
+        bus: &Bus,
+        db: DatabaseConnection,
+        principal: &Principal,
+        recheck: Duration,
+        filter: Parsed,
+        expires_at: DateTime<Utc>,
+    ) -> Self {
+        let standing = bus.sessions.watch(principal, &db, recheck);
+        let left = (expires_at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+        Self {
+            rx: bus.subscribe_committed(),
+            db,
+            access: standing.access.subscribe(),
+            _standing: standing,
+            filter,
+            expiry: Box::pin(tokio::time::sleep(left)),
+            done: false,
         }
-        Ok(())
     }
 
-    /// The event, if this subscriber may read it and asked for it.
-    async fn admit(&mut self, event: &case_event::Model) -> Result<bool, AppError> {
+    /// The event, if this subscriber asked for it and may read its case.
+    async fn admit(&self, committed: &Committed) -> Result<bool, AppError> {
+        let event = &committed.event;
         if !self.filter.kinds.is_empty() && !self.filter.kinds.contains(&event.kind) {
             return Ok(false);
         }
         if self.filter.case_id.is_some_and(|c| c != event.case_id) {
             return Ok(false);
         }
-        self.still_allowed().await?;
-        let visible = case::Entity::find_by_id(event.case_id)
-            .filter(visibility::cases(&self.principal, today()))
-            .one(&self.state.db)
-            .await?;
-        Ok(match visible {
-            Some(c) => self.filter.department_id.is_none_or(|d| d == c.department_id),
-            None => false,
-        })
+        let principal = match &*self.access.borrow() {
+            Access::Granted(p) => Arc::clone(p),
+            Access::Revoked(_) => return Ok(false),
+        };
+        // Boxed: the load's state is large and needed once per event, not held by every idle
+        // subscription's future.
+        let Some(case) = Box::pin(committed.case_access(&self.db)).await? else { return Ok(false) };
+        Ok(self.filter.department_id.is_none_or(|d| d == case.department_id)
+            && visibility::can_read_case(&principal, case, today()))
     }
 
     async fn next(&mut self) -> Option<Result<CaseEventObject>> {
@@ -96,25 +260,24 @@ impl Sub {
             return None;
         }
         loop {
-            let left = (self.expires_at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
-            let tick = self.state.settings.subscription_recheck.max(Duration::from_secs(1));
             let received = tokio::select! {
-                _ = tokio::time::sleep(left) => {
+                biased;
+                _ = &mut self.expiry => {
                     self.done = true;
                     return Some(Err(ended(AppError::Unauthenticated("the token has expired; subscribe again with a new one".into()))));
                 }
-                _ = tokio::time::sleep(tick) => {
-                    if let Err(e) = self.still_allowed().await {
+                changed = self.access.changed() => {
+                    if changed.is_ok() && let Access::Revoked(why) = &*self.access.borrow_and_update() {
                         self.done = true;
-                        return Some(Err(ended(e)));
+                        return Some(Err(ended(AppError::Unauthenticated((*why).into()))));
                     }
                     continue;
                 }
                 r = self.rx.recv() => r,
             };
             match received {
-                Ok(event) => match self.admit(&event).await {
-                    Ok(true) => return Some(Ok(CaseEventObject((*event).clone()))),
+                Ok(committed) => match self.admit(&committed).await {
+                    Ok(true) => return Some(Ok(CaseEventObject(committed.event.clone()))),
                     Ok(false) => continue,
                     Err(e) => {
                         self.done = true;
@@ -146,8 +309,8 @@ impl EventSubscription {
         ctx: &Context<'_>,
         filter: Option<CaseEventFilter>,
     ) -> Result<impl Stream<Item = Result<CaseEventObject>> + use<>> {
-        let p = principal(ctx)?.clone();
-        let state = state(ctx).clone();
+        let p = principal(ctx)?;
+        let state = state(ctx);
         let f = filter.unwrap_or_default();
         let parsed = Parsed {
             case_id: f.case_id.as_ref().map(|id| ids::decode(id, Kind::Case, "filter.caseId")).transpose()?,
@@ -159,15 +322,125 @@ impl EventSubscription {
             kinds: f.kinds.iter().flatten().map(|k| (*k).into()).collect(),
         };
         let expires_at = ctx.data_opt::<Session>().map_or(DateTime::<Utc>::MAX_UTC, |s| s.expires_at);
-        let sub = Sub {
-            rx: state.bus.subscribe(),
-            state,
-            principal: p,
-            filter: parsed,
-            expires_at,
-            checked_at: Instant::now(),
-            done: false,
-        };
+        let sub = Sub::new(&state.bus, state.db.clone(), p, state.settings.subscription_recheck, parsed, expires_at);
         Ok(futures_util::stream::unfold(sub, |mut sub| async move { sub.next().await.map(|item| (item, sub)) }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use entity::case_event;
+    use entity::enums::{DepartmentKind, Role};
+
+    use super::*;
+
+    fn principal(login: &str) -> Principal {
+        Principal {
+            user_id: Uuid::now_v7(),
+            login: login.into(),
+            name: login.into(),
+            department_id: Uuid::now_v7(),
+            department_kind: DepartmentKind::Bureau,
+            town: None,
+            roles: vec![Role::Admin],
+            client_addr: None,
+        }
+    }
+
+    fn event(kind: StoredKind) -> case_event::Model {
+        case_event::Model {
+            id: Uuid::now_v7(),
+            case_id: Uuid::now_v7(),
+            kind,
+            at: Utc::now(),
+            actor_id: None,
+            transfer_id: None,
+            record_id: None,
+            case_version: 1,
+            detail: "{}".into(),
+        }
+    }
+
+    fn all_kinds() -> Parsed {
+        Parsed { case_id: None, department_id: None, kinds: Vec::new() }
+    }
+
+    /// No database behind it: a subscriber that tried to load anything would fail.
+    fn sub(bus: &Bus, login: &str, filter: Parsed, expires_at: DateTime<Utc>) -> Sub {
+        Sub::new(bus, DatabaseConnection::default(), &principal(login), Duration::from_secs(30), filter, expires_at)
+    }
+
+    fn code(item: Option<Result<CaseEventObject>>) -> String {
+        let Some(Err(err)) = item else { panic!("expected a closing error") };
+        match err.extensions.as_ref().and_then(|e| e.get("code")) {
+            Some(async_graphql::Value::String(code)) => code.clone(),
+            other => panic!("no code: {other:?}"),
+        }
+    }
+
+    fn far() -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::hours(1)
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_behind_the_queue_is_closed_with_rate_limited() {
+        let bus = Bus::new(2, true);
+        let mut slow = sub(&bus, "slow", all_kinds(), far());
+        bus.publish((0..5).map(|_| event(StoredKind::Updated)));
+        assert_eq!(code(slow.next().await), "RATE_LIMITED");
+        assert!(slow.next().await.is_none(), "and the stream ends");
+    }
+
+    #[tokio::test]
+    async fn events_outside_the_filter_are_dropped_without_loading_anything() {
+        let bus = Bus::new(16, true);
+        let only_filed = Parsed { kinds: vec![StoredKind::Filed], ..all_kinds() };
+        let mut s = sub(&bus, "filtered", only_filed, far());
+        let one_case = Parsed { case_id: Some(Uuid::now_v7()), ..all_kinds() };
+        let mut t = sub(&bus, "one-case", one_case, far());
+        bus.publish([event(StoredKind::Updated), event(StoredKind::RecordSubmitted)]);
+        drop(bus);
+        // Only the end of the bus comes through: no event, and no failed load.
+        assert!(s.next().await.is_none());
+        assert!(t.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_ends_the_subscription() {
+        let bus = Bus::new(16, true);
+        let mut s = sub(&bus, "expired", all_kinds(), Utc::now() - chrono::Duration::seconds(1));
+        assert_eq!(code(s.next().await), "UNAUTHENTICATED");
+        assert!(s.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn subscriptions_of_one_login_share_its_standing_and_end_together_when_it_is_revoked() {
+        let bus = Bus::new(16, true);
+        let mut a = sub(&bus, "shared", all_kinds(), far());
+        let mut b = sub(&bus, "shared", all_kinds(), far());
+        let other = sub(&bus, "other", all_kinds(), far());
+        assert!(Arc::ptr_eq(&a._standing, &b._standing));
+        assert_eq!(bus.sessions.live().len(), 2);
+        a._standing.update(Access::Revoked("the user is deactivated"));
+        assert_eq!(code(a.next().await), "UNAUTHENTICATED");
+        assert_eq!(code(b.next().await), "UNAUTHENTICATED");
+        drop((a, b));
+        assert_eq!(bus.sessions.live().len(), 1, "a login without subscriptions is no longer re-read");
+        drop(other);
+        assert!(bus.sessions.live().is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_unchanged_standing_wakes_nobody() {
+        let bus = Bus::new(16, true);
+        let s = sub(&bus, "steady", all_kinds(), far());
+        let now = match &*s.access.borrow() {
+            Access::Granted(p) => (**p).clone(),
+            Access::Revoked(_) => panic!("granted at first"),
+        };
+        s._standing.update(Access::Granted(Arc::new(Principal { name: "renamed".into(), ..now.clone() })));
+        assert!(!s.access.has_changed().expect("sender alive"), "a new name changes nobody's access");
+        s._standing.update(Access::Granted(Arc::new(Principal { roles: vec![Role::Dashboard], ..now })));
+        assert!(s.access.has_changed().expect("sender alive"));
     }
 }

@@ -1,5 +1,6 @@
-//! `caseEvents` over a real `graphql-transport-ws` client: what a subscriber may see, across
-//! instances on PostgreSQL, and after the listener connection is killed.
+//! `caseEvents` over a real `graphql-transport-ws` client (and the legacy `graphql-ws`): what a
+//! subscriber may see, how a subscription ends, across instances on PostgreSQL, and after the
+//! listener connection is killed.
 
 use std::time::Duration;
 
@@ -40,13 +41,18 @@ async fn next(ws: &mut Socket, secs: u64) -> Option<Value> {
 
 /// Connects as `login` and subscribes to `query`.
 async fn subscribe(app: &TestApp, token: &str, query: &str) -> Socket {
+    subscribe_over(app, token, query, "graphql-transport-ws").await
+}
+
+/// The same over either protocol: `graphql-transport-ws` or the legacy `graphql-ws`.
+async fn subscribe_over(app: &TestApp, token: &str, query: &str, protocol: &str) -> Socket {
     let url = format!("{}/graphql/ws", app.address.replacen("http", "ws", 1));
-    let (_, mut ws) =
-        awc::Client::new().ws(url).protocols(["graphql-transport-ws"]).connect().await.expect("websocket connects");
+    let (_, mut ws) = awc::Client::new().ws(url).protocols([protocol]).connect().await.expect("websocket connects");
     send(&mut ws, json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}})).await;
     let ack = next(&mut ws, 10).await.expect("ack");
     assert_eq!(ack["type"], "connection_ack", "{ack}");
-    send(&mut ws, json!({"id": "1", "type": "subscribe", "payload": {"query": query}})).await;
+    let start = if protocol == "graphql-ws" { "start" } else { "subscribe" };
+    send(&mut ws, json!({"id": "1", "type": start, "payload": {"query": query}})).await;
     // Let the subscription register before the test acts (the server sends nothing back).
     tokio::time::sleep(Duration::from_millis(300)).await;
     ws
@@ -111,7 +117,7 @@ async fn a_deactivated_users_subscription_ends_with_unauthenticated() {
     let mut active: entity::user::ActiveModel = user.into();
     active.active = Set(false);
     active.update(&app.db).await.expect("deactivate");
-    // Any event wakes the subscription, which re-reads its user first.
+    // An event on the way changes nothing: the subscription ends all the same.
     file_in(&app, "bureau.officer", json!({"domain": "市容"}), "唤醒").await;
     let msg = next(&mut ws, 40).await.expect("a closing message");
     assert_eq!(msg["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{msg}");
@@ -144,5 +150,159 @@ async fn instances_on_one_postgresql_deliver_each_others_events_and_survive_a_lo
         .expect("terminate listeners");
     let filed = file_in(&app, "bureau.officer", json!({"domain": "市容"}), "断线期间").await;
     let got = next(&mut ws, 30).await.expect("event after the listener recovered");
+    assert_eq!(got["payload"]["data"]["caseEvents"]["case"]["caseNo"], filed["caseNo"], "{got}");
+}
+
+const WHO: [&str; 9] = [
+    "admin",
+    "bureau.officer",
+    "bureau.reviewer",
+    "town.beiao",
+    "town.dongping",
+    "nr.liaison",
+    "housing.liaison",
+    "court.trainee",
+    "dashboard",
+];
+const SEEN: &str = "subscription { caseEvents { kind case { id party { name } } } }";
+
+/// (kind, case id, party name as sent) of a `next` (or legacy `data`) message.
+fn seen(msg: &Value) -> (String, String, String) {
+    let e = &msg["payload"]["data"]["caseEvents"];
+    let text = |v: &Value| v.as_str().unwrap_or_else(|| panic!("an event with its case: {msg}")).to_string();
+    (text(&e["kind"]), text(&e["case"]["id"]), text(&e["case"]["party"]["name"]))
+}
+
+/// Waits until the admin's subscriber (who reads everything) has the next `n` events, so the
+/// shared read facts of each are loaded; then asks, by query, which logins may read each
+/// event's case now, which is what each of them must receive.
+async fn settle(app: &TestApp, admin: &mut Socket, n: usize, expected: &mut [Vec<(String, String)>]) {
+    for _ in 0..n {
+        let msg = next(admin, 15).await.expect("the admin's event");
+        let (kind, case_id, _) = seen(&msg);
+        for (login, wanted) in WHO.iter().zip(expected.iter_mut()) {
+            let body = app.gql(Some(login), "query($id: ID!) { case(id: $id) { id } }", json!({"id": case_id})).await;
+            match body["data"]["case"]["id"].as_str() {
+                Some(_) => wanted.push((kind.clone(), case_id.clone())),
+                None => assert_eq!(crate::support::code(&body), "NOT_FOUND", "{login}: {body}"),
+            }
+        }
+    }
+}
+
+#[actix_rt::test]
+async fn every_subscriber_receives_exactly_the_events_of_the_cases_it_may_read_by_query() {
+    let app = TestApp::spawn().await;
+    let mut sockets = Vec::new();
+    for login in WHO {
+        // The reviewer speaks the legacy protocol: the same events reach it.
+        let protocol = if login == "bureau.reviewer" { "graphql-ws" } else { "graphql-transport-ws" };
+        sockets.push(subscribe_over(&app, &app.token(login), SEEN, protocol).await);
+    }
+    let mut expected = vec![Vec::new(); WHO.len()];
+    let (admin, others) = sockets.split_first_mut().expect("admin first");
+
+    let bureau_case = file_in(&app, "bureau.officer", json!({"domain": "市容"}), "局立案").await;
+    settle(&app, admin, 1, &mut expected).await;
+    file_in(&app, "town.beiao", json!({"town": "北岙街道"}), "北岙立案").await;
+    settle(&app, admin, 1, &mut expected).await;
+    let dongping_case = file_in(&app, "town.dongping", json!({"town": "东屏街道"}), "东屏立案").await;
+    settle(&app, admin, 1, &mut expected).await;
+
+    // Natural resources transfers a lead; the bureau's acceptance files a case (FILED and
+    // TRANSFER_ANSWERED on it) that the sender keeps reading, and the other line does not.
+    let departments = app.data("admin", "{ departments { id kind } }", json!({})).await;
+    let bureau = departments["departments"]
+        .as_array()
+        .and_then(|ds| ds.iter().find(|d| d["kind"] == "BUREAU"))
+        .map(|d| d["id"].clone())
+        .expect("the bureau");
+    let request = r#"mutation($input: RequestTransferInput!) { requestTransfer(input: $input) { id } }"#;
+    let lead = json!({"toDepartmentId": bureau, "category": "FORESTRY", "subject": "林业线索",
+        "facts": "卫片发现疑似毁林。", "party": {"kind": "PERSON", "name": "林大山"}});
+    let transfer = app.data("nr.liaison", request, json!({"input": lead})).await["requestTransfer"]["id"].clone();
+    let forestry = r#"{ matters(first: 1, filter: {domain: "林业"}) { edges { node { code } } } }"#;
+    let matter = app.data("bureau.officer", forestry, json!({})).await["matters"]["edges"][0]["node"]["code"].clone();
+    let accept = r#"mutation($id: ID!, $m: String) { acceptTransfer(id: $id, input: {matterCode: $m}) { status } }"#;
+    app.data("bureau.officer", accept, json!({"id": transfer, "m": matter})).await;
+    settle(&app, admin, 2, &mut expected).await;
+
+    // The court trainee follows the bureau's case from now on: its next event reaches it,
+    // anonymised; its filing, before the enrolment, never did.
+    let trainee = app.data("court.trainee", "{ me { id } }", json!({})).await["me"]["id"].clone();
+    let enroll = "mutation($c: ID!, $t: ID!) { enrollFollowCase(caseId: $c, traineeId: $t) { id } }";
+    app.data("admin", enroll, json!({"c": bureau_case["id"], "t": trainee})).await;
+    let update = r#"mutation($id: ID!) { updateCase(id: $id, expectedVersion: 1, input: {location: "北岙街道中心街"}) { version } }"#;
+    app.data("bureau.officer", update, json!({"id": bureau_case["id"]})).await;
+    settle(&app, admin, 1, &mut expected).await;
+
+    let note = json!({"idempotencyKey": "subs-1", "caseId": dongping_case["id"], "kind": "NOTE",
+        "content": "现场复查", "recordedAt": chrono::Utc::now().to_rfc3339()});
+    app.data(
+        "town.dongping",
+        "mutation($i: SubmitRecordInput!) { submitRecord(input: $i) { id } }",
+        json!({"i": note}),
+    )
+    .await;
+    settle(&app, admin, 1, &mut expected).await;
+
+    assert_eq!(expected[0].len(), 7, "the admin saw every event");
+    for ((login, ws), wanted) in WHO.iter().skip(1).zip(others.iter_mut()).zip(expected.iter().skip(1)) {
+        let mut got = Vec::new();
+        for _ in 0..wanted.len() {
+            let msg = next(ws, 15).await.unwrap_or_else(|| panic!("{login}: missing events after {got:?}"));
+            let (kind, case_id, party) = seen(&msg);
+            let masked = party.ends_with('某');
+            assert_eq!(masked, *login == "court.trainee", "{login} sees the party as {party}");
+            got.push((kind, case_id));
+        }
+        assert_eq!(&got, wanted, "{login}");
+    }
+    let trainee_got = &expected[WHO.iter().position(|l| *l == "court.trainee").expect("trainee")];
+    assert_eq!(trainee_got.len(), 1, "the trainee's one event: {trainee_got:?}");
+    assert!(expected[WHO.len() - 1].is_empty(), "a dashboard reads no case");
+    // And nothing more for anyone.
+    let extra = futures_util::future::join_all(others.iter_mut().map(|ws| next(ws, 1))).await;
+    for (login, msg) in WHO.iter().skip(1).zip(extra) {
+        assert!(msg.is_none(), "{login} got more than it may read: {msg:?}");
+    }
+}
+
+#[actix_rt::test]
+async fn an_idle_subscription_ends_when_its_token_expires() {
+    let app = TestApp::spawn().await;
+    let short = app.jwt.sign("bureau.officer", chrono::Duration::seconds(2)).expect("sign");
+    let mut ws = subscribe(&app, &short, EVENTS).await;
+    let msg = next(&mut ws, 20).await.expect("a closing message");
+    assert_eq!(msg["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{msg}");
+    assert!(msg["payload"]["errors"][0]["message"].as_str().is_some_and(|m| m.contains("expired")), "{msg}");
+    let done = next(&mut ws, 10).await.expect("complete");
+    assert_eq!(done["type"], "complete", "{done}");
+}
+
+#[actix_rt::test]
+async fn every_idle_subscription_of_a_deactivated_user_ends_without_waiting_for_an_event() {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+    let app = TestApp::spawn().await;
+    let mut first = subscribe(&app, &app.token("town.beiao"), EVENTS).await;
+    let mut second = subscribe(&app, &app.token("town.beiao"), EVENTS).await;
+    let mut colleague = subscribe(&app, &app.token("town.dongping"), EVENTS).await;
+    let user = entity::user::Entity::find()
+        .filter(entity::user::Column::Login.eq("town.beiao"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("user");
+    let mut active: entity::user::ActiveModel = user.into();
+    active.active = Set(false);
+    active.update(&app.db).await.expect("deactivate");
+    for ws in [&mut first, &mut second] {
+        let msg = next(ws, 30).await.expect("a closing message");
+        assert_eq!(msg["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{msg}");
+        assert_eq!(next(ws, 10).await.expect("complete")["type"], "complete");
+    }
+    // Another user's subscription goes on.
+    let filed = file_in(&app, "town.dongping", json!({"town": "东屏街道"}), "仍在订阅").await;
+    let got = next(&mut colleague, 15).await.expect("the colleague's event");
     assert_eq!(got["payload"]["data"]["caseEvents"]["case"]["caseNo"], filed["caseNo"], "{got}");
 }
