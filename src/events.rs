@@ -84,11 +84,19 @@ pub async fn append(txn: &impl ConnectionTrait, event: NewEvent) -> Result<case_
 pub struct Committed {
     pub event: case_event::Model,
     case: OnceCell<Result<Option<CaseAccess>, DbErr>>,
+    /// The case row, for subscribers who ask for `case { … }`: loaded once per event too.
+    row: OnceCell<Result<Option<entity::case::Model>, DbErr>>,
 }
 
 impl Committed {
     pub fn new(event: case_event::Model) -> Self {
-        Self { event, case: OnceCell::new() }
+        Self { event, case: OnceCell::new(), row: OnceCell::new() }
+    }
+
+    /// The event's case row, loaded by the first subscriber that asks and shared by all the
+    /// others (their read rights were settled when the event was admitted).
+    pub async fn case_row(&self, db: &impl ConnectionTrait) -> Result<Option<entity::case::Model>, DbErr> {
+        self.row.get_or_init(|| entity::case::Entity::find_by_id(self.event.case_id).one(db)).await.clone()
     }
 
     /// Who may read the event's case (`None`: the case does not exist). One load per event

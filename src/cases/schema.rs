@@ -325,7 +325,7 @@ impl CaseObject {
     /// that transferred the case in reads it too, so the result reaches it without a phone call.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<crate::events::schema::CaseEventObject>> {
         let events = loaders(ctx).events_by_case.load_one(self.0.id).await.map_err(AppError::from)?;
-        Ok(events.unwrap_or_default().into_iter().map(crate::events::schema::CaseEventObject).collect())
+        Ok(events.unwrap_or_default().into_iter().map(crate::events::schema::CaseEventObject::stored).collect())
     }
 
     /// Transfers this case came from or was handed over in.

@@ -1,11 +1,15 @@
 //! The GraphQL face of the timeline: `CaseEvent`, `Case.timeline`.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, Object, Result};
 use entity::case_event;
+use entity::enums::Role;
 
+use super::Committed;
 use crate::cases::schema::CaseObject;
 use crate::error::AppError;
-use crate::graphql::{loaders, request};
+use crate::graphql::{loaders, principal, request, state};
 use crate::org::schema::UserObject;
 use crate::records::schema::RecordObject;
 use crate::scalars::DateTime;
@@ -25,8 +29,25 @@ pub enum CaseEventKind {
     RecordSubmitted,
 }
 
-/// One entry of a case's timeline.
-pub struct CaseEventObject(pub case_event::Model);
+/// One entry of a case's timeline. A subscription's event also carries the committed event it
+/// came from, so that `case` is read once per event, not once per subscriber.
+pub struct CaseEventObject(pub case_event::Model, pub Option<Arc<Committed>>);
+
+impl CaseEventObject {
+    pub fn stored(event: case_event::Model) -> Self {
+        Self(event, None)
+    }
+
+    /// The case row shared by every subscriber of this event, unless the caller is a court
+    /// trainee (whose reads are audited and anonymised through its own loader).
+    async fn shared_case(&self, ctx: &Context<'_>) -> Result<Option<Option<entity::case::Model>>> {
+        let Some(committed) = &self.1 else { return Ok(None) };
+        if principal(ctx)?.has(Role::CourtTrainee) {
+            return Ok(None);
+        }
+        Ok(Some(committed.case_row(&state(ctx).db).await.map_err(AppError::from)?))
+    }
+}
 
 #[Object(name = "CaseEvent")]
 impl CaseEventObject {
@@ -40,6 +61,9 @@ impl CaseEventObject {
 
     /// The case, if the caller may see it.
     async fn case(&self, ctx: &Context<'_>) -> Result<Option<CaseObject>> {
+        if let Some(row) = self.shared_case(ctx).await? {
+            return Ok(row.map(CaseObject));
+        }
         Ok(loaders(ctx).cases.load_one(self.0.case_id).await.map_err(AppError::from)?.map(CaseObject))
     }
 
@@ -52,7 +76,11 @@ impl CaseEventObject {
     /// The record submitted, for RECORD_SUBMITTED.
     async fn record(&self, ctx: &Context<'_>) -> Result<Option<RecordObject>> {
         let Some(id) = self.0.record_id else { return Ok(None) };
-        if loaders(ctx).cases.load_one(self.0.case_id).await.map_err(AppError::from)?.is_none() {
+        let visible = match self.shared_case(ctx).await? {
+            Some(row) => row.is_some(),
+            None => loaders(ctx).cases.load_one(self.0.case_id).await.map_err(AppError::from)?.is_some(),
+        };
+        if !visible {
             return Ok(None);
         }
         Ok(loaders(ctx).records.load_one(id).await.map_err(AppError::from)?.map(RecordObject))

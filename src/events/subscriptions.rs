@@ -277,7 +277,9 @@ impl Sub {
             };
             match received {
                 Ok(committed) => match self.admit(&committed).await {
-                    Ok(true) => return Some(Ok(CaseEventObject(committed.event.clone()))),
+                    Ok(true) => {
+                        return Some(Ok(CaseEventObject(committed.event.clone(), Some(Arc::clone(&committed)))));
+                    }
                     Ok(false) => continue,
                     Err(e) => {
                         self.done = true;
