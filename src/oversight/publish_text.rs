@@ -39,7 +39,7 @@ pub fn decision(
         case.case_no,
         shown_name,
         matter_name,
-        mask_text(&case.facts, Some(&masking)),
+        mask_text(case.facts.trim().trim_end_matches(['。', '.']), Some(&masking)),
         legal_basis,
         penalty,
         decided_on.format("%Y年%m月%d日"),
