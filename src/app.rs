@@ -66,8 +66,8 @@ impl Application {
                 state.settings.database_url.clone(),
                 state.db.clone(),
                 state.bus.clone(),
+                state.live.clone(),
             ));
-            tokio::spawn(crate::statistics::live::listen(state.settings.database_url.clone(), state.live.clone()));
         }
         let schema: AppSchema = build_schema(Some(state.clone()));
         let listener = TcpListener::bind(&state.settings.bind)?;

@@ -10,9 +10,9 @@
 //! to the newest. The feed ends when its last subscriber leaves.
 //!
 //! On PostgreSQL an oversight write also sends `NOTIFY casebridge_stats` after its commit, and
-//! every instance's [`listen`] task turns it into a local change signal, so dashboards on every
-//! instance see it at once; a notification lost with a dropped connection is caught up by the
-//! periodic refresh.
+//! every instance's event listener (`events::pg::listen`, on the same connection as the case
+//! events) turns it into a local change signal, so dashboards on every instance see it at
+//! once; after a lost connection the listener signals a change too.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -95,39 +95,6 @@ impl LiveStats {
         feeds.insert(key.clone(), Arc::downgrade(&feed));
         tokio::spawn(run(state.clone(), key, tx, self.changed.subscribe(), state.bus.subscribe()));
         feed
-    }
-}
-
-/// Each PostgreSQL instance's listener of [`CHANNEL`]: another instance's oversight write
-/// becomes a local change signal. Reconnects after a lost connection.
-pub async fn listen(url: String, live: LiveStats) {
-    use sea_orm::sqlx::postgres::PgListener;
-    loop {
-        let mut listener = match PgListener::connect(&url).await {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::warn!(error = %e, "statistics listener: cannot connect; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        if let Err(e) = listener.listen(CHANNEL).await {
-            tracing::warn!(error = %e, "statistics listener: LISTEN failed; retrying");
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            continue;
-        }
-        loop {
-            match listener.try_recv().await {
-                Ok(Some(_)) => live.changed(),
-                // The connection dropped (sqlx reconnects): changes may have been missed.
-                Ok(None) => live.changed(),
-                Err(e) => {
-                    tracing::warn!(error = %e, "statistics listener: lost; reconnecting");
-                    break;
-                }
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
