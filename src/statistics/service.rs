@@ -248,9 +248,9 @@ fn between_ts(col: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Frag {
     Frag::new(format!("{col} >= ? AND {col} < ?")).bind(from).bind(to)
 }
 
-fn between_dates(col: &str, year: i32) -> AppResult<Frag> {
-    let (from, to) = date_bounds(year)?;
-    Ok(Frag::new(format!("{col} >= ? AND {col} <= ?")).bind(from).bind(to))
+/// A date column inside `[first, last]` (both inclusive).
+fn between_dates(col: &str, (first, last): (NaiveDate, NaiveDate)) -> Frag {
+    Frag::new(format!("{col} >= ? AND {col} <= ?")).bind(first).bind(last)
 }
 
 fn date_bounds(year: i32) -> AppResult<(NaiveDate, NaiveDate)> {
@@ -393,7 +393,7 @@ pub async fn compute(
         "rectification_notices",
         count(on(
             "rectification_notices r",
-            between_dates("r.issued_on", year)?.and(scope_cond(scope, "r.department_id", Some("r.town"))),
+            between_dates("r.issued_on", (jan1, dec31)).and(scope_cond(scope, "r.department_id", Some("r.town"))),
         )),
     );
     for category in [
@@ -442,20 +442,17 @@ pub async fn compute(
         "review_meetings",
         count(on(
             "review_meetings m",
-            between_dates("m.held_on", year)?.and(scope_cond(scope, "m.department_id", None)),
+            between_dates("m.held_on", (jan1, dec31)).and(scope_cond(scope, "m.department_id", None)),
         )),
     );
     let recon = |kind: ReconsiderationKind, extra: Frag| {
         count(on(
             "reconsiderations r",
-            between_dates("r.received_on", year)
-                .map(|f| {
-                    f.and(Frag::new("r.kind = ?").bind(kind.as_str()))
-                        .and(scope_cond(scope, "r.department_id", None))
-                        .and(case_town(scope, "r.case_id"))
-                        .and(extra)
-                })
-                .unwrap_or_else(|_| Frag::new("1 = 0")),
+            between_dates("r.received_on", (jan1, dec31))
+                .and(Frag::new("r.kind = ?").bind(kind.as_str()))
+                .and(scope_cond(scope, "r.department_id", None))
+                .and(case_town(scope, "r.case_id"))
+                .and(extra),
         ))
     };
     q.column("reconsiderations", recon(ReconsiderationKind::Reconsideration, Frag::new("1 = 1")));
@@ -467,24 +464,24 @@ pub async fn compute(
         ),
     );
     q.column("litigations", recon(ReconsiderationKind::Litigation, Frag::new("1 = 1")));
-    let evaluations = || -> AppResult<Frag> {
-        Ok(between_dates("v.evaluated_on", year)?
+    let evaluations = || {
+        between_dates("v.evaluated_on", (jan1, dec31))
             .and(scope_cond(scope, "v.department_id", None))
-            .and(case_town(scope, "v.case_id")))
+            .and(case_town(scope, "v.case_id"))
     };
-    q.column("file_checks", count(on("file_evaluations v", evaluations()?)));
-    let findings = |extra: &str| -> AppResult<Frag> {
-        let ev = evaluations()?;
-        Ok(Frag {
+    q.column("file_checks", count(on("file_evaluations v", evaluations())));
+    let findings = |extra: &str| {
+        let ev = evaluations();
+        Frag {
             sql: format!(
                 "SELECT COUNT(*) FROM evaluation_findings f JOIN file_evaluations v ON v.id = f.evaluation_id WHERE ({}) AND {extra}",
                 ev.sql
             ),
             values: ev.values,
-        })
+        }
     };
-    q.column("file_problems", findings("1 = 1")?);
-    q.column("file_problems_rectified", findings("f.rectified_at IS NOT NULL")?);
+    q.column("file_problems", findings("1 = 1"));
+    q.column("file_problems_rectified", findings("f.rectified_at IS NOT NULL"));
 
     // Enforcement certificates: officers on the roll at the as-of day (the year's last day,
     // or today in the current year) holding a certificate valid that day.
@@ -514,7 +511,7 @@ pub async fn compute(
             name,
             count(on(
                 "trainings g",
-                between_dates("g.held_on", year)?
+                between_dates("g.held_on", (jan1, dec31))
                     .and(Frag::new(format!("g.organiser {op} ?")).bind(TrainingOrganiser::Bureau.as_str()))
                     .and(scope_cond(scope, "g.department_id", None)),
             )),
@@ -540,14 +537,14 @@ pub async fn compute(
         "compliance_guidance_items",
         count(on(
             "compliance_guidance_items g",
-            between_dates("g.issued_on", year)?.and(scope_cond(scope, "g.department_id", None)),
+            between_dates("g.issued_on", (jan1, dec31)).and(scope_cond(scope, "g.department_id", None)),
         )),
     );
     q.column(
         "three_document_deliveries",
         count(on(
             "three_document_deliveries d",
-            between_dates("d.delivered_on", year)?
+            between_dates("d.delivered_on", (jan1, dec31))
                 .and(scope_cond(scope, "d.department_id", None))
                 .and(case_town(scope, "d.case_id")),
         )),
@@ -556,7 +553,7 @@ pub async fn compute(
         "credit_repairs",
         count(on(
             "credit_repairs r",
-            between_dates("r.completed_on", year)?.and(scope_cond(scope, "r.department_id", None)),
+            between_dates("r.completed_on", (jan1, dec31)).and(scope_cond(scope, "r.department_id", None)),
         )),
     );
     q.column(
