@@ -435,7 +435,7 @@ fn reconsiderations(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, general: &
             i = *rng.pick(&candidates);
         }
         let c = &b.plan.cases[i];
-        let decided = c.decided_at.map(local_date).unwrap_or(jan1_default());
+        let decided = c.decided_at.map(local_date).unwrap_or(ymd(1, 1));
         let received_on = b.cal.add_working_days(decided, rng.range(10, 40) as u32);
         let concluded_on = b.cal.add_working_days(received_on, rng.range(15, 40) as u32).min(ymd(12, 29));
         let outcome = if k < settled { ReconsiderationOutcome::Settled } else { ReconsiderationOutcome::Upheld };
@@ -462,10 +462,6 @@ fn reconsiderations(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, general: &
             created_at,
         });
     }
-}
-
-fn jan1_default() -> NaiveDate {
-    ymd(1, 1)
 }
 
 const FINDINGS: &[&str] = &[
@@ -586,12 +582,8 @@ fn enterprise_services(
                 && c.delivered_at.is_some_and(|d| local_date(d) < ymd(11, 20))
         })
         .collect();
-    let mut order = orgs.clone();
-    // Deterministic shuffle.
-    for k in (1..order.len()).rev() {
-        let j = rng.below(k + 1);
-        order.swap(k, j);
-    }
+    let mut order = orgs;
+    rng.shuffle(&mut order);
     let three = scale.of(THREE_DOCUMENTS).min(order.len());
     for &i in order.iter().take(three) {
         let c = &b.plan.cases[i];
@@ -755,10 +747,7 @@ fn inspections_and_claims(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale) {
     let quiet: Vec<usize> =
         (0..pairs.len()).filter(|&k| !acted.contains(&(pairs[k].0.clone(), b.org.matters[pairs[k].1].id))).collect();
     let mut order = quiet;
-    for k in (1..order.len()).rev() {
-        let j = rng.below(k + 1);
-        order.swap(k, j);
-    }
+    rng.shuffle(&mut order);
     let inspected = scale.of(INSPECTED_PAIRS).min(order.len());
     let mut targets: Vec<usize> = order.into_iter().take(inspected).collect();
     // A few inspections where cases were also filed (no change to the rate).

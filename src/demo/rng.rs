@@ -65,6 +65,14 @@ impl Rng {
         &items[self.below(items.len())]
     }
 
+    /// Shuffles in place (Fisher–Yates, from the last element down).
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for k in (1..items.len()).rev() {
+            let j = self.below(k + 1);
+            items.swap(k, j);
+        }
+    }
+
     /// An index drawn with the given weights (0 when all weights are 0).
     pub fn weighted(&mut self, weights: &[u32]) -> usize {
         let total: u64 = weights.iter().map(|w| u64::from(*w)).sum();
