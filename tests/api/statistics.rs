@@ -2,15 +2,10 @@
 //! the report, each figure moved through the API by exactly the right amount, who may read
 //! which scope, the public's masked publications, and coalesced live pushes.
 
-use std::time::Duration;
-
-use actix_codec::Framed;
-use awc::BoxedSocket;
-use awc::ws::{Codec, Frame, Message};
 use chrono::{Datelike, Utc};
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 
+use crate::support::ws::{self, next, send};
 use crate::support::{TestApp, code, shanghai_today};
 
 const STATS: &str = r#"query($y: Int!, $d: ID, $t: String) { statistics(year: $y, departmentId: $d, town: $t) {
@@ -229,39 +224,14 @@ async fn each_figure_moves_by_exactly_the_right_amount() {
     assert_eq!(n(&after, &["firstViolationExemptions"]), n(&before, &["firstViolationExemptions"]));
 }
 
-type Socket = Framed<BoxedSocket, Codec>;
-
-async fn next(ws: &mut Socket, secs: u64) -> Option<Value> {
-    loop {
-        let frame = tokio::time::timeout(Duration::from_secs(secs), ws.next()).await.ok()??.ok()?;
-        match frame {
-            Frame::Text(bytes) => {
-                let v: Value = serde_json::from_slice(&bytes).expect("json");
-                if v["type"] == "ping" || v["type"] == "ka" {
-                    continue;
-                }
-                return Some(v);
-            }
-            Frame::Close(_) => return None,
-            _ => continue,
-        }
-    }
-}
-
 #[actix_rt::test]
 async fn a_burst_of_filings_is_coalesced_into_a_few_pushes() {
     let app = TestApp::spawn().await;
     let year = shanghai_today().year();
-    let url = format!("{}/graphql/ws", app.address.replacen("http", "ws", 1));
-    let (_, mut ws) =
-        awc::Client::new().ws(url).protocols(["graphql-transport-ws"]).connect().await.expect("websocket connects");
-    let token = app.token("dashboard");
-    let init = json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}});
-    ws.send(Message::Text(init.to_string().into())).await.expect("send");
-    assert_eq!(next(&mut ws, 10).await.expect("ack")["type"], "connection_ack");
+    let mut ws = ws::connect(&app, &app.token("dashboard"), "graphql-transport-ws").await;
     let q = format!("subscription {{ statisticsUpdated(year: {year}) {{ cases {{ simple }} }} }}");
     let sub = json!({"id": "1", "type": "subscribe", "payload": {"query": q}});
-    ws.send(Message::Text(sub.to_string().into())).await.expect("send");
+    send(&mut ws, sub).await;
     // The current figures come at once.
     let first = next(&mut ws, 30).await.expect("initial figures");
     assert_eq!(first["type"], "next", "{first}");
@@ -345,16 +315,10 @@ async fn another_instances_oversight_write_reaches_live_statistics() {
     }
     let other = TestApp::attach(&app.database_url).await;
     let year = shanghai_today().year();
-    let url = format!("{}/graphql/ws", other.address.replacen("http", "ws", 1));
-    let (_, mut ws) =
-        awc::Client::new().ws(url).protocols(["graphql-transport-ws"]).connect().await.expect("websocket connects");
-    let token = other.token("dashboard");
-    let init = json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}});
-    ws.send(Message::Text(init.to_string().into())).await.expect("send");
-    assert_eq!(next(&mut ws, 10).await.expect("ack")["type"], "connection_ack");
+    let mut ws = ws::connect(&other, &other.token("dashboard"), "graphql-transport-ws").await;
     let q = format!("subscription {{ statisticsUpdated(year: {year}) {{ openBurningStopped }} }}");
     let sub = json!({"id": "1", "type": "subscribe", "payload": {"query": q}});
-    ws.send(Message::Text(sub.to_string().into())).await.expect("send");
+    send(&mut ws, sub).await;
     let first = next(&mut ws, 30).await.expect("initial figures");
     let start = first["payload"]["data"]["statisticsUpdated"]["openBurningStopped"].as_i64().expect("n");
 

@@ -4,40 +4,13 @@
 
 use std::time::Duration;
 
-use actix_codec::Framed;
-use awc::BoxedSocket;
-use awc::ws::{Codec, Frame, Message};
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
-
-type Socket = Framed<BoxedSocket, Codec>;
+use crate::support::ws::{self, Socket, next, send};
 
 const FILE: &str = r#"mutation($input: FileCaseInput!) { fileCase(input: $input) { id caseNo } }"#;
 const EVENTS: &str = "subscription { caseEvents { kind case { caseNo town party { name } } } }";
-
-async fn send(ws: &mut Socket, msg: Value) {
-    ws.send(Message::Text(msg.to_string().into())).await.expect("ws send");
-}
-
-/// The next text message, skipping pings; `None` on close or after `secs` of silence.
-async fn next(ws: &mut Socket, secs: u64) -> Option<Value> {
-    loop {
-        let frame = tokio::time::timeout(Duration::from_secs(secs), ws.next()).await.ok()??.ok()?;
-        match frame {
-            Frame::Text(bytes) => {
-                let v: Value = serde_json::from_slice(&bytes).expect("json message");
-                if v["type"] == "ping" || v["type"] == "ka" {
-                    continue;
-                }
-                return Some(v);
-            }
-            Frame::Close(_) => return None,
-            _ => continue,
-        }
-    }
-}
 
 /// Connects as `login` and subscribes to `query`.
 async fn subscribe(app: &TestApp, token: &str, query: &str) -> Socket {
@@ -46,11 +19,7 @@ async fn subscribe(app: &TestApp, token: &str, query: &str) -> Socket {
 
 /// The same over either protocol: `graphql-transport-ws` or the legacy `graphql-ws`.
 async fn subscribe_over(app: &TestApp, token: &str, query: &str, protocol: &str) -> Socket {
-    let url = format!("{}/graphql/ws", app.address.replacen("http", "ws", 1));
-    let (_, mut ws) = awc::Client::new().ws(url).protocols([protocol]).connect().await.expect("websocket connects");
-    send(&mut ws, json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}})).await;
-    let ack = next(&mut ws, 10).await.expect("ack");
-    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    let mut ws = ws::connect(app, token, protocol).await;
     let start = if protocol == "graphql-ws" { "start" } else { "subscribe" };
     send(&mut ws, json!({"id": "1", "type": start, "payload": {"query": query}})).await;
     // Let the subscription register before the test acts (the server sends nothing back).
@@ -96,8 +65,7 @@ async fn subscribers_get_the_events_they_may_read_and_no_others() {
 #[actix_rt::test]
 async fn a_connection_without_a_valid_token_is_refused() {
     let app = TestApp::spawn().await;
-    let url = format!("{}/graphql/ws", app.address.replacen("http", "ws", 1));
-    let (_, mut ws) = awc::Client::new().ws(url).protocols(["graphql-transport-ws"]).connect().await.expect("connects");
+    let mut ws = ws::open(&app, "graphql-transport-ws").await;
     send(&mut ws, json!({"type": "connection_init", "payload": {"Authorization": "Bearer nonsense"}})).await;
     let reply = next(&mut ws, 10).await;
     assert!(reply.as_ref().is_none_or(|m| m["type"] != "connection_ack"), "no ack without a valid token: {reply:?}");

@@ -168,3 +168,58 @@ pub fn field(body: &Value) -> &str {
 pub fn shanghai_today() -> chrono::NaiveDate {
     casebridge::calendar::today()
 }
+
+/// A real WebSocket client for `/graphql/ws`: connect, send, read the next message.
+pub mod ws {
+    use std::time::Duration;
+
+    use actix_codec::Framed;
+    use awc::BoxedSocket;
+    use awc::ws::{Codec, Frame, Message};
+    use futures_util::{SinkExt, StreamExt};
+    use serde_json::{Value, json};
+
+    use super::TestApp;
+
+    pub type Socket = Framed<BoxedSocket, Codec>;
+
+    /// Opens `/graphql/ws` of `app` speaking `protocol` (`graphql-transport-ws` or the legacy
+    /// `graphql-ws`), without saying anything yet.
+    pub async fn open(app: &TestApp, protocol: &str) -> Socket {
+        let url = format!("{}/graphql/ws", app.address.replacen("http", "ws", 1));
+        let (_, ws) = awc::Client::new().ws(url).protocols([protocol]).connect().await.expect("websocket connects");
+        ws
+    }
+
+    /// Opens the socket and signs in with `token`; the server's ack is checked.
+    pub async fn connect(app: &TestApp, token: &str, protocol: &str) -> Socket {
+        let mut ws = open(app, protocol).await;
+        send(&mut ws, json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}}))
+            .await;
+        let ack = next(&mut ws, 10).await.expect("ack");
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        ws
+    }
+
+    pub async fn send(ws: &mut Socket, msg: Value) {
+        ws.send(Message::Text(msg.to_string().into())).await.expect("ws send");
+    }
+
+    /// The next text message, skipping pings; `None` on close or after `secs` of silence.
+    pub async fn next(ws: &mut Socket, secs: u64) -> Option<Value> {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(secs), ws.next()).await.ok()??.ok()?;
+            match frame {
+                Frame::Text(bytes) => {
+                    let v: Value = serde_json::from_slice(&bytes).expect("json message");
+                    if v["type"] == "ping" || v["type"] == "ka" {
+                        continue;
+                    }
+                    return Some(v);
+                }
+                Frame::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+}
