@@ -29,14 +29,6 @@ fn opt_id(kind: Kind, id: Option<Uuid>) -> Option<ID> {
     id.map(|i| ids::encode(kind, i))
 }
 
-fn decode(id: &ID, kind: Kind, field: &str) -> Result<Uuid, AppError> {
-    ids::decode(id, kind, field)
-}
-
-fn date(d: &Date, field: &str) -> Result<NaiveDate, AppError> {
-    d.get(field)
-}
-
 /// One keyset page of `E`, newest first, under `cond`.
 async fn page<E, N>(
     ctx: &Context<'_>,
@@ -609,7 +601,7 @@ impl OversightQuery {
             Some(rectification_notice::Column::Town),
         ));
         if let Some(id) = &f.case_id {
-            cond = cond.add(rectification_notice::Column::CaseId.eq(decode(id, Kind::Case, "filter.caseId")?));
+            cond = cond.add(rectification_notice::Column::CaseId.eq(ids::decode(id, Kind::Case, "filter.caseId")?));
         }
         if let Some(s) = f.status {
             cond = cond.add(rectification_notice::Column::Status.eq(StoredRectificationStatus::from(s)));
@@ -669,7 +661,7 @@ impl OversightQuery {
         let mut cond = Condition::all()
             .add(legal_review::Column::CaseId.in_subquery(visibility::visible_case_ids(p, request(ctx).today)));
         if let Some(id) = &case_id {
-            cond = cond.add(legal_review::Column::CaseId.eq(decode(id, Kind::Case, "caseId")?));
+            cond = cond.add(legal_review::Column::CaseId.eq(ids::decode(id, Kind::Case, "caseId")?));
         }
         let cols = (legal_review::Column::SubmittedAt, legal_review::Column::Id);
         let (rows, info, cond) = page::<legal_review::Entity, _>(
@@ -1048,12 +1040,12 @@ impl OversightMutation {
     ) -> Result<RectificationNotice> {
         let p = principal(ctx)?;
         let n = service::NewNotice {
-            case_id: input.case_id.as_ref().map(|i| decode(i, Kind::Case, "input.caseId")).transpose()?,
-            matter_id: input.matter_id.as_ref().map(|i| decode(i, Kind::Matter, "input.matterId")).transpose()?,
+            case_id: input.case_id.as_ref().map(|i| ids::decode(i, Kind::Case, "input.caseId")).transpose()?,
+            matter_id: input.matter_id.as_ref().map(|i| ids::decode(i, Kind::Matter, "input.matterId")).transpose()?,
             town: input.town,
             party_name: input.party_name,
             requirement: input.requirement,
-            deadline: date(&input.deadline, "input.deadline")?,
+            deadline: input.deadline.get("input.deadline")?,
         };
         let row = service::issue_notice(&state(ctx).db, p, n).await?;
         state(ctx).stats_changed();
@@ -1069,7 +1061,7 @@ impl OversightMutation {
         note: Option<String>,
     ) -> Result<RectificationNotice> {
         let p = principal(ctx)?;
-        let id = decode(&id, Kind::RectificationNotice, "id")?;
+        let id = ids::decode(&id, Kind::RectificationNotice, "id")?;
         let row = service::verify_notice(&state(ctx).db, p, id, corrected, note).await?;
         state(ctx).stats_changed();
         Ok(RectificationNotice::new(row, request(ctx).today))
@@ -1079,7 +1071,7 @@ impl OversightMutation {
     async fn publish_decision(&self, ctx: &Context<'_>, case_id: ID) -> Result<Publication> {
         let p = principal(ctx)?;
         let s = state(ctx);
-        let id = decode(&case_id, Kind::Case, "caseId")?;
+        let id = ids::decode(&case_id, Kind::Case, "caseId")?;
         let (row, events) = service::publish_decision(&s.db, &s.calendar, p, id).await?;
         s.bus.publish(events);
         Ok(row.into())
@@ -1097,7 +1089,7 @@ impl OversightMutation {
     /// Withdraws a publication (after a revocation: within T6).
     async fn withdraw_publication(&self, ctx: &Context<'_>, id: ID) -> Result<Publication> {
         let p = principal(ctx)?;
-        let id = decode(&id, Kind::Publication, "id")?;
+        let id = ids::decode(&id, Kind::Publication, "id")?;
         let row = service::withdraw_publication(&state(ctx).db, p, id).await?;
         state(ctx).stats_changed();
         Ok(row.into())
@@ -1111,11 +1103,11 @@ impl OversightMutation {
     ) -> Result<Reconsideration> {
         let p = principal(ctx)?;
         let n = service::NewReconsideration {
-            case_id: decode(&input.case_id, Kind::Case, "input.caseId")?,
+            case_id: ids::decode(&input.case_id, Kind::Case, "input.caseId")?,
             kind: input.kind.into(),
             applicant: input.applicant,
             body: input.body,
-            received_on: date(&input.received_on, "input.receivedOn")?,
+            received_on: input.received_on.get("input.receivedOn")?,
         };
         let row = service::register_reconsideration(&state(ctx).db, p, n).await?;
         state(ctx).stats_changed();
@@ -1133,8 +1125,8 @@ impl OversightMutation {
     ) -> Result<Reconsideration> {
         let p = principal(ctx)?;
         let s = state(ctx);
-        let id = decode(&id, Kind::Reconsideration, "id")?;
-        let on = date(&concluded_on, "concludedOn")?;
+        let id = ids::decode(&id, Kind::Reconsideration, "id")?;
+        let on = concluded_on.get("concludedOn")?;
         let row = service::conclude_reconsideration(&s.db, &s.calendar, p, id, outcome.into(), on, note).await?;
         s.stats_changed();
         Ok(row.into())
@@ -1147,8 +1139,8 @@ impl OversightMutation {
         input: RecordFileEvaluationInput,
     ) -> Result<FileEvaluation> {
         let p = principal(ctx)?;
-        let case_id = decode(&input.case_id, Kind::Case, "input.caseId")?;
-        let on = date(&input.evaluated_on, "input.evaluatedOn")?;
+        let case_id = ids::decode(&input.case_id, Kind::Case, "input.caseId")?;
+        let on = input.evaluated_on.get("input.evaluatedOn")?;
         let (ev, findings) =
             service::record_evaluation(&state(ctx).db, p, case_id, on, input.scope, input.findings).await?;
         state(ctx).stats_changed();
@@ -1158,7 +1150,7 @@ impl OversightMutation {
     /// A finding rectified by the case file's department.
     async fn rectify_finding(&self, ctx: &Context<'_>, id: ID, note: String) -> Result<EvaluationFinding> {
         let p = principal(ctx)?;
-        let id = decode(&id, Kind::EvaluationFinding, "id")?;
+        let id = ids::decode(&id, Kind::EvaluationFinding, "id")?;
         let row = service::rectify_finding(&state(ctx).db, p, id, note).await?;
         state(ctx).stats_changed();
         Ok(row.into())
@@ -1168,10 +1160,10 @@ impl OversightMutation {
     async fn accept_credit_repair(&self, ctx: &Context<'_>, input: AcceptCreditRepairInput) -> Result<CreditRepair> {
         let p = principal(ctx)?;
         let n = service::NewCreditRepair {
-            case_id: input.case_id.as_ref().map(|i| decode(i, Kind::Case, "input.caseId")).transpose()?,
+            case_id: input.case_id.as_ref().map(|i| ids::decode(i, Kind::Case, "input.caseId")).transpose()?,
             enterprise_name: input.enterprise_name,
             credit_code: input.credit_code,
-            applied_on: date(&input.applied_on, "input.appliedOn")?,
+            applied_on: input.applied_on.get("input.appliedOn")?,
         };
         let row = service::accept_credit_repair(&state(ctx).db, p, n).await?;
         state(ctx).stats_changed();
@@ -1187,8 +1179,8 @@ impl OversightMutation {
         note: Option<String>,
     ) -> Result<CreditRepair> {
         let p = principal(ctx)?;
-        let id = decode(&id, Kind::CreditRepair, "id")?;
-        let on = date(&completed_on, "completedOn")?;
+        let id = ids::decode(&id, Kind::CreditRepair, "id")?;
+        let on = completed_on.get("completedOn")?;
         let row = service::complete_credit_repair(&state(ctx).db, p, id, on, note).await?;
         state(ctx).stats_changed();
         Ok(row.into())
@@ -1202,7 +1194,7 @@ impl OversightMutation {
         input: DeliverThreeDocumentsInput,
     ) -> Result<ThreeDocumentDelivery> {
         let p = principal(ctx)?;
-        let case_id = decode(&input.case_id, Kind::Case, "input.caseId")?;
+        let case_id = ids::decode(&input.case_id, Kind::Case, "input.caseId")?;
         let row = service::deliver_three_documents(
             &state(ctx).db,
             p,
@@ -1234,9 +1226,9 @@ impl OversightMutation {
             .attendee_ids
             .iter()
             .enumerate()
-            .map(|(i, id)| decode(id, Kind::User, &format!("input.attendeeIds.{i}")))
+            .map(|(i, id)| ids::decode(id, Kind::User, &format!("input.attendeeIds.{i}")))
             .collect::<Result<Vec<_>, _>>()?;
-        let held_on = date(&input.held_on, "input.heldOn")?;
+        let held_on = input.held_on.get("input.heldOn")?;
         let (row, who) =
             service::record_training(&state(ctx).db, p, input.title, input.organiser.into(), held_on, attendees)
                 .await?;
@@ -1250,7 +1242,7 @@ impl OversightMutation {
         let n = service::NewPatrol {
             kind: input.kind.into(),
             town: input.town,
-            matter_id: input.matter_id.as_ref().map(|i| decode(i, Kind::Matter, "input.matterId")).transpose()?,
+            matter_id: input.matter_id.as_ref().map(|i| ids::decode(i, Kind::Matter, "input.matterId")).transpose()?,
             place: input.place,
             note: input.note,
         };
@@ -1262,7 +1254,7 @@ impl OversightMutation {
     /// 认领: a town team claims a matter empowered to its town.
     async fn claim_matter(&self, ctx: &Context<'_>, matter_id: ID) -> Result<MatterClaim> {
         let p = principal(ctx)?;
-        let id = decode(&matter_id, Kind::Matter, "matterId")?;
+        let id = ids::decode(&matter_id, Kind::Matter, "matterId")?;
         let row = service::claim_matter(&state(ctx).db, p, id).await?;
         Ok(row.into())
     }
@@ -1274,9 +1266,9 @@ impl OversightMutation {
             .legal_review_ids
             .iter()
             .enumerate()
-            .map(|(i, id)| decode(id, Kind::LegalReview, &format!("input.legalReviewIds.{i}")))
+            .map(|(i, id)| ids::decode(id, Kind::LegalReview, &format!("input.legalReviewIds.{i}")))
             .collect::<Result<Vec<_>, _>>()?;
-        let held_on = date(&input.held_on, "input.heldOn")?;
+        let held_on = input.held_on.get("input.heldOn")?;
         let row = service::record_meeting(&state(ctx).db, p, held_on, input.topic, input.conclusion, reviews).await?;
         state(ctx).stats_changed();
         Ok(row.into())
@@ -1292,9 +1284,9 @@ impl OversightMutation {
         joined_on: Option<Date>,
     ) -> Result<crate::org::schema::UserObject> {
         let p = principal(ctx)?;
-        let id = decode(&id, Kind::User, "id")?;
-        let until = certificate_valid_until.as_ref().map(|d| date(d, "certificateValidUntil")).transpose()?;
-        let joined = joined_on.as_ref().map(|d| date(d, "joinedOn")).transpose()?;
+        let id = ids::decode(&id, Kind::User, "id")?;
+        let until = certificate_valid_until.as_ref().map(|d| d.get("certificateValidUntil")).transpose()?;
+        let joined = joined_on.as_ref().map(|d| d.get("joinedOn")).transpose()?;
         let u = service::update_officer(&state(ctx).db, p, id, certificate_no, until, joined).await?;
         state(ctx).stats_changed();
         Ok(crate::org::schema::UserObject(u))
