@@ -58,7 +58,7 @@ const LOGINS_PER_QUERY: usize = 500;
 
 /// Whether a subscribed login may still read, as last read from the database.
 #[derive(Clone)]
-enum Access {
+pub(crate) enum Access {
     Granted(Arc<Principal>),
     /// Unknown or deactivated: why, for the closing error.
     Revoked(&'static str),
@@ -80,6 +80,11 @@ fn same_access(a: &Principal, b: &Principal) -> bool {
 }
 
 impl Standing {
+    /// The login's standing, changing only when something the read rules check changed.
+    pub(crate) fn access(&self) -> watch::Receiver<Access> {
+        self.access.subscribe()
+    }
+
     /// Subscribers wake only when something they check changed.
     fn update(&self, next: Access) {
         self.access.send_if_modified(|current| {
@@ -109,7 +114,12 @@ pub struct Sessions {
 impl Sessions {
     /// Registers a subscription of `principal` (just loaded, so the freshest standing of its
     /// login) and makes sure the re-reading task runs.
-    fn watch(self: &Arc<Self>, principal: &Principal, db: &DatabaseConnection, every: Duration) -> Arc<Standing> {
+    pub(crate) fn watch(
+        self: &Arc<Self>,
+        principal: &Principal,
+        db: &DatabaseConnection,
+        every: Duration,
+    ) -> Arc<Standing> {
         let mut task = self.refresher.lock().unwrap_or_else(PoisonError::into_inner);
         if task.as_ref().is_none_or(JoinHandle::is_finished) {
             // Started from the first subscription (and again if its worker went away).
@@ -227,7 +237,7 @@ impl Sub {
         Self {
             rx: bus.subscribe_committed(),
             db,
-            access: standing.access.subscribe(),
+            access: standing.access(),
             _standing: standing,
             filter,
             expiry: Box::pin(tokio::time::sleep(left)),

@@ -15,8 +15,9 @@
 //! once; after a lost connection the listener signals a change too.
 
 use std::collections::HashMap;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_graphql::{Context, ID, Result, Subscription};
 use chrono::{DateTime, Utc};
@@ -26,9 +27,8 @@ use tokio::sync::{broadcast, watch};
 use super::schema::{StatisticsObject, parse_scope};
 use super::service::{self, Figures, Scope};
 use crate::app::AppState;
-use crate::auth::Principal;
 use crate::error::AppError;
-use crate::events::subscriptions::Session;
+use crate::events::subscriptions::{Access, Session, Standing};
 use crate::graphql::{principal, state};
 
 /// How long a burst of changes settles before the figures are computed again.
@@ -152,13 +152,13 @@ fn same_figures(a: &Figures, b: &Figures) -> bool {
 }
 
 struct Sub {
-    state: AppState,
-    principal: Principal,
     scope: Scope,
     rx: watch::Receiver<Option<Result<Arc<Figures>, String>>>,
     _feed: Arc<Feed>,
-    expires_at: DateTime<Utc>,
-    checked_at: Instant,
+    /// Keeps the login watched (re-read with every other subscribed login, in batches).
+    _standing: Arc<Standing>,
+    access: watch::Receiver<Access>,
+    expiry: Pin<Box<tokio::time::Sleep>>,
     first: bool,
     done: bool,
 }
@@ -170,14 +170,16 @@ impl Sub {
         }
         loop {
             if !self.first {
-                let left = (self.expires_at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
-                let tick = self.state.settings.subscription_recheck.max(Duration::from_secs(1));
                 tokio::select! {
-                    _ = tokio::time::sleep(left) => {
+                    biased;
+                    _ = &mut self.expiry => {
                         return self.end(AppError::Unauthenticated("the token has expired; subscribe again with a new one".into()));
                     }
-                    _ = tokio::time::sleep(tick) => {
-                        if let Err(e) = self.recheck().await {
+                    changed = self.access.changed() => {
+                        if changed.is_err() {
+                            return None;
+                        }
+                        if let Err(e) = self.allowed() {
                             return self.end(e);
                         }
                         continue;
@@ -192,9 +194,6 @@ impl Sub {
                 return None;
             }
             self.first = false;
-            if let Err(e) = self.recheck().await {
-                return self.end(e);
-            }
             let current = self.rx.borrow_and_update().clone();
             match current {
                 Some(Ok(f)) => return Some(Ok(StatisticsObject(f))),
@@ -205,13 +204,11 @@ impl Sub {
     }
 
     /// A deactivated user, or one whose roles no longer cover the scope, is cut off.
-    async fn recheck(&mut self) -> Result<(), AppError> {
-        if self.checked_at.elapsed() >= self.state.settings.subscription_recheck {
-            let fresh = Principal::load(&self.state.db, &self.principal.login).await?;
-            self.principal = Principal { client_addr: self.principal.client_addr.clone(), ..fresh };
-            self.checked_at = Instant::now();
+    fn allowed(&self) -> Result<(), AppError> {
+        match &*self.access.borrow() {
+            Access::Granted(p) => service::authorize(p, &self.scope),
+            Access::Revoked(why) => Err(AppError::Unauthenticated((*why).into())),
         }
-        service::authorize(&self.principal, &self.scope)
     }
 
     fn end(&mut self, e: AppError) -> Option<Result<StatisticsObject>> {
@@ -235,22 +232,23 @@ impl StatisticsSubscription {
         department_id: Option<ID>,
         town: Option<String>,
     ) -> Result<impl Stream<Item = Result<StatisticsObject>> + use<>> {
-        let p = principal(ctx)?.clone();
+        let p = principal(ctx)?;
         let scope = parse_scope(department_id.as_ref(), town)?;
-        service::authorize(&p, &scope)?;
+        service::authorize(p, &scope)?;
         if !service::YEARS.contains(&year) {
             return Err(AppError::bad_input("year", "not a year the statistics cover").into());
         }
-        let state = state(ctx).clone();
-        let feed = state.live.feed(&state, (year, scope.clone()));
+        let state = state(ctx);
+        let feed = state.live.feed(state, (year, scope.clone()));
+        let standing = state.bus.sessions.watch(p, &state.db, state.settings.subscription_recheck);
+        let expires_at = ctx.data_opt::<Session>().map_or(DateTime::<Utc>::MAX_UTC, |s| s.expires_at);
         let sub = Sub {
             rx: feed.rx.clone(),
             _feed: feed,
-            state,
-            principal: p,
+            access: standing.access(),
+            _standing: standing,
             scope,
-            expires_at: ctx.data_opt::<Session>().map_or(DateTime::<Utc>::MAX_UTC, |s| s.expires_at),
-            checked_at: Instant::now(),
+            expiry: Box::pin(tokio::time::sleep((expires_at - Utc::now()).to_std().unwrap_or(Duration::ZERO))),
             first: true,
             done: false,
         };

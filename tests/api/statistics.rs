@@ -328,3 +328,28 @@ async fn another_instances_oversight_write_reaches_live_statistics() {
     let got = next(&mut ws, 20).await.expect("a push from the other instance's write");
     assert_eq!(got["payload"]["data"]["statisticsUpdated"]["openBurningStopped"].as_i64(), Some(start + 1), "{got}");
 }
+
+#[actix_rt::test]
+async fn a_deactivated_dashboards_live_statistics_end_with_unauthenticated() {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+    let app = TestApp::spawn().await;
+    let year = shanghai_today().year();
+    let mut ws = ws::connect(&app, &app.token("dashboard"), "graphql-transport-ws").await;
+    let q = format!("subscription {{ statisticsUpdated(year: {year}) {{ year }} }}");
+    send(&mut ws, json!({"id": "1", "type": "subscribe", "payload": {"query": q}})).await;
+    assert_eq!(next(&mut ws, 30).await.expect("initial figures")["type"], "next");
+
+    let user = entity::user::Entity::find()
+        .filter(entity::user::Column::Login.eq("dashboard"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("user");
+    let mut active: entity::user::ActiveModel = user.into();
+    active.active = Set(false);
+    active.update(&app.db).await.expect("deactivate");
+    let msg = next(&mut ws, 40).await.expect("a closing message");
+    assert_eq!(msg["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{msg}");
+    let done = next(&mut ws, 10).await.expect("complete");
+    assert_eq!(done["type"], "complete", "the subscription ends: {done}");
+}
