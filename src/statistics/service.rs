@@ -10,8 +10,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{
-    DepartmentKind, PatrolKind, Procedure, PublicationKind, ReconsiderationKind, ReconsiderationOutcome,
-    RectificationStatus, Role, TrainingOrganiser, TransferCategory, TransferStatus,
+    PatrolKind, Procedure, PublicationKind, ReconsiderationKind, ReconsiderationOutcome, RectificationStatus, Role,
+    TrainingOrganiser, TransferCategory, TransferStatus,
 };
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 use uuid::Uuid;
@@ -37,11 +37,8 @@ impl Scope {
 /// office), dashboards and admins see the district; a town team its own town; a line
 /// department its own figures (its transfers); anyone else is `FORBIDDEN`.
 pub fn authorize(p: &Principal, scope: &Scope) -> AppResult<()> {
-    let district = p.is_admin()
-        || p.has(Role::Dashboard)
-        || (p.department_kind == DepartmentKind::Bureau && (p.has(Role::BureauOfficer) || p.has(Role::LegalReviewer)))
-        || (p.department_kind == DepartmentKind::Supervisor && !p.is_trainee_only());
-    if district {
+    // Whoever reads every oversight record, and dashboards.
+    if crate::oversight::access::reads_all(p) || p.has(Role::Dashboard) {
         return Ok(());
     }
     let own_department = scope.department_id.is_none_or(|d| d == p.department_id);
