@@ -9,28 +9,10 @@ use sea_orm::DatabaseConnection;
 
 use crate::calendar::Calendar;
 use crate::config::Settings;
+use crate::error::BoxError;
+use crate::graphql::context::AppState;
 use crate::graphql::{AppSchema, build_schema};
 use crate::metrics::Metrics;
-
-/// Shared by every request: built once, outside the worker closure.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub settings: Arc<Settings>,
-    pub calendar: Arc<Calendar>,
-    pub metrics: Arc<Metrics>,
-    /// Committed case events, for subscriptions.
-    pub bus: crate::events::Bus,
-    /// The live statistics feeds (`statisticsUpdated`).
-    pub live: crate::statistics::live::LiveStats,
-}
-
-impl AppState {
-    /// A write moved a figure without a case event: live statistics recompute.
-    pub fn stats_changed(&self) {
-        self.live.changed_everywhere(&self.db);
-    }
-}
 
 pub struct Application {
     port: u16,
@@ -40,13 +22,13 @@ pub struct Application {
 
 impl Application {
     /// Connects, migrates, loads the calendar and binds `settings.bind` (port 0 picks a free one).
-    pub async fn build(settings: Settings) -> anyhow_like::Result<Self> {
+    pub async fn build(settings: Settings) -> Result<Self, BoxError> {
         let db = crate::db::connect(&settings.database_url, settings.pool_size).await?;
         crate::db::migrate(&db).await?;
         Self::with_db(settings, db).await
     }
 
-    pub async fn with_db(settings: Settings, db: DatabaseConnection) -> anyhow_like::Result<Self> {
+    pub async fn with_db(settings: Settings, db: DatabaseConnection) -> Result<Self, BoxError> {
         let calendar = Calendar::load(&db).await?;
         let year = crate::calendar::today().format("%Y").to_string().parse::<i32>().unwrap_or(2026);
         if !calendar.covers(year) {
@@ -58,7 +40,7 @@ impl Application {
             calendar: Arc::new(calendar),
             metrics: Arc::new(Metrics::default()),
             bus: crate::events::Bus::new(settings.subscriber_queue, !postgres),
-            live: crate::statistics::live::LiveStats::default(),
+            sessions: Default::default(),
             settings: Arc::new(settings),
         };
         if postgres {
@@ -66,7 +48,6 @@ impl Application {
                 state.settings.database_url.clone(),
                 state.db.clone(),
                 state.bus.clone(),
-                state.live.clone(),
             ));
         }
         let schema: AppSchema = build_schema(Some(state.clone()));
@@ -94,10 +75,4 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
-}
-
-/// A small boxed error for start-up paths (no request ever sees it).
-pub mod anyhow_like {
-    pub type Error = Box<dyn std::error::Error + Send + Sync + 'static>;
-    pub type Result<T> = std::result::Result<T, Error>;
 }

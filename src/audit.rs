@@ -1,21 +1,18 @@
 //! The audit trail: who did or read what, when, from where. Every mutation appends its row in
 //! its own transaction ([`write`]); every read of a case by a court trainee appends one too
-//! ([`trainee_read`], and the case loader for reads through relations). Admins read the trail
+//! (`graphql::trainee_read`, and the case loader for reads through relations). Admins read the trail
 //! through `auditLog` ([`list`]).
 
 pub mod schema;
 
-use async_graphql::Context;
 use chrono::{DateTime, Utc};
 use entity::audit_log;
-use entity::enums::Role;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
-use crate::graphql::state;
 use crate::pagination::{Page, PageInfo, page_by_time};
 
 /// Appends one audit row per target, in the caller's transaction (so a rolled-back write
@@ -57,14 +54,6 @@ pub async fn insert(
 
 /// The action of a court trainee's case read.
 pub const READ_CASE: &str = "read:case";
-
-/// Every read of a case by a court trainee is itself audited (rules.md).
-pub async fn trainee_read(ctx: &Context<'_>, p: &Principal, case_ids: &[Uuid]) -> AppResult<()> {
-    if !p.has(Role::CourtTrainee) {
-        return Ok(());
-    }
-    write(&state(ctx).db, Some(p), READ_CASE, case_ids, serde_json::json!({})).await
-}
 
 /// A parsed `AuditFilter`; every condition combines with AND.
 #[derive(Debug, Clone, Default)]

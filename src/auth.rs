@@ -3,6 +3,7 @@
 
 pub mod jwt;
 pub mod principal;
+pub mod sessions;
 pub mod visibility;
 
 pub use jwt::{Claims, JwtConfig, JwtKey};

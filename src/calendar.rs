@@ -130,7 +130,7 @@ pub fn parse_table(csv: &str) -> Result<Vec<(NaiveDate, String, String)>, String
 }
 
 /// Loads a holiday table into the database (replacing the days it covers), in one transaction.
-pub async fn load_table(db: &sea_orm::DatabaseConnection, csv: &str) -> Result<usize, crate::app::anyhow_like::Error> {
+pub async fn load_table(db: &sea_orm::DatabaseConnection, csv: &str) -> Result<usize, crate::error::BoxError> {
     use sea_orm::sea_query::OnConflict;
     use sea_orm::{Set, TransactionTrait};
     let days = parse_table(csv)?;

@@ -2,6 +2,7 @@
 
 pub mod lifecycle;
 pub mod mutations;
+pub mod review;
 pub mod schema;
 pub mod service;
 pub mod timers;

@@ -139,7 +139,7 @@ pub struct TokenArgs {
     pub ttl: String,
 }
 
-type BoxError = crate::app::anyhow_like::Error;
+type BoxError = crate::error::BoxError;
 
 impl JwtArgs {
     /// The configured key; with `demo_fallback`, a random secret when none is configured.

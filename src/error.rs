@@ -6,7 +6,6 @@
 //! resolver would then leak SQL. Services return `AppError`; resolvers use `?` and get the
 //! mapping below.
 
-use async_graphql::ErrorExtensions;
 use sea_orm::DbErr;
 
 #[derive(Debug)]
@@ -85,15 +84,5 @@ impl From<DbErr> for AppError {
     }
 }
 
-impl From<AppError> for async_graphql::Error {
-    fn from(err: AppError) -> Self {
-        let mut out = async_graphql::Error::new(err.message());
-        out = out.extend_with(|_, ext| {
-            ext.set("code", err.code());
-            if let AppError::BadInput { field, .. } = &err {
-                ext.set("field", field.as_str());
-            }
-        });
-        out
-    }
-}
+/// A small boxed error for start-up and command-line paths (no request ever sees it).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

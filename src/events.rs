@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use entity::case_event;
 use entity::enums::CaseEventKind;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
-use tokio::sync::{OnceCell, broadcast};
+use tokio::sync::{OnceCell, broadcast, watch};
 use uuid::Uuid;
 
 use crate::auth::visibility::CaseAccess;
@@ -29,6 +29,8 @@ pub mod subscriptions;
 
 /// The PostgreSQL channel that carries committed event ids between instances.
 pub const CHANNEL: &str = "casebridge_events";
+/// The PostgreSQL channel that carries "the figures changed" between instances.
+pub const FIGURES_CHANNEL: &str = "casebridge_stats";
 
 /// What happened to a case, before it is stored.
 pub struct NewEvent {
@@ -119,8 +121,9 @@ pub struct Bus {
     committed: broadcast::Sender<Arc<Committed>>,
     /// False when a PostgreSQL listener feeds the bus (it also sees this instance's events).
     local: bool,
-    /// The standing of every `caseEvents` subscriber, re-read for all of them at once.
-    pub sessions: Arc<subscriptions::Sessions>,
+    /// Bumped when a figure of the statistics moved without a case event (a notice, a
+    /// training …): the live statistics recompute.
+    figures: watch::Sender<u64>,
 }
 
 impl Default for Bus {
@@ -134,7 +137,7 @@ impl Bus {
     pub fn new(capacity: usize, local: bool) -> Self {
         let (sender, _) = broadcast::channel(capacity);
         let (committed, _) = broadcast::channel(capacity);
-        Self { sender, committed, local, sessions: Arc::default() }
+        Self { sender, committed, local, figures: watch::channel(0).0 }
     }
 
     /// Publishes committed events (call after `commit`). With a PostgreSQL listener this does
@@ -164,5 +167,36 @@ impl Bus {
     /// Events with their shared visibility facts, for `caseEvents`.
     pub fn subscribe_committed(&self) -> broadcast::Receiver<Arc<Committed>> {
         self.committed.subscribe()
+    }
+
+    /// A committed write moved a figure without a case event: this instance's live
+    /// statistics recompute.
+    pub fn figures_changed_here(&self) {
+        self.figures.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// [`figures_changed_here`](Self::figures_changed_here), and on PostgreSQL the same on
+    /// every other instance (`NOTIFY casebridge_stats`, which each listener turns into a local
+    /// signal). Call after the write committed.
+    pub fn figures_changed(&self, db: &sea_orm::DatabaseConnection) {
+        self.figures_changed_here();
+        if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let notify = sea_orm::Statement::from_sql_and_values(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT pg_notify($1, '')",
+                    [FIGURES_CHANNEL.into()],
+                );
+                if let Err(e) = db.execute_raw(notify).await {
+                    tracing::warn!(error = %e, "could not notify the other instances of a statistics change");
+                }
+            });
+        }
+    }
+
+    /// Wakes on every "the figures changed" signal.
+    pub fn watch_figures(&self) -> watch::Receiver<u64> {
+        self.figures.subscribe()
     }
 }

@@ -10,15 +10,18 @@ use async_graphql::extensions::{
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    Context, MergedObject, MergedSubscription, Response, SDLExportOptions, Schema, ServerError, ServerResult,
-    ValidationResult, Variables,
+    MergedObject, MergedSubscription, Response, SDLExportOptions, Schema, ServerError, ServerResult, ValidationResult,
+    Variables,
 };
-use chrono::NaiveDate;
 
-use crate::app::AppState;
-use crate::auth::Principal;
-use crate::error::{AppError, AppResult};
-use crate::loaders::Loaders;
+pub mod connection;
+pub mod context;
+pub mod error;
+pub mod ids;
+pub mod loaders;
+pub mod scalars;
+
+use context::AppState;
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
@@ -51,14 +54,6 @@ pub struct Subscription(
     crate::statistics::live::StatisticsSubscription,
 );
 
-/// Per-request data: who is calling, their "today", where from, and the request's loaders.
-pub struct RequestCtx {
-    pub principal: Option<Arc<Principal>>,
-    /// Today in Asia/Shanghai, fixed for the whole request.
-    pub today: NaiveDate,
-    pub client_addr: Option<String>,
-}
-
 /// Depth and complexity limits: a connection counts `first` times its children, so one
 /// query cannot ask for 100 × 100 × 100 rows.
 pub const MAX_DEPTH: usize = 10;
@@ -68,7 +63,9 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
-        .extension(ErrorCodes);
+        .extension(ErrorCodes)
+        // The live statistics feeds of this instance (`statisticsUpdated`).
+        .data(crate::statistics::live::LiveStats::default());
     if let Some(state) = state {
         builder = builder.data(state);
     }
@@ -78,23 +75,6 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
 /// The SDL as `casebridge schema` prints it (and `schema.graphql` holds).
 pub fn sdl() -> String {
     build_schema(None).sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
-}
-
-pub fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
-    ctx.data_unchecked::<AppState>()
-}
-
-pub fn request<'a>(ctx: &Context<'a>) -> &'a RequestCtx {
-    ctx.data_unchecked::<RequestCtx>()
-}
-
-pub fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
-    ctx.data_unchecked::<Loaders>()
-}
-
-/// The caller, or `UNAUTHENTICATED` when the request carried no token.
-pub fn principal<'a>(ctx: &Context<'a>) -> AppResult<&'a Principal> {
-    request(ctx).principal.as_deref().ok_or_else(AppError::unauthenticated)
 }
 
 /// Sets `extensions.code` on errors that lack one, and records metrics.

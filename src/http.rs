@@ -8,11 +8,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
-use crate::graphql::{AppSchema, RequestCtx};
-use crate::loaders::Loaders;
+use crate::graphql::AppSchema;
+use crate::graphql::context::AppState;
+use crate::graphql::context::RequestCtx;
+use crate::graphql::loaders::Loaders;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql_post))

@@ -2,7 +2,6 @@
 //! and its id (the tie-breaker), never an offset, so a page costs the same anywhere in a
 //! million rows and concurrent inserts cause no gaps or repeats.
 
-use async_graphql::SimpleObject;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::Value;
@@ -15,7 +14,9 @@ use crate::error::{AppError, AppResult};
 pub const MAX_PAGE: u64 = 100;
 pub const DEFAULT_PAGE: u64 = 20;
 
-#[derive(SimpleObject, Debug, Clone, Default)]
+/// Where a page sits in its list (Relay's `PageInfo`; its GraphQL face is in
+/// `graphql::connection`).
+#[derive(Debug, Clone, Default)]
 pub struct PageInfo {
     pub has_next_page: bool,
     pub has_previous_page: bool,
@@ -188,64 +189,6 @@ where
         let (at, id) = key_of(m);
         Cursor::new(tag, timestamp_key(at), id).encode()
     }))
-}
-
-/// Declares `XConnection` / `XEdge` GraphQL types over a node type. `totalCount` runs its
-/// COUNT only when a client asks for it.
-#[macro_export]
-macro_rules! connection {
-    ($conn:ident, $edge:ident, $node:ty, $entity:path, $doc:literal) => {
-        #[doc = $doc]
-        pub struct $conn {
-            pub edges: Vec<$edge>,
-            pub page_info: $crate::pagination::PageInfo,
-            /// The visibility and filter condition of the list, for `totalCount`.
-            pub count_condition: sea_orm::sea_query::Condition,
-        }
-
-        #[derive(async_graphql::SimpleObject)]
-        pub struct $edge {
-            pub cursor: String,
-            pub node: $node,
-        }
-
-        #[async_graphql::Object]
-        impl $conn {
-            async fn edges(&self) -> &[$edge] {
-                &self.edges
-            }
-
-            async fn page_info(&self) -> &$crate::pagination::PageInfo {
-                &self.page_info
-            }
-
-            /// Rows matching the filter that the caller may see, ignoring paging.
-            async fn total_count(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<i64> {
-                use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
-                let db = &ctx.data_unchecked::<$crate::app::AppState>().db;
-                let n = <$entity>::find()
-                    .filter(self.count_condition.clone())
-                    .count(db)
-                    .await
-                    .map_err($crate::error::AppError::from)?;
-                Ok(i64::try_from(n).unwrap_or(i64::MAX))
-            }
-        }
-
-        impl $conn {
-            pub fn new(
-                rows: Vec<(String, $node)>,
-                page_info: $crate::pagination::PageInfo,
-                count_condition: sea_orm::sea_query::Condition,
-            ) -> Self {
-                Self {
-                    edges: rows.into_iter().map(|(cursor, node)| $edge { cursor, node }).collect(),
-                    page_info,
-                    count_condition,
-                }
-            }
-        }
-    };
 }
 
 #[cfg(test)]

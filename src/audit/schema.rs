@@ -6,10 +6,10 @@ use uuid::Uuid;
 
 use super::AuditFilter as ParsedFilter;
 use crate::error::AppError;
-use crate::graphql::{loaders, principal, state};
-use crate::ids;
+use crate::graphql::context::{loaders, principal, state};
+use crate::graphql::ids;
+use crate::graphql::scalars::DateTime;
 use crate::org::schema::UserObject;
-use crate::scalars::DateTime;
 
 /// One row of the audit trail (审计日志): who did or read what, when, from where.
 pub struct AuditEntryObject(pub audit_log::Model);
@@ -30,7 +30,7 @@ impl AuditEntryObject {
         let Some(id) = self.0.user_id else {
             return Ok(None);
         };
-        Ok(loaders(ctx).users.load_one(id).await.map_err(AppError::from)?.map(UserObject))
+        Ok(loaders(ctx)?.users.load_one(id).await.map_err(AppError::from)?.map(UserObject))
     }
 
     /// `mutation:<operation>` for a change (`mutation:transitionCase:DECIDE` names the action),
@@ -112,7 +112,7 @@ impl AuditQuery {
             from: f.from.as_ref().map(|t| t.get("filter.from")).transpose()?,
             to: f.to.as_ref().map(|t| t.get("filter.to")).transpose()?,
         };
-        let (rows, info, cond) = super::list(&state(ctx).db, p, &parsed, first, after.as_deref()).await?;
+        let (rows, info, cond) = super::list(&state(ctx)?.db, p, &parsed, first, after.as_deref()).await?;
         Ok(AuditEntryConnection::new(rows.into_iter().map(|(c, a)| (c, AuditEntryObject(a))).collect(), info, cond))
     }
 }

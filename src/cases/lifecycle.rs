@@ -810,9 +810,8 @@ pub async fn transition_case(
         Action::Exempt => {
             // APL 33: first or minor violation, corrected: no penalty, but the correction must
             // be verified (a rectification notice on the case, CORRECTED) and the reason given.
-            exemption_notice = Some(
-                crate::oversight::service::corrected_notice_of(&txn, before.id, args.rectification_notice_id).await?,
-            );
+            exemption_notice =
+                Some(super::review::corrected_notice_of(&txn, before.id, args.rectification_notice_id).await?);
             if args.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
                 return Err(AppError::bad_input("note", "an exemption gives its reason (APL 33)"));
             }
@@ -831,16 +830,16 @@ pub async fn transition_case(
     // The oversight records that follow a transition: legal reviews and exemptions.
     use entity::enums::ReviewOutcome;
     match action {
-        Action::SubmitForReview => crate::oversight::service::on_review_transition(&txn, p, &after, None, None).await?,
+        Action::SubmitForReview => super::review::on_review_transition(&txn, p, &after, None, None).await?,
         Action::ApproveReview | Action::RejectReview => {
             let outcome =
                 if action == Action::ApproveReview { ReviewOutcome::Approved } else { ReviewOutcome::Rejected };
-            crate::oversight::service::on_review_transition(&txn, p, &after, Some(outcome), args.note.clone()).await?
+            super::review::on_review_transition(&txn, p, &after, Some(outcome), args.note.clone()).await?
         }
         Action::Exempt => {
             if let Some(notice) = &exemption_notice {
                 let reason = args.note.as_deref().unwrap_or_default();
-                crate::oversight::service::record_exemption(&txn, p, &after, notice, reason).await?;
+                super::review::record_exemption(&txn, p, &after, notice, reason).await?;
             }
         }
         _ => {}

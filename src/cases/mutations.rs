@@ -5,9 +5,9 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use super::lifecycle::{self, FileCase, NewParty, TransitionArgs, UpdateCase};
 use super::schema::{CaseObject, PartyKind, Procedure};
 use crate::error::AppError;
-use crate::graphql::{principal, state};
-use crate::ids::{self, Kind};
-use crate::scalars::{DateTime, Decimal};
+use crate::graphql::context::{principal, state};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::scalars::{DateTime, Decimal};
 
 /// 当事人 as given. An ID number (persons) or credit code (organisations) is checked
 /// (GB 11643 / GB 32100) when given.
@@ -145,7 +145,7 @@ impl CaseMutation {
             fine: input.fine_amount.as_ref().map(|f| f.get("fineAmount")).transpose()?,
             officer_ids: officer_ids(&input.officer_ids, "officerIds")?,
         };
-        let s = state(ctx);
+        let s = state(ctx)?;
         let (case, events) = lifecycle::file_case(&s.db, &s.calendar, &s.settings.rules, p, parsed).await?;
         s.bus.publish(events);
         Ok(CaseObject(case))
@@ -172,7 +172,7 @@ impl CaseMutation {
             extend_decision_days: input.extend_decision_days,
             note: input.note,
         };
-        let s = state(ctx);
+        let s = state(ctx)?;
         let (case, events) = lifecycle::update_case(&s.db, &s.calendar, p, id, expected_version, parsed).await?;
         s.bus.publish(events);
         Ok(CaseObject(case))
@@ -202,7 +202,7 @@ impl CaseMutation {
                 .map(|id| ids::decode(id, Kind::RectificationNotice, "input.rectificationNoticeId"))
                 .transpose()?,
         };
-        let s = state(ctx);
+        let s = state(ctx)?;
         let (case, events) = lifecycle::transition_case(
             (&s.db, &s.calendar, &s.settings.rules),
             p,

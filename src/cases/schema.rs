@@ -5,14 +5,14 @@ use entity::{case, party};
 use uuid::Uuid;
 
 use super::service::{self, CaseFilter as ParsedFilter, CaseOrder as ParsedOrder};
-use crate::error::AppError;
-use crate::graphql::{loaders, principal, request, state};
-use crate::ids::{self, Kind};
+use crate::error::{AppError, AppResult};
+use crate::graphql::context::{loaders, principal, request, state};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::scalars::{Date, DateTime, Decimal};
 use crate::org::schema::{DepartmentObject, MatterObject, UserObject};
 use crate::pagination::PageArgs;
 use crate::privacy;
 use crate::records::schema::RecordConnection;
-use crate::scalars::{Date, DateTime, Decimal};
 use crate::transfers::schema::TransferObject;
 
 /// 简易程序 (SIMPLE: decided on the spot, APL 51) or 一般程序 (GENERAL).
@@ -141,12 +141,12 @@ pub struct CaseObject(pub case::Model);
 
 impl CaseObject {
     /// Whether the caller reads this case anonymised (court trainees).
-    fn anonymised(ctx: &Context<'_>) -> bool {
-        request(ctx).principal.as_ref().is_some_and(|p| p.is_trainee_only())
+    fn anonymised(ctx: &Context<'_>) -> AppResult<bool> {
+        crate::graphql::context::trainee_only(ctx)
     }
 
     async fn party_model(&self, ctx: &Context<'_>) -> Result<party::Model> {
-        loaders(ctx)
+        loaders(ctx)?
             .parties
             .load_one(self.0.party_id)
             .await
@@ -156,7 +156,7 @@ impl CaseObject {
 
     /// Free text as the caller may read it.
     async fn text(&self, ctx: &Context<'_>, text: &str) -> Result<String> {
-        if Self::anonymised(ctx) {
+        if Self::anonymised(ctx)? {
             let party = self.party_model(ctx).await?;
             Ok(privacy::mask_text(text, Some(&party)))
         } else {
@@ -194,7 +194,7 @@ impl CaseObject {
     }
 
     async fn party(&self, ctx: &Context<'_>) -> Result<PartyObject> {
-        Ok(PartyObject { model: self.party_model(ctx).await?, anonymised: Self::anonymised(ctx) })
+        Ok(PartyObject { model: self.party_model(ctx).await?, anonymised: Self::anonymised(ctx)? })
     }
 
     /// The owning department.
@@ -218,7 +218,7 @@ impl CaseObject {
     /// The assigned officers (name and department; certificate numbers only within their
     /// department).
     async fn officers(&self, ctx: &Context<'_>) -> Result<Vec<UserObject>> {
-        let users = loaders(ctx).officers.load_one(self.0.id).await.map_err(AppError::from)?.unwrap_or_default();
+        let users = loaders(ctx)?.officers.load_one(self.0.id).await.map_err(AppError::from)?.unwrap_or_default();
         Ok(users.into_iter().map(UserObject).collect())
     }
 
@@ -252,8 +252,8 @@ impl CaseObject {
     }
 
     /// Where it happened; hidden from anonymised readers.
-    async fn location(&self, ctx: &Context<'_>) -> Option<String> {
-        if Self::anonymised(ctx) { None } else { self.0.location.clone() }
+    async fn location(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(if Self::anonymised(ctx)? { None } else { self.0.location.clone() })
     }
 
     async fn facts(&self, ctx: &Context<'_>) -> Result<String> {
@@ -306,8 +306,9 @@ impl CaseObject {
     }
 
     /// Whether a running timer has passed its due date unmet.
-    async fn overdue(&self, ctx: &Context<'_>) -> bool {
-        self.0.next_due.is_some_and(|due| due < request(ctx).today)
+    async fn overdue(&self, ctx: &Context<'_>) -> Result<bool> {
+        let today = request(ctx)?.today;
+        Ok(self.0.next_due.is_some_and(|due| due < today))
     }
 
     /// 执法全过程记录, oldest first (the order of the hash chain).
@@ -324,21 +325,21 @@ impl CaseObject {
     /// The case's timeline (立案, actions, transfers, records), oldest first. The department
     /// that transferred the case in reads it too, so the result reaches it without a phone call.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<crate::events::schema::CaseEventObject>> {
-        let events = loaders(ctx).events_by_case.load_one(self.0.id).await.map_err(AppError::from)?;
+        let events = loaders(ctx)?.events_by_case.load_one(self.0.id).await.map_err(AppError::from)?;
         Ok(events.unwrap_or_default().into_iter().map(crate::events::schema::CaseEventObject::stored).collect())
     }
 
     /// Transfers this case came from or was handed over in.
     async fn transfers(&self, ctx: &Context<'_>) -> Result<Vec<TransferObject>> {
-        let rows = loaders(ctx).transfers_by_case.load_one(self.0.id).await.map_err(AppError::from)?;
+        let rows = loaders(ctx)?.transfers_by_case.load_one(self.0.id).await.map_err(AppError::from)?;
         Ok(rows.unwrap_or_default().into_iter().map(TransferObject).collect())
     }
 }
 
 pub(crate) async fn case_by_id(ctx: &Context<'_>, id: Uuid) -> Result<CaseObject, AppError> {
     let p = principal(ctx)?;
-    let case = service::get(&state(ctx).db, p, request(ctx).today, id).await?;
-    crate::audit::trainee_read(ctx, p, &[case.id]).await?;
+    let case = service::get(&state(ctx)?.db, p, request(ctx)?.today, id).await?;
+    crate::graphql::context::trainee_read(ctx, p, &[case.id]).await?;
     Ok(CaseObject(case))
 }
 
@@ -374,16 +375,16 @@ impl CaseQuery {
             CaseOrder::FiledAtAsc => ParsedOrder::FiledAtAsc,
         };
         let (rows, info, cond) = service::list(
-            &state(ctx).db,
+            &state(ctx)?.db,
             p,
-            request(ctx).today,
+            request(ctx)?.today,
             &parsed,
             order,
             PageArgs { first, after: after.as_deref(), last, before: before.as_deref() },
         )
         .await?;
         let read: Vec<Uuid> = rows.iter().map(|(_, c)| c.id).collect();
-        crate::audit::trainee_read(ctx, p, &read).await?;
+        crate::graphql::context::trainee_read(ctx, p, &read).await?;
         Ok(CaseConnection::new(rows.into_iter().map(|(c, m)| (c, CaseObject(m))).collect(), info, cond))
     }
 }

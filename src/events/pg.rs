@@ -15,8 +15,7 @@ use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::{Bus, CHANNEL};
-use crate::statistics::live::{CHANNEL as STATS_CHANNEL, LiveStats};
+use super::{Bus, CHANNEL, FIGURES_CHANNEL as STATS_CHANNEL};
 
 /// Ids remembered to drop duplicates after a replay.
 const REMEMBERED: usize = 20_000;
@@ -86,7 +85,7 @@ async fn replay(db: &DatabaseConnection, bus: &Bus, seen: &mut Seen) -> Result<(
 /// Runs for the life of the process: listens, delivers, reconnects and replays. The same
 /// connection carries the statistics channel: another instance's oversight write (or a gap in
 /// which one may have been missed) becomes a change signal for the live statistics.
-pub async fn listen(url: String, db: DatabaseConnection, bus: Bus, live: LiveStats) {
+pub async fn listen(url: String, db: DatabaseConnection, bus: Bus) {
     let mut seen = Seen { order: VecDeque::new(), set: HashSet::new(), last: None };
     // Start from the newest event already stored, so a gap right after start-up replays too;
     // what is already in the replay window was committed before this instance started and is
@@ -117,14 +116,14 @@ pub async fn listen(url: String, db: DatabaseConnection, bus: Bus, live: LiveSta
             continue;
         }
         // Whatever committed while we were not listening.
-        live.changed();
+        bus.figures_changed_here();
         if let Err(e) = replay(&db, &bus, &mut seen).await {
             tracing::warn!(error = %e, "event listener: replay failed");
         }
         tracing::info!("event listener: listening on {CHANNEL} and {STATS_CHANNEL}");
         loop {
             match listener.try_recv().await {
-                Ok(Some(n)) if n.channel() == STATS_CHANNEL => live.changed(),
+                Ok(Some(n)) if n.channel() == STATS_CHANNEL => bus.figures_changed_here(),
                 Ok(Some(n)) => {
                     let ids: Vec<Uuid> =
                         n.payload().split(',').filter_map(|s| Uuid::try_parse(s.trim()).ok()).collect();
@@ -137,7 +136,7 @@ pub async fn listen(url: String, db: DatabaseConnection, bus: Bus, live: LiveSta
                     // The connection dropped and was re-established: notifications in the gap
                     // are lost, so read them from the log.
                     tracing::warn!("event listener: connection lost and re-established; replaying");
-                    live.changed();
+                    bus.figures_changed_here();
                     if let Err(e) = replay(&db, &bus, &mut seen).await {
                         tracing::warn!(error = %e, "event listener: replay failed");
                     }

@@ -9,10 +9,10 @@ use entity::enums::Role;
 use super::Committed;
 use crate::cases::schema::CaseObject;
 use crate::error::AppError;
-use crate::graphql::{loaders, principal, request, state};
+use crate::graphql::context::{loaders, principal, request, state};
+use crate::graphql::scalars::DateTime;
 use crate::org::schema::UserObject;
 use crate::records::schema::RecordObject;
-use crate::scalars::DateTime;
 use crate::transfers::schema::TransferObject;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -45,7 +45,7 @@ impl CaseEventObject {
         if principal(ctx)?.has(Role::CourtTrainee) {
             return Ok(None);
         }
-        Ok(Some(committed.case_row(&state(ctx).db).await.map_err(AppError::from)?))
+        Ok(Some(committed.case_row(&state(ctx)?.db).await.map_err(AppError::from)?))
     }
 }
 
@@ -64,13 +64,13 @@ impl CaseEventObject {
         if let Some(row) = self.shared_case(ctx).await? {
             return Ok(row.map(CaseObject));
         }
-        Ok(loaders(ctx).cases.load_one(self.0.case_id).await.map_err(AppError::from)?.map(CaseObject))
+        Ok(loaders(ctx)?.cases.load_one(self.0.case_id).await.map_err(AppError::from)?.map(CaseObject))
     }
 
     /// The transfer concerned, for transfer events.
     async fn transfer(&self, ctx: &Context<'_>) -> Result<Option<TransferObject>> {
         let Some(id) = self.0.transfer_id else { return Ok(None) };
-        Ok(loaders(ctx).transfers.load_one(id).await.map_err(AppError::from)?.map(TransferObject))
+        Ok(loaders(ctx)?.transfers.load_one(id).await.map_err(AppError::from)?.map(TransferObject))
     }
 
     /// The record submitted, for RECORD_SUBMITTED.
@@ -78,12 +78,12 @@ impl CaseEventObject {
         let Some(id) = self.0.record_id else { return Ok(None) };
         let visible = match self.shared_case(ctx).await? {
             Some(row) => row.is_some(),
-            None => loaders(ctx).cases.load_one(self.0.case_id).await.map_err(AppError::from)?.is_some(),
+            None => loaders(ctx)?.cases.load_one(self.0.case_id).await.map_err(AppError::from)?.is_some(),
         };
         if !visible {
             return Ok(None);
         }
-        Ok(loaders(ctx).records.load_one(id).await.map_err(AppError::from)?.map(RecordObject))
+        Ok(loaders(ctx)?.records.load_one(id).await.map_err(AppError::from)?.map(RecordObject))
     }
 
     /// The case's version after this change.
@@ -94,19 +94,19 @@ impl CaseEventObject {
     /// Who did it (name and department).
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<UserObject>> {
         let Some(id) = self.0.actor_id else { return Ok(None) };
-        Ok(loaders(ctx).users.load_one(id).await.map_err(AppError::from)?.map(UserObject))
+        Ok(loaders(ctx)?.users.load_one(id).await.map_err(AppError::from)?.map(UserObject))
     }
 
     /// What changed, as JSON (`action`, `from`, `to`, `fineAmount`, `note` …); anonymised for
     /// court trainees.
     async fn detail(&self, ctx: &Context<'_>) -> Result<String> {
-        let trainee = request(ctx).principal.as_ref().is_some_and(|p| p.is_trainee_only());
+        let trainee = request(ctx)?.principal.as_ref().is_some_and(|p| p.is_trainee_only());
         if !trainee {
             return Ok(self.0.detail.clone());
         }
-        let case = loaders(ctx).cases.load_one(self.0.case_id).await.map_err(AppError::from)?;
+        let case = loaders(ctx)?.cases.load_one(self.0.case_id).await.map_err(AppError::from)?;
         let party = match case {
-            Some(c) => loaders(ctx).parties.load_one(c.party_id).await.map_err(AppError::from)?,
+            Some(c) => loaders(ctx)?.parties.load_one(c.party_id).await.map_err(AppError::from)?,
             None => None,
         };
         Ok(crate::privacy::mask_text(&self.0.detail, party.as_ref()))

@@ -7,34 +7,32 @@
 //! - who may read an event's case is loaded once per event ([`Committed::case_access`]) and
 //!   checked for each subscriber in memory with [`visibility::can_read_case`], the rule of
 //!   [`visibility::cases`] written beside it and tested against it: no query per subscriber;
-//! - subscribers are re-read ([`Sessions`]) for all of them at once every
+//! - subscribers are re-read ([`Sessions`](crate::auth::sessions::Sessions)) for all of them at once every
 //!   `subscription_recheck`, in a few batched queries, and share one principal per login;
 //! - a subscriber holds no timer but its token's expiry, and wakes only for an event, a
 //!   change of its standing, or that expiry.
 
-use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::{Context, ID, InputObject, Result, Subscription};
 use chrono::{DateTime, Utc};
 use entity::enums::CaseEventKind as StoredKind;
-use entity::{department, user, user_role};
 use futures_util::Stream;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::schema::{CaseEventKind, CaseEventObject};
 use super::{Bus, Committed};
+use crate::auth::sessions::{Access, Sessions, Standing};
 use crate::auth::{Principal, visibility};
 use crate::calendar::today;
 use crate::error::AppError;
-use crate::graphql::{principal, state};
-use crate::ids::{self, Kind};
+use crate::graphql::context::{principal, state};
+use crate::graphql::ids::{self, Kind};
 
 /// Narrows `caseEvents`; conditions combine with AND.
 #[derive(InputObject, Default)]
@@ -50,156 +48,6 @@ pub struct CaseEventFilter {
 #[derive(Debug, Clone, Copy)]
 pub struct Session {
     pub expires_at: DateTime<Utc>,
-}
-
-/// Logins per batched query when subscribers are re-read (well under SQLite's and
-/// PostgreSQL's limits on bound parameters).
-const LOGINS_PER_QUERY: usize = 500;
-
-/// Whether a subscribed login may still read, as last read from the database.
-#[derive(Clone)]
-pub(crate) enum Access {
-    Granted(Arc<Principal>),
-    /// Unknown or deactivated: why, for the closing error.
-    Revoked(&'static str),
-}
-
-/// One subscribed login, shared by all its subscriptions on this instance.
-pub struct Standing {
-    login: String,
-    access: watch::Sender<Access>,
-}
-
-/// The roles, department and town the read rules look at.
-fn same_access(a: &Principal, b: &Principal) -> bool {
-    a.user_id == b.user_id
-        && a.department_id == b.department_id
-        && a.department_kind == b.department_kind
-        && a.town == b.town
-        && a.roles == b.roles
-}
-
-impl Standing {
-    /// The login's standing, changing only when something the read rules check changed.
-    pub(crate) fn access(&self) -> watch::Receiver<Access> {
-        self.access.subscribe()
-    }
-
-    /// Subscribers wake only when something they check changed.
-    fn update(&self, next: Access) {
-        self.access.send_if_modified(|current| {
-            let changed = match (&*current, &next) {
-                (Access::Granted(a), Access::Granted(b)) => !same_access(a, b),
-                (Access::Revoked(a), Access::Revoked(b)) => a != b,
-                _ => true,
-            };
-            if changed {
-                *current = next;
-            }
-            changed
-        });
-    }
-}
-
-/// The standing of every subscribed login on this instance, re-read together every
-/// `subscription_recheck` (at least a second apart) by one task, so that a deactivated user's
-/// subscriptions end, and a changed role applies, within that time, for a few queries per
-/// round however many subscribers there are.
-#[derive(Default)]
-pub struct Sessions {
-    by_login: Mutex<HashMap<String, Weak<Standing>>>,
-    refresher: Mutex<Option<JoinHandle<()>>>,
-}
-
-impl Sessions {
-    /// Registers a subscription of `principal` (just loaded, so the freshest standing of its
-    /// login) and makes sure the re-reading task runs.
-    pub(crate) fn watch(
-        self: &Arc<Self>,
-        principal: &Principal,
-        db: &DatabaseConnection,
-        every: Duration,
-    ) -> Arc<Standing> {
-        let mut task = self.refresher.lock().unwrap_or_else(PoisonError::into_inner);
-        if task.as_ref().is_none_or(JoinHandle::is_finished) {
-            // Started from the first subscription (and again if its worker went away).
-            *task = Some(tokio::spawn(reread(Arc::downgrade(self), db.clone(), every)));
-        }
-        drop(task);
-        let granted = Access::Granted(Arc::new(Principal { client_addr: None, ..principal.clone() }));
-        let mut by_login = self.by_login.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(standing) = by_login.get(&principal.login).and_then(Weak::upgrade) {
-            standing.update(granted);
-            return standing;
-        }
-        let standing = Arc::new(Standing { login: principal.login.clone(), access: watch::channel(granted).0 });
-        by_login.insert(principal.login.clone(), Arc::downgrade(&standing));
-        standing
-    }
-
-    /// Logins with a live subscription; forgets the others.
-    fn live(&self) -> Vec<Arc<Standing>> {
-        let mut by_login = self.by_login.lock().unwrap_or_else(PoisonError::into_inner);
-        by_login.retain(|_, weak| weak.strong_count() > 0);
-        by_login.values().filter_map(Weak::upgrade).collect()
-    }
-}
-
-/// Re-reads every subscribed login each round, until the sessions are gone.
-async fn reread(sessions: Weak<Sessions>, db: DatabaseConnection, every: Duration) {
-    let mut round = tokio::time::interval(every.max(Duration::from_secs(1)));
-    round.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    round.tick().await;
-    loop {
-        round.tick().await;
-        let Some(live) = sessions.upgrade().map(|s| s.live()) else { return };
-        if live.is_empty() {
-            continue;
-        }
-        let logins: Vec<&str> = live.iter().map(|s| s.login.as_str()).collect();
-        match load_access(&db, &logins).await {
-            Ok(mut found) => {
-                for standing in &live {
-                    standing.update(found.remove(&standing.login).unwrap_or(Access::Revoked("unknown user")));
-                }
-            }
-            // Subscribers keep their last standing until the database answers again.
-            Err(e) => tracing::warn!(error = %e, "caseEvents: re-reading subscribers failed; retrying next round"),
-        }
-    }
-}
-
-/// `Principal::load` for many logins in a few queries: users, their departments, their roles.
-async fn load_access(db: &DatabaseConnection, logins: &[&str]) -> Result<HashMap<String, Access>, DbErr> {
-    let mut out = HashMap::new();
-    for chunk in logins.chunks(LOGINS_PER_QUERY) {
-        let users = user::Entity::find().filter(user::Column::Login.is_in(chunk.iter().copied())).all(db).await?;
-        let department_ids: Vec<Uuid> = users.iter().map(|u| u.department_id).collect();
-        let departments: HashMap<Uuid, department::Model> = department::Entity::find()
-            .filter(department::Column::Id.is_in(department_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d))
-            .collect();
-        let mut roles: HashMap<Uuid, Vec<entity::enums::Role>> = HashMap::new();
-        let user_ids: Vec<Uuid> = users.iter().map(|u| u.id).collect();
-        for r in user_role::Entity::find().filter(user_role::Column::UserId.is_in(user_ids)).all(db).await? {
-            roles.entry(r.user_id).or_default().push(r.role);
-        }
-        for u in users {
-            let access = match departments.get(&u.department_id) {
-                _ if !u.active => Access::Revoked("the user is deactivated"),
-                Some(d) => {
-                    let roles = roles.remove(&u.id).unwrap_or_default();
-                    Access::Granted(Arc::new(Principal::from_rows(u.clone(), d.clone(), roles)))
-                }
-                None => Access::Revoked("the user has no department"),
-            };
-            out.insert(u.login, access);
-        }
-    }
-    Ok(out)
 }
 
 struct Parsed {
@@ -226,13 +74,14 @@ fn ended(err: AppError) -> async_graphql::Error {
 impl Sub {
     fn new(
         bus: &Bus,
+        sessions: &Arc<Sessions>,
         db: DatabaseConnection,
         principal: &Principal,
         recheck: Duration,
         filter: Parsed,
         expires_at: DateTime<Utc>,
     ) -> Self {
-        let standing = bus.sessions.watch(principal, &db, recheck);
+        let standing = sessions.watch(principal, &db, recheck);
         let left = (expires_at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
         Self {
             rx: bus.subscribe_committed(),
@@ -322,7 +171,7 @@ impl EventSubscription {
         filter: Option<CaseEventFilter>,
     ) -> Result<impl Stream<Item = Result<CaseEventObject>> + use<>> {
         let p = principal(ctx)?;
-        let state = state(ctx);
+        let state = state(ctx)?;
         let f = filter.unwrap_or_default();
         let parsed = Parsed {
             case_id: f.case_id.as_ref().map(|id| ids::decode(id, Kind::Case, "filter.caseId")).transpose()?,
@@ -334,7 +183,15 @@ impl EventSubscription {
             kinds: f.kinds.iter().flatten().map(|k| (*k).into()).collect(),
         };
         let expires_at = ctx.data_opt::<Session>().map_or(DateTime::<Utc>::MAX_UTC, |s| s.expires_at);
-        let sub = Sub::new(&state.bus, state.db.clone(), p, state.settings.subscription_recheck, parsed, expires_at);
+        let sub = Sub::new(
+            &state.bus,
+            &state.sessions,
+            state.db.clone(),
+            p,
+            state.settings.subscription_recheck,
+            parsed,
+            expires_at,
+        );
         Ok(futures_util::stream::unfold(sub, |mut sub| async move { sub.next().await.map(|item| (item, sub)) }))
     }
 }
@@ -378,8 +235,16 @@ mod tests {
     }
 
     /// No database behind it: a subscriber that tried to load anything would fail.
-    fn sub(bus: &Bus, login: &str, filter: Parsed, expires_at: DateTime<Utc>) -> Sub {
-        Sub::new(bus, DatabaseConnection::default(), &principal(login), Duration::from_secs(30), filter, expires_at)
+    fn sub(bus: &Bus, sessions: &Arc<Sessions>, login: &str, filter: Parsed, expires_at: DateTime<Utc>) -> Sub {
+        Sub::new(
+            bus,
+            sessions,
+            DatabaseConnection::default(),
+            &principal(login),
+            Duration::from_secs(30),
+            filter,
+            expires_at,
+        )
     }
 
     fn code(item: Option<Result<CaseEventObject>>) -> String {
@@ -397,7 +262,8 @@ mod tests {
     #[tokio::test]
     async fn a_subscriber_that_falls_behind_the_queue_is_closed_with_rate_limited() {
         let bus = Bus::new(2, true);
-        let mut slow = sub(&bus, "slow", all_kinds(), far());
+        let sessions = Arc::new(Sessions::default());
+        let mut slow = sub(&bus, &sessions, "slow", all_kinds(), far());
         bus.publish((0..5).map(|_| event(StoredKind::Updated)));
         assert_eq!(code(slow.next().await), "RATE_LIMITED");
         assert!(slow.next().await.is_none(), "and the stream ends");
@@ -406,10 +272,11 @@ mod tests {
     #[tokio::test]
     async fn events_outside_the_filter_are_dropped_without_loading_anything() {
         let bus = Bus::new(16, true);
+        let sessions = Arc::new(Sessions::default());
         let only_filed = Parsed { kinds: vec![StoredKind::Filed], ..all_kinds() };
-        let mut s = sub(&bus, "filtered", only_filed, far());
+        let mut s = sub(&bus, &sessions, "filtered", only_filed, far());
         let one_case = Parsed { case_id: Some(Uuid::now_v7()), ..all_kinds() };
-        let mut t = sub(&bus, "one-case", one_case, far());
+        let mut t = sub(&bus, &sessions, "one-case", one_case, far());
         bus.publish([event(StoredKind::Updated), event(StoredKind::RecordSubmitted)]);
         drop(bus);
         // Only the end of the bus comes through: no event, and no failed load.
@@ -420,7 +287,8 @@ mod tests {
     #[tokio::test]
     async fn an_expired_token_ends_the_subscription() {
         let bus = Bus::new(16, true);
-        let mut s = sub(&bus, "expired", all_kinds(), Utc::now() - chrono::Duration::seconds(1));
+        let sessions = Arc::new(Sessions::default());
+        let mut s = sub(&bus, &sessions, "expired", all_kinds(), Utc::now() - chrono::Duration::seconds(1));
         assert_eq!(code(s.next().await), "UNAUTHENTICATED");
         assert!(s.next().await.is_none());
     }
@@ -428,24 +296,26 @@ mod tests {
     #[tokio::test]
     async fn subscriptions_of_one_login_share_its_standing_and_end_together_when_it_is_revoked() {
         let bus = Bus::new(16, true);
-        let mut a = sub(&bus, "shared", all_kinds(), far());
-        let mut b = sub(&bus, "shared", all_kinds(), far());
-        let other = sub(&bus, "other", all_kinds(), far());
+        let sessions = Arc::new(Sessions::default());
+        let mut a = sub(&bus, &sessions, "shared", all_kinds(), far());
+        let mut b = sub(&bus, &sessions, "shared", all_kinds(), far());
+        let other = sub(&bus, &sessions, "other", all_kinds(), far());
         assert!(Arc::ptr_eq(&a._standing, &b._standing));
-        assert_eq!(bus.sessions.live().len(), 2);
+        assert_eq!(sessions.live().len(), 2);
         a._standing.update(Access::Revoked("the user is deactivated"));
         assert_eq!(code(a.next().await), "UNAUTHENTICATED");
         assert_eq!(code(b.next().await), "UNAUTHENTICATED");
         drop((a, b));
-        assert_eq!(bus.sessions.live().len(), 1, "a login without subscriptions is no longer re-read");
+        assert_eq!(sessions.live().len(), 1, "a login without subscriptions is no longer re-read");
         drop(other);
-        assert!(bus.sessions.live().is_empty());
+        assert!(sessions.live().is_empty());
     }
 
     #[tokio::test]
     async fn an_unchanged_standing_wakes_nobody() {
         let bus = Bus::new(16, true);
-        let s = sub(&bus, "steady", all_kinds(), far());
+        let sessions = Arc::new(Sessions::default());
+        let s = sub(&bus, &sessions, "steady", all_kinds(), far());
         let now = match &*s.access.borrow() {
             Access::Granted(p) => (**p).clone(),
             Access::Revoked(_) => panic!("granted at first"),

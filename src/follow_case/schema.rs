@@ -8,10 +8,10 @@ use uuid::Uuid;
 use super::service::{self, Enroll};
 use crate::cases::schema::CaseObject;
 use crate::error::AppError;
-use crate::graphql::{loaders, principal, request, state};
-use crate::ids::{self, Kind};
+use crate::graphql::context::{loaders, principal, request, state};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::scalars::{Date, DateTime};
 use crate::org::schema::UserObject;
-use crate::scalars::{Date, DateTime};
 
 /// 跟案学习 (follow-case learning): a court trainee follows one case read-only, with the
 /// party's data anonymised, through the last day of the enrolment.
@@ -19,7 +19,7 @@ pub struct FollowCaseEnrollmentObject(pub follow_enrollment::Model);
 
 impl FollowCaseEnrollmentObject {
     async fn user(ctx: &Context<'_>, id: Uuid) -> Result<UserObject> {
-        loaders(ctx)
+        loaders(ctx)?
             .users
             .load_one(id)
             .await
@@ -38,7 +38,7 @@ impl FollowCaseEnrollmentObject {
     /// The followed case; null when the caller may not read it (a trainee after the
     /// enrolment's last day).
     async fn case(&self, ctx: &Context<'_>) -> Result<Option<CaseObject>> {
-        Ok(loaders(ctx).cases.load_one(self.0.case_id).await.map_err(AppError::from)?.map(CaseObject))
+        Ok(loaders(ctx)?.cases.load_one(self.0.case_id).await.map_err(AppError::from)?.map(CaseObject))
     }
 
     /// The court trainee. Like a case's officers, the people named on an enrolment the caller
@@ -62,8 +62,8 @@ impl FollowCaseEnrollmentObject {
     }
 
     /// Whether the trainee may read the case today: `until` is null or not yet passed.
-    async fn active(&self, ctx: &Context<'_>) -> bool {
-        service::is_active(&self.0, request(ctx).today)
+    async fn active(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(service::is_active(&self.0, request(ctx)?.today))
     }
 }
 
@@ -77,7 +77,7 @@ crate::connection!(
 
 /// An enrolment the caller may see (`node(id)`).
 pub async fn enrollment_by_id(ctx: &Context<'_>, id: Uuid) -> Result<FollowCaseEnrollmentObject, AppError> {
-    let e = service::get(&state(ctx).db, principal(ctx)?, request(ctx).today, id).await?;
+    let e = service::get(&state(ctx)?.db, principal(ctx)?, request(ctx)?.today, id).await?;
     Ok(FollowCaseEnrollmentObject(e))
 }
 
@@ -100,7 +100,7 @@ impl FollowCaseQuery {
         let p = principal(ctx)?;
         let case_id = case_id.map(|id| ids::decode(&id, Kind::Case, "caseId")).transpose()?;
         let (rows, info, cond) =
-            service::list(&state(ctx).db, p, request(ctx).today, case_id, first, after.as_deref()).await?;
+            service::list(&state(ctx)?.db, p, request(ctx)?.today, case_id, first, after.as_deref()).await?;
         Ok(FollowCaseEnrollmentConnection::new(
             rows.into_iter().map(|(c, e)| (c, FollowCaseEnrollmentObject(e))).collect(),
             info,
@@ -132,7 +132,7 @@ impl FollowCaseMutation {
             trainee_id: ids::decode(&trainee_id, Kind::User, "traineeId")?,
             until: until.as_ref().map(|d| d.get("until")).transpose()?,
         };
-        let model = service::enroll(&state(ctx).db, p, input).await?;
+        let model = service::enroll(&state(ctx)?.db, p, input).await?;
         Ok(FollowCaseEnrollmentObject(model))
     }
 }

@@ -8,10 +8,10 @@ use uuid::Uuid;
 
 use super::service::{self, CallFilter, NewCall, Report};
 use crate::error::AppError;
-use crate::graphql::{loaders, principal, state};
-use crate::ids::{self, Kind};
+use crate::graphql::context::{loaders, principal, state};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::scalars::DateTime;
 use crate::org::schema::DepartmentObject;
-use crate::scalars::DateTime;
 
 /// 街道吹哨 (joint enforcement call): a town team calls named departments to a place and time
 /// for a reason; each called department answers (部门报到) with whom it sends.
@@ -28,9 +28,9 @@ impl JointCallObject {
     /// The called departments with their answers, ordered by department code: the answers
     /// come from one batched query for all calls on the page, their departments from another.
     async fn answers(&self, ctx: &Context<'_>) -> Result<Vec<JointCallAnswerObject>> {
-        let rows = loaders(ctx).joint_answers.load_one(self.0.id).await.map_err(AppError::from)?.unwrap_or_default();
+        let rows = loaders(ctx)?.joint_answers.load_one(self.0.id).await.map_err(AppError::from)?.unwrap_or_default();
         let departments =
-            loaders(ctx).departments.load_many(rows.iter().map(|r| r.department_id)).await.map_err(AppError::from)?;
+            loaders(ctx)?.departments.load_many(rows.iter().map(|r| r.department_id)).await.map_err(AppError::from)?;
         let mut out = Vec::with_capacity(rows.len());
         for answer in rows {
             let department = departments
@@ -165,7 +165,7 @@ pub struct CallJointEnforcementInput {
 
 /// A call the caller may see (`node(id)`).
 pub async fn call_by_id(ctx: &Context<'_>, id: Uuid) -> Result<JointCallObject, AppError> {
-    Ok(JointCallObject(service::get(&state(ctx).db, principal(ctx)?, id).await?))
+    Ok(JointCallObject(service::get(&state(ctx)?.db, principal(ctx)?, id).await?))
 }
 
 #[derive(Default)]
@@ -186,7 +186,8 @@ impl JointQuery {
         let p = principal(ctx)?;
         let f = filter.unwrap_or_default();
         let parsed = CallFilter { pending: f.pending, overdue: f.overdue };
-        let (rows, info, cond) = service::list(&state(ctx).db, p, Utc::now(), &parsed, first, after.as_deref()).await?;
+        let (rows, info, cond) =
+            service::list(&state(ctx)?.db, p, Utc::now(), &parsed, first, after.as_deref()).await?;
         Ok(JointCallConnection::new(rows.into_iter().map(|(c, m)| (c, JointCallObject(m))).collect(), info, cond))
     }
 }
@@ -216,7 +217,7 @@ impl JointMutation {
             reason: input.reason,
             respond_by: input.respond_by.as_ref().map(|t| t.get("input.respondBy")).transpose()?,
         };
-        Ok(JointCallObject(service::call(&state(ctx).db, p, parsed).await?))
+        Ok(JointCallObject(service::call(&state(ctx)?.db, p, parsed).await?))
     }
 
     /// 部门报到: an officer or liaison of a called department answers with whom it sends.
@@ -231,6 +232,6 @@ impl JointMutation {
     ) -> Result<JointCallObject> {
         let p = principal(ctx)?;
         let input = Report { call_id: ids::decode(&call_id, Kind::JointCall, "callId")?, sends, note };
-        Ok(JointCallObject(service::report(&state(ctx).db, p, input).await?))
+        Ok(JointCallObject(service::report(&state(ctx)?.db, p, input).await?))
     }
 }

@@ -1,15 +1,12 @@
 //! The rules of calling and answering, list reads over the caller's visibility, and the loader
 //! of a call's answers.
 
-use std::collections::HashMap;
-
-use async_graphql::dataloader::Loader;
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::enums::{DepartmentKind, Role};
 use entity::{department, joint_call, joint_call_department};
 use sea_orm::sea_query::{Condition, Expr, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityName, EntityTrait, IntoActiveModel, QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityName, EntityTrait, IntoActiveModel, QueryFilter,
     QuerySelect, Set,
 };
 use uuid::Uuid;
@@ -258,26 +255,6 @@ pub async fn get(db: &impl ConnectionTrait, p: &Principal, id: Uuid) -> AppResul
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("joint call"))
-}
-
-/// The called departments of each call, with their answers: one query per batch of calls.
-pub struct AnswersByCall(pub DatabaseConnection);
-
-impl Loader<Uuid> for AnswersByCall {
-    type Value = Vec<joint_call_department::Model>;
-    type Error = DbErr;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = joint_call_department::Entity::find()
-            .filter(joint_call_department::Column::CallId.is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await?;
-        let mut out: HashMap<Uuid, Self::Value> = HashMap::new();
-        for r in rows {
-            out.entry(r.call_id).or_default().push(r);
-        }
-        Ok(out)
-    }
 }
 
 #[cfg(test)]

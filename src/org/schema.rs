@@ -7,11 +7,11 @@ use uuid::Uuid;
 
 use super::service::{self, MatterFilter as ParsedMatterFilter, UserFilter as ParsedUserFilter};
 use crate::cases::schema::CaseObject;
-use crate::error::AppError;
-use crate::graphql::{loaders, principal, request, state};
-use crate::ids::{self, Kind};
+use crate::error::{AppError, AppResult};
+use crate::graphql::context::{loaders, principal, request, state};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::scalars::Date;
 use crate::records::schema::RecordObject;
-use crate::scalars::Date;
 use crate::transfers::schema::TransferObject;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -59,7 +59,7 @@ pub struct DepartmentObject(pub department::Model);
 
 impl DepartmentObject {
     pub async fn load(ctx: &Context<'_>, id: Uuid) -> Result<Self> {
-        loaders(ctx)
+        loaders(ctx)?
             .departments
             .load_one(id)
             .await
@@ -98,8 +98,8 @@ impl DepartmentObject {
 pub struct UserObject(pub user::Model);
 
 impl UserObject {
-    fn may_see_certificate(&self, ctx: &Context<'_>) -> bool {
-        request(ctx).principal.as_ref().is_some_and(|p| p.is_admin() || p.department_id == self.0.department_id)
+    fn may_see_certificate(&self, ctx: &Context<'_>) -> AppResult<bool> {
+        Ok(request(ctx)?.principal.as_ref().is_some_and(|p| p.is_admin() || p.department_id == self.0.department_id))
     }
 }
 
@@ -122,24 +122,25 @@ impl UserObject {
     }
 
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<Role>> {
-        let roles = loaders(ctx).roles.load_one(self.0.id).await.map_err(AppError::from)?;
+        let roles = loaders(ctx)?.roles.load_one(self.0.id).await.map_err(AppError::from)?;
         Ok(roles.unwrap_or_default().into_iter().map(Into::into).collect())
     }
 
     /// 执法证号.
-    async fn certificate_no(&self, ctx: &Context<'_>) -> Option<&str> {
-        if self.may_see_certificate(ctx) { self.0.certificate_no.as_deref() } else { None }
+    async fn certificate_no(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(if self.may_see_certificate(ctx)? { self.0.certificate_no.as_deref() } else { None })
     }
 
-    async fn certificate_valid_until(&self, ctx: &Context<'_>) -> Option<Date> {
-        if self.may_see_certificate(ctx) { self.0.certificate_valid_until.map(Into::into) } else { None }
+    async fn certificate_valid_until(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
+        Ok(if self.may_see_certificate(ctx)? { self.0.certificate_valid_until.map(Into::into) } else { None })
     }
 
     /// Whether the user holds an enforcement certificate valid today.
-    async fn certified(&self, ctx: &Context<'_>) -> Option<bool> {
-        self.may_see_certificate(ctx).then(|| {
-            self.0.certificate_no.is_some() && self.0.certificate_valid_until.is_some_and(|d| d >= request(ctx).today)
-        })
+    async fn certified(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
+        let today = request(ctx)?.today;
+        Ok(self
+            .may_see_certificate(ctx)?
+            .then(|| self.0.certificate_no.is_some() && self.0.certificate_valid_until.is_some_and(|d| d >= today)))
     }
 
     async fn active(&self) -> bool {
@@ -170,7 +171,7 @@ pub struct MatterObject(pub matter::Model);
 
 impl MatterObject {
     pub async fn load(ctx: &Context<'_>, id: Uuid) -> Result<Self> {
-        loaders(ctx)
+        loaders(ctx)?
             .matters
             .load_one(id)
             .await
@@ -180,7 +181,7 @@ impl MatterObject {
     }
 
     async fn empowerment_rows(&self, ctx: &Context<'_>) -> Result<Vec<entity::matter_empowerment::Model>> {
-        Ok(loaders(ctx).empowerments.load_one(self.0.id).await.map_err(AppError::from)?.unwrap_or_default())
+        Ok(loaders(ctx)?.empowerments.load_one(self.0.id).await.map_err(AppError::from)?.unwrap_or_default())
     }
 }
 
@@ -210,7 +211,7 @@ impl MatterObject {
 
     /// Held by at least one town today (赋权镇街).
     async fn empowered_to_towns(&self, ctx: &Context<'_>) -> Result<bool> {
-        let today = request(ctx).today;
+        let today = request(ctx)?.today;
         Ok(self
             .empowerment_rows(ctx)
             .await?
@@ -257,7 +258,7 @@ impl OrgQuery {
     /// The caller.
     async fn me(&self, ctx: &Context<'_>) -> Result<UserObject> {
         let p = principal(ctx)?;
-        let user = loaders(ctx).users.load_one(p.user_id).await.map_err(AppError::from)?;
+        let user = loaders(ctx)?.users.load_one(p.user_id).await.map_err(AppError::from)?;
         Ok(UserObject(user.ok_or_else(AppError::unauthenticated)?))
     }
 
@@ -265,8 +266,8 @@ impl OrgQuery {
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
         let (kind, key) = ids::decode_any(&id, "id")?;
         let p = principal(ctx)?;
-        let today = request(ctx).today;
-        let db = &state(ctx).db;
+        let today = request(ctx)?.today;
+        let db = &state(ctx)?.db;
         Ok(Some(match kind {
             Kind::Case => Node::Case(crate::cases::schema::case_by_id(ctx, key).await?),
             Kind::Department => {
@@ -300,7 +301,7 @@ impl OrgQuery {
         principal(ctx)?;
         let rows = department::Entity::find()
             .order_by_asc(department::Column::Code)
-            .all(&state(ctx).db)
+            .all(&state(ctx)?.db)
             .await
             .map_err(AppError::from)?;
         let mut rows: Vec<_> = rows.into_iter().map(DepartmentObject).collect();
@@ -331,7 +332,7 @@ impl OrgQuery {
             search: f.search,
         };
         let (rows, info, cond) =
-            service::users(&state(ctx).db, p, request(ctx).today, &parsed, first, after.as_deref()).await?;
+            service::users(&state(ctx)?.db, p, request(ctx)?.today, &parsed, first, after.as_deref()).await?;
         Ok(UserConnection::new(rows.into_iter().map(|(c, u)| (c, UserObject(u))).collect(), info, cond))
     }
 
@@ -353,7 +354,7 @@ impl OrgQuery {
             search: f.search,
         };
         let (rows, info, cond) =
-            service::matters(&state(ctx).db, request(ctx).today, &parsed, first, after.as_deref()).await?;
+            service::matters(&state(ctx)?.db, request(ctx)?.today, &parsed, first, after.as_deref()).await?;
         Ok(MatterConnection::new(rows.into_iter().map(|(c, m)| (c, MatterObject(m))).collect(), info, cond))
     }
 }

@@ -16,10 +16,10 @@ use uuid::Uuid;
 use super::{access, service};
 use crate::auth::visibility;
 use crate::error::AppError;
-use crate::graphql::{principal, request, state};
-use crate::ids::{self, Kind};
+use crate::graphql::context::{principal, request, state};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::scalars::{Date, DateTime};
 use crate::pagination::{Page, PageInfo, page_by_time};
-use crate::scalars::{Date, DateTime};
 
 fn id_of(kind: Kind, id: Uuid) -> ID {
     ids::encode(kind, id)
@@ -44,7 +44,7 @@ where
 {
     let page = Page::forward(first, after.as_deref(), tag)?;
     let query = E::find().filter(cond.clone());
-    let (rows, info) = page_by_time(&state(ctx).db, query, &page, (tag, true), cols, key).await?;
+    let (rows, info) = page_by_time(&state(ctx)?.db, query, &page, (tag, true), cols, key).await?;
     Ok((rows.into_iter().map(|(c, m)| (c, to(m))).collect(), info, cond))
 }
 
@@ -593,7 +593,7 @@ impl OversightQuery {
         after: Option<String>,
     ) -> Result<RectificationNoticeConnection> {
         let p = principal(ctx)?;
-        let today = request(ctx).today;
+        let today = request(ctx)?.today;
         let f = filter.unwrap_or_default();
         let mut cond = Condition::all().add(access::visible(
             p,
@@ -659,7 +659,7 @@ impl OversightQuery {
     ) -> Result<LegalReviewConnection> {
         let p = principal(ctx)?;
         let mut cond = Condition::all()
-            .add(legal_review::Column::CaseId.in_subquery(visibility::visible_case_ids(p, request(ctx).today)));
+            .add(legal_review::Column::CaseId.in_subquery(visibility::visible_case_ids(p, request(ctx)?.today)));
         if let Some(id) = &case_id {
             cond = cond.add(legal_review::Column::CaseId.eq(ids::decode(id, Kind::Case, "caseId")?));
         }
@@ -747,7 +747,7 @@ impl OversightQuery {
         let ids: Vec<Uuid> = rows.iter().map(|(_, m)| m.id).collect();
         let findings = evaluation_finding::Entity::find()
             .filter(evaluation_finding::Column::EvaluationId.is_in(ids))
-            .all(&state(ctx).db)
+            .all(&state(ctx)?.db)
             .await
             .map_err(AppError::from)?;
         let rows = rows
@@ -845,7 +845,7 @@ impl OversightQuery {
         let ids: Vec<Uuid> = rows.iter().map(|(_, m)| m.id).collect();
         let attendees = training_attendee::Entity::find()
             .filter(training_attendee::Column::TrainingId.is_in(ids))
-            .all(&state(ctx).db)
+            .all(&state(ctx)?.db)
             .await
             .map_err(AppError::from)?;
         let rows = rows
@@ -1047,9 +1047,9 @@ impl OversightMutation {
             requirement: input.requirement,
             deadline: input.deadline.get("input.deadline")?,
         };
-        let row = service::issue_notice(&state(ctx).db, p, n).await?;
-        state(ctx).stats_changed();
-        Ok(RectificationNotice::new(row, request(ctx).today))
+        let row = service::issue_notice(&state(ctx)?.db, p, n).await?;
+        state(ctx)?.stats_changed();
+        Ok(RectificationNotice::new(row, request(ctx)?.today))
     }
 
     /// Verifies a notice after the check: corrected or not, once.
@@ -1062,15 +1062,15 @@ impl OversightMutation {
     ) -> Result<RectificationNotice> {
         let p = principal(ctx)?;
         let id = ids::decode(&id, Kind::RectificationNotice, "id")?;
-        let row = service::verify_notice(&state(ctx).db, p, id, corrected, note).await?;
-        state(ctx).stats_changed();
-        Ok(RectificationNotice::new(row, request(ctx).today))
+        let row = service::verify_notice(&state(ctx)?.db, p, id, corrected, note).await?;
+        state(ctx)?.stats_changed();
+        Ok(RectificationNotice::new(row, request(ctx)?.today))
     }
 
     /// 公示: publishes a decided case's decision, masked, within T5.
     async fn publish_decision(&self, ctx: &Context<'_>, case_id: ID) -> Result<Publication> {
         let p = principal(ctx)?;
-        let s = state(ctx);
+        let s = state(ctx)?;
         let id = ids::decode(&case_id, Kind::Case, "caseId")?;
         let (row, events) = service::publish_decision(&s.db, &s.calendar, p, id).await?;
         s.bus.publish(events);
@@ -1081,8 +1081,8 @@ impl OversightMutation {
     async fn publish_licence(&self, ctx: &Context<'_>, input: PublishLicenceInput) -> Result<Publication> {
         let p = principal(ctx)?;
         let n = service::NewLicence { title: input.title, holder: input.holder, content: input.content };
-        let row = service::publish_licence(&state(ctx).db, p, n).await?;
-        state(ctx).stats_changed();
+        let row = service::publish_licence(&state(ctx)?.db, p, n).await?;
+        state(ctx)?.stats_changed();
         Ok(row.into())
     }
 
@@ -1090,8 +1090,8 @@ impl OversightMutation {
     async fn withdraw_publication(&self, ctx: &Context<'_>, id: ID) -> Result<Publication> {
         let p = principal(ctx)?;
         let id = ids::decode(&id, Kind::Publication, "id")?;
-        let row = service::withdraw_publication(&state(ctx).db, p, id).await?;
-        state(ctx).stats_changed();
+        let row = service::withdraw_publication(&state(ctx)?.db, p, id).await?;
+        state(ctx)?.stats_changed();
         Ok(row.into())
     }
 
@@ -1109,8 +1109,8 @@ impl OversightMutation {
             body: input.body,
             received_on: input.received_on.get("input.receivedOn")?,
         };
-        let row = service::register_reconsideration(&state(ctx).db, p, n).await?;
-        state(ctx).stats_changed();
+        let row = service::register_reconsideration(&state(ctx)?.db, p, n).await?;
+        state(ctx)?.stats_changed();
         Ok(row.into())
     }
 
@@ -1124,7 +1124,7 @@ impl OversightMutation {
         note: Option<String>,
     ) -> Result<Reconsideration> {
         let p = principal(ctx)?;
-        let s = state(ctx);
+        let s = state(ctx)?;
         let id = ids::decode(&id, Kind::Reconsideration, "id")?;
         let on = concluded_on.get("concludedOn")?;
         let row = service::conclude_reconsideration(&s.db, &s.calendar, p, id, outcome.into(), on, note).await?;
@@ -1142,8 +1142,8 @@ impl OversightMutation {
         let case_id = ids::decode(&input.case_id, Kind::Case, "input.caseId")?;
         let on = input.evaluated_on.get("input.evaluatedOn")?;
         let (ev, findings) =
-            service::record_evaluation(&state(ctx).db, p, case_id, on, input.scope, input.findings).await?;
-        state(ctx).stats_changed();
+            service::record_evaluation(&state(ctx)?.db, p, case_id, on, input.scope, input.findings).await?;
+        state(ctx)?.stats_changed();
         Ok(evaluation(ev, findings.into_iter().map(Into::into).collect()))
     }
 
@@ -1151,8 +1151,8 @@ impl OversightMutation {
     async fn rectify_finding(&self, ctx: &Context<'_>, id: ID, note: String) -> Result<EvaluationFinding> {
         let p = principal(ctx)?;
         let id = ids::decode(&id, Kind::EvaluationFinding, "id")?;
-        let row = service::rectify_finding(&state(ctx).db, p, id, note).await?;
-        state(ctx).stats_changed();
+        let row = service::rectify_finding(&state(ctx)?.db, p, id, note).await?;
+        state(ctx)?.stats_changed();
         Ok(row.into())
     }
 
@@ -1165,8 +1165,8 @@ impl OversightMutation {
             credit_code: input.credit_code,
             applied_on: input.applied_on.get("input.appliedOn")?,
         };
-        let row = service::accept_credit_repair(&state(ctx).db, p, n).await?;
-        state(ctx).stats_changed();
+        let row = service::accept_credit_repair(&state(ctx)?.db, p, n).await?;
+        state(ctx)?.stats_changed();
         Ok(row.into())
     }
 
@@ -1181,8 +1181,8 @@ impl OversightMutation {
         let p = principal(ctx)?;
         let id = ids::decode(&id, Kind::CreditRepair, "id")?;
         let on = completed_on.get("completedOn")?;
-        let row = service::complete_credit_repair(&state(ctx).db, p, id, on, note).await?;
-        state(ctx).stats_changed();
+        let row = service::complete_credit_repair(&state(ctx)?.db, p, id, on, note).await?;
+        state(ctx)?.stats_changed();
         Ok(row.into())
     }
 
@@ -1196,14 +1196,14 @@ impl OversightMutation {
         let p = principal(ctx)?;
         let case_id = ids::decode(&input.case_id, Kind::Case, "input.caseId")?;
         let row = service::deliver_three_documents(
-            &state(ctx).db,
+            &state(ctx)?.db,
             p,
             case_id,
             input.compliance_advice,
             input.credit_repair_notice,
         )
         .await?;
-        state(ctx).stats_changed();
+        state(ctx)?.stats_changed();
         Ok(row.into())
     }
 
@@ -1214,8 +1214,8 @@ impl OversightMutation {
         input: ComplianceGuidanceItemInput,
     ) -> Result<ComplianceGuidanceItem> {
         let p = principal(ctx)?;
-        let row = service::add_guidance(&state(ctx).db, p, input.industry, input.title, input.guidance).await?;
-        state(ctx).stats_changed();
+        let row = service::add_guidance(&state(ctx)?.db, p, input.industry, input.title, input.guidance).await?;
+        state(ctx)?.stats_changed();
         Ok(row.into())
     }
 
@@ -1230,9 +1230,9 @@ impl OversightMutation {
             .collect::<Result<Vec<_>, _>>()?;
         let held_on = input.held_on.get("input.heldOn")?;
         let (row, who) =
-            service::record_training(&state(ctx).db, p, input.title, input.organiser.into(), held_on, attendees)
+            service::record_training(&state(ctx)?.db, p, input.title, input.organiser.into(), held_on, attendees)
                 .await?;
-        state(ctx).stats_changed();
+        state(ctx)?.stats_changed();
         Ok(training_object(row, who))
     }
 
@@ -1246,8 +1246,8 @@ impl OversightMutation {
             place: input.place,
             note: input.note,
         };
-        let row = service::record_patrol(&state(ctx).db, p, n).await?;
-        state(ctx).stats_changed();
+        let row = service::record_patrol(&state(ctx)?.db, p, n).await?;
+        state(ctx)?.stats_changed();
         Ok(row.into())
     }
 
@@ -1255,7 +1255,7 @@ impl OversightMutation {
     async fn claim_matter(&self, ctx: &Context<'_>, matter_id: ID) -> Result<MatterClaim> {
         let p = principal(ctx)?;
         let id = ids::decode(&matter_id, Kind::Matter, "matterId")?;
-        let row = service::claim_matter(&state(ctx).db, p, id).await?;
+        let row = service::claim_matter(&state(ctx)?.db, p, id).await?;
         Ok(row.into())
     }
 
@@ -1269,8 +1269,8 @@ impl OversightMutation {
             .map(|(i, id)| ids::decode(id, Kind::LegalReview, &format!("input.legalReviewIds.{i}")))
             .collect::<Result<Vec<_>, _>>()?;
         let held_on = input.held_on.get("input.heldOn")?;
-        let row = service::record_meeting(&state(ctx).db, p, held_on, input.topic, input.conclusion, reviews).await?;
-        state(ctx).stats_changed();
+        let row = service::record_meeting(&state(ctx)?.db, p, held_on, input.topic, input.conclusion, reviews).await?;
+        state(ctx)?.stats_changed();
         Ok(row.into())
     }
 
@@ -1287,8 +1287,8 @@ impl OversightMutation {
         let id = ids::decode(&id, Kind::User, "id")?;
         let until = certificate_valid_until.as_ref().map(|d| d.get("certificateValidUntil")).transpose()?;
         let joined = joined_on.as_ref().map(|d| d.get("joinedOn")).transpose()?;
-        let u = service::update_officer(&state(ctx).db, p, id, certificate_no, until, joined).await?;
-        state(ctx).stats_changed();
+        let u = service::update_officer(&state(ctx)?.db, p, id, certificate_no, until, joined).await?;
+        state(ctx)?.stats_changed();
         Ok(crate::org::schema::UserObject(u))
     }
 }

@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, Utc};
 use entity::enums::{
     CaseStatus, PartyKind, PatrolKind, PublicationKind, ReconsiderationKind, ReconsiderationOutcome,
-    RectificationStatus, ReviewOutcome, Role, TrainingOrganiser,
+    RectificationStatus, Role, TrainingOrganiser,
 };
 use entity::{
     case, case_event, compliance_guidance_item, credit_repair, department, evaluation_finding, file_evaluation,
@@ -13,7 +13,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -175,27 +175,6 @@ pub async fn verify_notice(
     audit(&txn, p, "verifyRectification", &[row.id], serde_json::json!({ "status": row.status.as_str() })).await?;
     txn.commit().await?;
     Ok(row)
-}
-
-/// For `EXEMPT` (APL 33): the corrected notice the exemption rests on, inside the
-/// transition's transaction: the given one, else the case's latest corrected notice.
-pub async fn corrected_notice_of(
-    txn: &impl ConnectionTrait,
-    case_id: Uuid,
-    notice_id: Option<Uuid>,
-) -> AppResult<rectification_notice::Model> {
-    let mut q = rectification_notice::Entity::find()
-        .filter(rectification_notice::Column::CaseId.eq(case_id))
-        .filter(rectification_notice::Column::Status.eq(RectificationStatus::Corrected));
-    if let Some(id) = notice_id {
-        q = q.filter(rectification_notice::Column::Id.eq(id));
-    }
-    q.order_by_desc(rectification_notice::Column::VerifiedAt).one(txn).await?.ok_or_else(|| {
-        AppError::bad_input(
-            "rectification",
-            "an exemption needs a rectification notice on this case verified as corrected (APL 33)",
-        )
-    })
 }
 
 // ---------------------------------------------------------------- publications
@@ -849,70 +828,4 @@ pub async fn update_officer(
     audit(&txn, p, "updateOfficer", &[u.id], serde_json::json!({})).await?;
     txn.commit().await?;
     Ok(u)
-}
-
-/// Legal review rows follow the case's review transitions (inside their transaction).
-pub async fn on_review_transition(
-    txn: &impl ConnectionTrait,
-    p: &Principal,
-    c: &case::Model,
-    outcome: Option<ReviewOutcome>,
-    opinion: Option<String>,
-) -> AppResult<()> {
-    let now = Utc::now();
-    match outcome {
-        None => {
-            legal_review::Model {
-                id: Uuid::now_v7(),
-                case_id: c.id,
-                department_id: c.department_id,
-                submitted_by: Some(p.user_id),
-                submitted_at: now,
-                outcome: ReviewOutcome::Pending,
-                reviewer_id: None,
-                decided_at: None,
-                opinion: None,
-                meeting_id: None,
-            }
-            .into_active_model()
-            .insert(txn)
-            .await?;
-        }
-        Some(outcome) => {
-            legal_review::Entity::update_many()
-                .col_expr(legal_review::Column::Outcome, sea_orm::sea_query::Expr::value(outcome.as_str()))
-                .col_expr(legal_review::Column::ReviewerId, sea_orm::sea_query::Expr::value(p.user_id))
-                .col_expr(legal_review::Column::DecidedAt, sea_orm::sea_query::Expr::value(now))
-                .col_expr(legal_review::Column::Opinion, sea_orm::sea_query::Expr::value(opinion))
-                .filter(legal_review::Column::CaseId.eq(c.id))
-                .filter(legal_review::Column::Outcome.eq(ReviewOutcome::Pending.as_str()))
-                .exec(txn)
-                .await?;
-        }
-    }
-    Ok(())
-}
-
-/// The exemption row of an `EXEMPT` transition (inside its transaction).
-pub async fn record_exemption(
-    txn: &impl ConnectionTrait,
-    p: &Principal,
-    c: &case::Model,
-    notice: &entity::rectification_notice::Model,
-    reason: &str,
-) -> AppResult<()> {
-    entity::exemption::Model {
-        id: Uuid::now_v7(),
-        case_id: c.id,
-        rectification_notice_id: notice.id,
-        department_id: c.department_id,
-        town: c.town.clone(),
-        reason: reason.to_owned(),
-        granted_at: Utc::now(),
-        granted_by: Some(p.user_id),
-    }
-    .into_active_model()
-    .insert(txn)
-    .await?;
-    Ok(())
 }

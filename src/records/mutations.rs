@@ -7,9 +7,9 @@ use chrono::Utc;
 use super::schema::{RecordKind, RecordObject};
 use super::submit::{self, BatchError, ItemError, NewAttachment, NewRecord};
 use crate::error::AppError;
-use crate::graphql::{principal, state};
-use crate::ids::{self, Kind};
-use crate::scalars::DateTime;
+use crate::graphql::context::{principal, state};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::scalars::DateTime;
 
 /// The fingerprint of a file kept elsewhere (photo, video, scan): the file itself is not
 /// uploaded here.
@@ -81,7 +81,7 @@ impl RecordMutation {
     async fn submit_record(&self, ctx: &Context<'_>, input: SubmitRecordInput) -> Result<RecordObject> {
         let p = principal(ctx)?;
         let item = input.parse("", Utc::now())?;
-        let s = state(ctx);
+        let s = state(ctx)?;
         let done = submit::submit_record(&s.db, p, item).await?;
         s.bus.publish(done.events);
         done.records.into_iter().next().map(RecordObject).ok_or_else(|| AppError::internal("no record").into())
@@ -112,9 +112,45 @@ impl RecordMutation {
         if !refused.is_empty() {
             return Err(BatchError::Items(refused).into());
         }
-        let s = state(ctx);
+        let s = state(ctx)?;
         let done = submit::submit_records(&s.db, p, &items).await?;
         s.bus.publish(done.events);
         Ok(done.records.into_iter().map(RecordObject).collect())
+    }
+}
+
+impl From<crate::records::submit::BatchError> for async_graphql::Error {
+    /// One error: the first refused item's code, message and field, and in
+    /// `extensions.errors` a `{index, field, code, message}` for every refused item.
+    fn from(err: crate::records::submit::BatchError) -> Self {
+        let items = match err {
+            crate::records::submit::BatchError::Whole(e) => return e.into(),
+            crate::records::submit::BatchError::Items(items) => items,
+        };
+        let Some(first) = items.first() else {
+            return crate::error::AppError::internal("a refused batch without a refused item").into();
+        };
+        let message = format!(
+            "{} of the records cannot be submitted, so none was written; the first: {}",
+            items.len(),
+            first.error.message()
+        );
+        let (code, field) = (first.error.code(), first.field.clone());
+        let list: Vec<async_graphql::Value> = items
+            .iter()
+            .map(|i| {
+                async_graphql::value!({
+                    "index": i.index,
+                    "field": i.field.as_str(),
+                    "code": i.error.code(),
+                    "message": i.error.message(),
+                })
+            })
+            .collect();
+        async_graphql::ErrorExtensions::extend_with(async_graphql::Error::new(message), |_, ext| {
+            ext.set("code", code);
+            ext.set("field", field.as_str());
+            ext.set("errors", async_graphql::Value::List(list.clone()));
+        })
     }
 }

@@ -5,11 +5,11 @@ use entity::record;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::graphql::{loaders, principal, request, state};
-use crate::ids::{self, Kind};
-use crate::loaders::RecordPageKey;
+use crate::graphql::context::{loaders, principal, request, state};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::loaders::RecordPageKey;
+use crate::graphql::scalars::DateTime;
 use crate::pagination::{Cursor, Page, PageInfo};
-use crate::scalars::DateTime;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::enums::RecordKind")]
@@ -47,13 +47,13 @@ impl RecordObject {
 
     /// The record's text; anonymised for court trainees.
     async fn content(&self, ctx: &Context<'_>) -> Result<String> {
-        let trainee = request(ctx).principal.as_ref().is_some_and(|p| p.is_trainee_only());
+        let trainee = request(ctx)?.principal.as_ref().is_some_and(|p| p.is_trainee_only());
         if !trainee {
             return Ok(self.0.content.clone());
         }
-        let case = loaders(ctx).cases.load_one(self.0.case_id).await.map_err(AppError::from)?;
+        let case = loaders(ctx)?.cases.load_one(self.0.case_id).await.map_err(AppError::from)?;
         let party = match case {
-            Some(c) => loaders(ctx).parties.load_one(c.party_id).await.map_err(AppError::from)?,
+            Some(c) => loaders(ctx)?.parties.load_one(c.party_id).await.map_err(AppError::from)?,
             None => None,
         };
         Ok(crate::privacy::mask_text(&self.0.content, party.as_ref()))
@@ -97,7 +97,7 @@ impl RecordObject {
         let Some(id) = self.0.corrects_record_id else {
             return Ok(None);
         };
-        Ok(loaders(ctx).records.load_one(id).await.map_err(AppError::from)?.map(RecordObject))
+        Ok(loaders(ctx)?.records.load_one(id).await.map_err(AppError::from)?.map(RecordObject))
     }
 }
 
@@ -125,7 +125,7 @@ impl RecordConnection {
     }
 
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        Ok(loaders(ctx).record_counts.load_one(self.case_id).await.map_err(AppError::from)?.unwrap_or(0))
+        Ok(loaders(ctx)?.record_counts.load_one(self.case_id).await.map_err(AppError::from)?.unwrap_or(0))
     }
 }
 
@@ -144,7 +144,7 @@ pub async fn records_of_case(
         None => 0,
     };
     let key = RecordPageKey { case_id, after_seq, take: page.limit + 1 };
-    let rows = loaders(ctx).record_pages.load_one(key).await?.unwrap_or_default();
+    let rows = loaders(ctx)?.record_pages.load_one(key).await?.unwrap_or_default();
     let (edges, page_info) = page.finish(rows, |r| Cursor::new(RECORDS_TAG, r.seq.to_string(), r.id).encode());
     Ok(RecordConnection {
         edges: edges.into_iter().map(|(cursor, r)| RecordEdge { cursor, node: RecordObject(r) }).collect(),
@@ -155,7 +155,7 @@ pub async fn records_of_case(
 
 /// A record of a case the caller may see.
 pub async fn record_by_id(ctx: &Context<'_>, id: Uuid) -> Result<RecordObject, AppError> {
-    let record = loaders(ctx).records.load_one(id).await?.ok_or_else(|| AppError::not_found("record"))?;
+    let record = loaders(ctx)?.records.load_one(id).await?.ok_or_else(|| AppError::not_found("record"))?;
     crate::cases::schema::case_by_id(ctx, record.case_id).await.map_err(|_| AppError::not_found("record"))?;
     Ok(RecordObject(record))
 }
@@ -176,7 +176,7 @@ impl RecordQuery {
     /// Recomputes the hash chain of a case's records (R11).
     async fn verify_record_chain(&self, ctx: &Context<'_>, case_id: ID) -> Result<RecordChainCheck> {
         let id = ids::decode(&case_id, Kind::Case, "caseId")?;
-        let check = super::service::verify_chain(&state(ctx).db, principal(ctx)?, request(ctx).today, id).await?;
+        let check = super::service::verify_chain(&state(ctx)?.db, principal(ctx)?, request(ctx)?.today, id).await?;
         Ok(RecordChainCheck {
             intact: check.intact,
             length: check.length,

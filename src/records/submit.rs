@@ -184,42 +184,6 @@ impl From<AppError> for BatchError {
     }
 }
 
-impl From<BatchError> for async_graphql::Error {
-    /// One error: the first refused item's code, message and field, and in
-    /// `extensions.errors` a `{index, field, code, message}` for every refused item.
-    fn from(err: BatchError) -> Self {
-        let items = match err {
-            BatchError::Whole(e) => return e.into(),
-            BatchError::Items(items) => items,
-        };
-        let Some(first) = items.first() else {
-            return AppError::internal("a refused batch without a refused item").into();
-        };
-        let message = format!(
-            "{} of the records cannot be submitted, so none was written; the first: {}",
-            items.len(),
-            first.error.message()
-        );
-        let (code, field) = (first.error.code(), first.field.clone());
-        let list: Vec<async_graphql::Value> = items
-            .iter()
-            .map(|i| {
-                async_graphql::value!({
-                    "index": i.index,
-                    "field": i.field.as_str(),
-                    "code": i.error.code(),
-                    "message": i.error.message(),
-                })
-            })
-            .collect();
-        async_graphql::ErrorExtensions::extend_with(async_graphql::Error::new(message), |_, ext| {
-            ext.set("code", code);
-            ext.set("field", field.as_str());
-            ext.set("errors", async_graphql::Value::List(list.clone()));
-        })
-    }
-}
-
 /// The outcome of a submission: one record per input, in input order (a retried input gives
 /// its stored record), and the events to publish after the commit (none for retries).
 #[derive(Debug)]

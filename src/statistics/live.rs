@@ -26,10 +26,10 @@ use tokio::sync::{broadcast, watch};
 
 use super::schema::{StatisticsObject, parse_scope};
 use super::service::{self, Figures, Scope};
-use crate::app::AppState;
+use crate::auth::sessions::{Access, Standing};
 use crate::error::AppError;
-use crate::events::subscriptions::{Access, Session, Standing};
-use crate::graphql::{principal, state};
+use crate::events::subscriptions::Session;
+use crate::graphql::context::{AppState, principal, state};
 
 /// How long a burst of changes settles before the figures are computed again.
 pub const COALESCE: Duration = Duration::from_millis(250);
@@ -43,47 +43,13 @@ struct Feed {
     rx: watch::Receiver<Option<Result<Arc<Figures>, String>>>,
 }
 
-/// The live feeds of this instance and the local "oversight changed" signal.
-#[derive(Clone)]
+/// The live feeds of this instance.
+#[derive(Clone, Default)]
 pub struct LiveStats {
     feeds: Arc<Mutex<HashMap<Key, Weak<Feed>>>>,
-    changed: watch::Sender<u64>,
 }
-
-impl Default for LiveStats {
-    fn default() -> Self {
-        LiveStats { feeds: Arc::default(), changed: watch::channel(0).0 }
-    }
-}
-
-/// The channel of oversight changes between instances.
-pub const CHANNEL: &str = "casebridge_stats";
 
 impl LiveStats {
-    /// A write that moves a figure without a case event (a notice, a training …).
-    pub fn changed(&self) {
-        self.changed.send_modify(|n| *n = n.wrapping_add(1));
-    }
-
-    /// `changed`, and on PostgreSQL the same for every other instance.
-    pub fn changed_everywhere(&self, db: &sea_orm::DatabaseConnection) {
-        self.changed();
-        if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-            let db = db.clone();
-            tokio::spawn(async move {
-                use sea_orm::ConnectionTrait;
-                let notify = sea_orm::Statement::from_sql_and_values(
-                    sea_orm::DbBackend::Postgres,
-                    "SELECT pg_notify($1, '')",
-                    [CHANNEL.into()],
-                );
-                if let Err(e) = db.execute_raw(notify).await {
-                    tracing::warn!(error = %e, "could not notify the other instances of a statistics change");
-                }
-            });
-        }
-    }
-
     fn feed(&self, state: &AppState, key: Key) -> Arc<Feed> {
         let mut feeds = self.feeds.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(feed) = feeds.get(&key).and_then(Weak::upgrade) {
@@ -93,7 +59,7 @@ impl LiveStats {
         let (tx, rx) = watch::channel(None);
         let feed = Arc::new(Feed { rx });
         feeds.insert(key.clone(), Arc::downgrade(&feed));
-        tokio::spawn(run(state.clone(), key, tx, self.changed.subscribe(), state.bus.subscribe()));
+        tokio::spawn(run(state.clone(), key, tx, state.bus.watch_figures(), state.bus.subscribe()));
         feed
     }
 }
@@ -238,9 +204,12 @@ impl StatisticsSubscription {
         if !service::YEARS.contains(&year) {
             return Err(AppError::bad_input("year", "not a year the statistics cover").into());
         }
-        let state = state(ctx);
-        let feed = state.live.feed(state, (year, scope.clone()));
-        let standing = state.bus.sessions.watch(p, &state.db, state.settings.subscription_recheck);
+        let state = state(ctx)?;
+        let live = ctx
+            .data_opt::<LiveStats>()
+            .ok_or_else(|| AppError::Internal("the schema carries no live statistics".into()))?;
+        let feed = live.feed(state, (year, scope.clone()));
+        let standing = state.sessions.watch(p, &state.db, state.settings.subscription_recheck);
         let expires_at = ctx.data_opt::<Session>().map_or(DateTime::<Utc>::MAX_UTC, |s| s.expires_at);
         let sub = Sub {
             rx: feed.rx.clone(),

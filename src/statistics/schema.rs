@@ -8,9 +8,9 @@ use super::report;
 use super::service::{self, ByProcedure, Figures, Scope};
 use crate::domain::money::Yuan;
 use crate::error::AppError;
-use crate::graphql::{principal, request, state};
-use crate::ids::{self, Kind};
-use crate::scalars::{DateTime, Decimal};
+use crate::graphql::context::{principal, request, state};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::scalars::{DateTime, Decimal};
 use crate::transfers::schema::{TransferCategory, TransferStatus};
 
 /// A rate with its exact parts: `value` is numerator / denominator (0 when the denominator is
@@ -308,10 +308,10 @@ pub fn parse_scope(department_id: Option<&ID>, town: Option<String>) -> Result<S
 }
 
 pub async fn figures(ctx: &Context<'_>, year: i32, scope: &Scope) -> Result<Figures, AppError> {
-    let s = state(ctx);
+    let s = state(ctx)?;
     let p = principal(ctx)?;
     service::authorize(p, scope)?;
-    service::compute(&s.db, &s.calendar, s.settings.rules.transfer_answer_days, scope, year, request(ctx).today).await
+    service::compute(&s.db, &s.calendar, s.settings.rules.transfer_answer_days, scope, year, request(ctx)?.today).await
 }
 
 #[derive(Default)]

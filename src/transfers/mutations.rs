@@ -7,8 +7,8 @@ use super::lifecycle::{self, AcceptTransfer, Refusal, RequestTransfer};
 use super::schema::{TransferCategory, TransferObject};
 use crate::cases::mutations::{PartyInput, officer_ids};
 use crate::error::AppError;
-use crate::graphql::{principal, state};
-use crate::ids::{self, Kind};
+use crate::graphql::context::{principal, state};
+use crate::graphql::ids::{self, Kind};
 
 /// 移送申请: hands a matter, or one of the sender's own cases, to another department.
 #[derive(InputObject)]
@@ -67,7 +67,7 @@ impl TransferMutation {
             party: input.party.as_ref().map(|party| party.parse("party")).transpose()?,
             matter_code: input.matter_code,
         };
-        let s = state(ctx);
+        let s = state(ctx)?;
         let (transfer, events) = lifecycle::request_transfer(&s.db, p, parsed).await?;
         s.bus.publish(events);
         Ok(TransferObject(transfer))
@@ -91,7 +91,7 @@ impl TransferMutation {
             matter_code: input.matter_code,
             officer_ids: officer_ids(&input.officer_ids, "officerIds")?,
         };
-        let s = state(ctx);
+        let s = state(ctx)?;
         let (transfer, events) = lifecycle::accept_transfer(&s.db, &s.calendar, p, id, parsed).await?;
         s.bus.publish(events);
         Ok(TransferObject(transfer))
@@ -113,7 +113,7 @@ impl TransferMutation {
     async fn withdraw_transfer(&self, ctx: &Context<'_>, id: ID) -> Result<TransferObject> {
         let p = principal(ctx)?;
         let id = transfer_id(&id)?;
-        let s = state(ctx);
+        let s = state(ctx)?;
         let (transfer, events) = lifecycle::withdraw_transfer(&s.db, p, id).await?;
         s.bus.publish(events);
         Ok(TransferObject(transfer))
@@ -123,7 +123,7 @@ impl TransferMutation {
 async fn refuse(ctx: &Context<'_>, id: &ID, how: Refusal, reason: &str) -> Result<TransferObject> {
     let p = principal(ctx)?;
     let id = transfer_id(id)?;
-    let s = state(ctx);
+    let s = state(ctx)?;
     let (transfer, events) = lifecycle::refuse_transfer(&s.db, p, id, how, reason).await?;
     s.bus.publish(events);
     Ok(TransferObject(transfer))

@@ -8,11 +8,11 @@ use uuid::Uuid;
 use super::service::{self, OverdueFilter, TransferFilter as ParsedFilter};
 use crate::cases::schema::CaseObject;
 use crate::error::AppError;
-use crate::graphql::{loaders, principal, request, state};
-use crate::ids::{self, Kind};
+use crate::graphql::context::{loaders, principal, request, state};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::scalars::{Date, DateTime};
 use crate::org::schema::DepartmentObject;
 use crate::privacy;
-use crate::scalars::{Date, DateTime};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::enums::TransferCategory")]
@@ -66,11 +66,11 @@ impl TransferObject {
     /// Free text as the caller may read it: a court trainee who sees the transfer behind a
     /// followed case reads it anonymised, as it reads the case.
     async fn text(&self, ctx: &Context<'_>, text: &str) -> Result<String> {
-        if !request(ctx).principal.as_ref().is_some_and(|p| p.is_trainee_only()) {
+        if !request(ctx)?.principal.as_ref().is_some_and(|p| p.is_trainee_only()) {
             return Ok(text.to_string());
         }
         let party = match self.0.party_id {
-            Some(id) => loaders(ctx).parties.load_one(id).await.map_err(AppError::from)?,
+            Some(id) => loaders(ctx)?.parties.load_one(id).await.map_err(AppError::from)?,
             None => None,
         };
         Ok(privacy::mask_text(text, party.as_ref()))
@@ -115,7 +115,7 @@ impl TransferObject {
         let Some(id) = self.0.case_id else {
             return Ok(None);
         };
-        Ok(loaders(ctx).cases.load_one(id).await.map_err(AppError::from)?.map(CaseObject))
+        Ok(loaders(ctx)?.cases.load_one(id).await.map_err(AppError::from)?.map(CaseObject))
     }
 
     /// The receiver's case, filed on acceptance.
@@ -123,19 +123,20 @@ impl TransferObject {
         let Some(id) = self.0.resulting_case_id else {
             return Ok(None);
         };
-        Ok(loaders(ctx).cases.load_one(id).await.map_err(AppError::from)?.map(CaseObject))
+        Ok(loaders(ctx)?.cases.load_one(id).await.map_err(AppError::from)?.map(CaseObject))
     }
 
     /// T7: the receiver accepts or rejects within 5 working days (configurable) of the request.
-    async fn answer_due(&self, ctx: &Context<'_>) -> Option<Date> {
-        Some(service::answer_due(&state(ctx).calendar, &self.0, state(ctx).settings.rules.transfer_answer_days).into())
+    async fn answer_due(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
+        let s = state(ctx)?;
+        Ok(Some(service::answer_due(&s.calendar, &self.0, s.settings.rules.transfer_answer_days).into()))
     }
 
     /// Still pending after `answerDue`.
-    async fn overdue(&self, ctx: &Context<'_>) -> bool {
-        self.0.status == StoredStatus::Pending
-            && service::answer_due(&state(ctx).calendar, &self.0, state(ctx).settings.rules.transfer_answer_days)
-                < request(ctx).today
+    async fn overdue(&self, ctx: &Context<'_>) -> Result<bool> {
+        let s = state(ctx)?;
+        Ok(self.0.status == StoredStatus::Pending
+            && service::answer_due(&s.calendar, &self.0, s.settings.rules.transfer_answer_days) < request(ctx)?.today)
     }
 
     /// Why it was rejected or returned.
@@ -164,7 +165,7 @@ impl TransferObject {
 }
 
 pub async fn transfer_by_id(ctx: &Context<'_>, id: Uuid) -> Result<TransferObject, AppError> {
-    let t = service::get(&state(ctx).db, principal(ctx)?, request(ctx).today, id).await?;
+    let t = service::get(&state(ctx)?.db, principal(ctx)?, request(ctx)?.today, id).await?;
     Ok(TransferObject(t))
 }
 
@@ -186,8 +187,8 @@ impl TransferQuery {
         let f = filter.unwrap_or_default();
         let dept =
             |id: &Option<ID>, field: &str| id.as_ref().map(|id| ids::decode(id, Kind::Department, field)).transpose();
-        let app = state(ctx);
-        let today = request(ctx).today;
+        let app = state(ctx)?;
+        let today = request(ctx)?.today;
         let parsed = ParsedFilter {
             statuses: f.status.iter().flatten().map(|s| (*s).into()).collect(),
             category: f.category.map(Into::into),

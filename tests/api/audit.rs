@@ -26,7 +26,7 @@ async fn total(app: &TestApp, filter: &Value) -> i64 {
 }
 
 fn raw_key(global: &Value) -> String {
-    let (_, key) = casebridge::ids::decode_any(global.as_str().expect("id"), "id").expect("global id");
+    let (_, key) = casebridge::graphql::ids::decode_any(global.as_str().expect("id"), "id").expect("global id");
     key.to_string()
 }
 
@@ -195,7 +195,7 @@ async fn oversight_mutations(app: &TestApp) {
         .data("town.beiao", r#"{ matters(first: 1, filter: {town: "北岙街道"}) { edges { node { id } } } }"#, json!({}))
         .await["matters"]["edges"][0]["node"]["id"]
         .clone();
-    let (_, key) = casebridge::ids::decode_any(town_matter.as_str().expect("id"), "id").expect("id");
+    let (_, key) = casebridge::graphql::ids::decode_any(town_matter.as_str().expect("id"), "id").expect("id");
     entity::matter_claim::Entity::delete_many()
         .filter(entity::matter_claim::Column::MatterId.eq(key))
         .filter(entity::matter_claim::Column::Town.eq("北岙街道"))

@@ -237,7 +237,7 @@ async fn paging_keeps_rows_that_share_a_timestamp() {
     let paged = app.all_nodes("admin", PAGE, "cases", json!({"filter": filter}), 1).await;
     let got: HashSet<String> = ids_of(&paged);
     let want: HashSet<String> =
-        ids.iter().map(|k| casebridge::ids::encode(casebridge::ids::Kind::Case, *k).0).collect();
+        ids.iter().map(|k| casebridge::graphql::ids::encode(casebridge::graphql::ids::Kind::Case, *k).0).collect();
     assert!(
         want.is_subset(&got),
         "one at a time, every tied case comes back: {} of {}",

@@ -158,9 +158,12 @@ async fn an_enrolment_whose_last_day_has_passed_hides_the_case() {
     assert_eq!(app.data("court.trainee", READ_CASE, json!({"id": case_id})).await["case"]["id"], case_id);
 
     // Let the enrolment end yesterday (in the database: the API refuses a past `until`).
-    let key =
-        casebridge::ids::decode(enrolment.as_str().expect("id"), casebridge::ids::Kind::FollowCaseEnrollment, "id")
-            .expect("enrolment key");
+    let key = casebridge::graphql::ids::decode(
+        enrolment.as_str().expect("id"),
+        casebridge::graphql::ids::Kind::FollowCaseEnrollment,
+        "id",
+    )
+    .expect("enrolment key");
     let yesterday = casebridge::calendar::today().pred_opt().expect("yesterday");
     entity::follow_enrollment::Entity::update_many()
         .col_expr(entity::follow_enrollment::Column::ValidUntil, Expr::value(yesterday))

@@ -125,7 +125,9 @@ async fn an_unanswered_call_is_overdue_after_its_deadline() {
     assert!(!listed(&not_yet).contains(&id), "the deadline is a day away");
 
     // Move the deadline and the meeting into the past (the API refuses both).
-    let key = casebridge::ids::decode(id.as_str().expect("id"), casebridge::ids::Kind::JointCall, "id").expect("key");
+    let key =
+        casebridge::graphql::ids::decode(id.as_str().expect("id"), casebridge::graphql::ids::Kind::JointCall, "id")
+            .expect("key");
     let past = Utc::now() - Duration::hours(1);
     entity::joint_call::Entity::update_many()
         .col_expr(entity::joint_call::Column::RespondBy, Expr::value(past - Duration::hours(1)))
@@ -159,7 +161,7 @@ async fn a_call_names_existing_other_departments_a_future_meeting_and_an_earlier
     let app = TestApp::spawn().await;
     let nr = department_id(&app, "natural-resources").await;
     let own = department_id(&app, "town-beiao").await;
-    let unknown = casebridge::ids::encode(casebridge::ids::Kind::Department, uuid::Uuid::now_v7());
+    let unknown = casebridge::graphql::ids::encode(casebridge::graphql::ids::Kind::Department, uuid::Uuid::now_v7());
     let base = json!({
         "departmentIds": [nr],
         "place": "洞头区北岙街道",

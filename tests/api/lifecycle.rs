@@ -441,7 +441,8 @@ async fn t1_a_case_past_its_decision_date_is_overdue_and_listed() {
     let app = TestApp::spawn().await;
     let case = investigating(&app, json!({})).await;
     let key =
-        casebridge::ids::decode(case["id"].as_str().expect("id"), casebridge::ids::Kind::Case, "id").expect("uuid");
+        casebridge::graphql::ids::decode(case["id"].as_str().expect("id"), casebridge::graphql::ids::Kind::Case, "id")
+            .expect("uuid");
     // Move the filing 100 days back, then let an update recompute the timers.
     let row = entity::case::Entity::find_by_id(key).one(&app.db).await.expect("query").expect("row");
     let mut active: entity::case::ActiveModel = row.into();

@@ -12,6 +12,7 @@ mod errors;
 mod follow_case;
 mod http;
 mod joint;
+mod layers;
 mod lifecycle;
 mod org;
 mod records;

@@ -88,7 +88,8 @@ async fn written(app: &TestApp) -> (u64, u64, u64) {
 }
 
 fn key(id: &Value) -> uuid::Uuid {
-    casebridge::ids::decode(id.as_str().expect("id"), casebridge::ids::Kind::Record, "id").expect("record id")
+    casebridge::graphql::ids::decode(id.as_str().expect("id"), casebridge::graphql::ids::Kind::Record, "id")
+        .expect("record id")
 }
 
 /// Asserts that `records` are numbered 1..n and each carries the hash of the one before.

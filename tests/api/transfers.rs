@@ -154,7 +154,7 @@ async fn transfer_case_key(app: &TestApp, id: &Value) -> uuid::Uuid {
 }
 
 fn decode(id: &Value) -> uuid::Uuid {
-    let (_, key) = casebridge::ids::decode_any(id.as_str().expect("id"), "id").expect("an ID");
+    let (_, key) = casebridge::graphql::ids::decode_any(id.as_str().expect("id"), "id").expect("an ID");
     key
 }
 
@@ -249,7 +249,7 @@ async fn only_the_receiving_department_answers_and_an_unseen_transfer_is_not_fou
         let body = app.gql(Some(login), &return_mutation(), json!({ "id": t["id"], "reason": "材料不全" })).await;
         assert_eq!(code(&body), "NOT_FOUND", "{login}: {body}");
     }
-    let unknown = casebridge::ids::encode(casebridge::ids::Kind::Transfer, uuid::Uuid::new_v4());
+    let unknown = casebridge::graphql::ids::encode(casebridge::graphql::ids::Kind::Transfer, uuid::Uuid::new_v4());
     let body = accept(&app, "bureau.officer", &json!(unknown.to_string()), json!({})).await;
     assert_eq!(code(&body), "NOT_FOUND", "{body}");
 
@@ -281,7 +281,8 @@ async fn a_request_is_checked_field_by_field() {
         input
     };
     let nr = department_id(&app, "natural-resources").await;
-    let nowhere = casebridge::ids::encode(casebridge::ids::Kind::Department, uuid::Uuid::new_v4()).to_string();
+    let nowhere =
+        casebridge::graphql::ids::encode(casebridge::graphql::ids::Kind::Department, uuid::Uuid::new_v4()).to_string();
     let cases = [
         (bad("party.idNumber", json!("330322199001011234")), "party.idNumber"),
         (bad("party.name", json!(" ")), "party.name"),

@@ -310,7 +310,7 @@ pub struct Loaders {
     pub empowerments: DataLoader<EmpowermentsByMatter>,
     pub record_pages: DataLoader<RecordPages>,
     pub record_counts: DataLoader<RecordCounts>,
-    pub joint_answers: DataLoader<crate::joint::service::AnswersByCall>,
+    pub joint_answers: DataLoader<AnswersByCall>,
 }
 
 impl Loaders {
@@ -336,7 +336,27 @@ impl Loaders {
             empowerments: DataLoader::new(EmpowermentsByMatter(db.clone()), spawn),
             record_pages: DataLoader::new(RecordPages(db.clone()), spawn),
             record_counts: DataLoader::new(RecordCounts(db.clone()), spawn),
-            joint_answers: DataLoader::new(crate::joint::service::AnswersByCall(db.clone()), spawn),
+            joint_answers: DataLoader::new(AnswersByCall(db.clone()), spawn),
         }
+    }
+}
+
+/// The called departments of each call, with their answers: one query per batch of calls.
+pub struct AnswersByCall(pub DatabaseConnection);
+
+impl Loader<Uuid> for AnswersByCall {
+    type Value = Vec<entity::joint_call_department::Model>;
+    type Error = DbErr;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = entity::joint_call_department::Entity::find()
+            .filter(entity::joint_call_department::Column::CallId.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await?;
+        let mut out: HashMap<Uuid, Self::Value> = HashMap::new();
+        for r in rows {
+            out.entry(r.call_id).or_default().push(r);
+        }
+        Ok(out)
     }
 }
