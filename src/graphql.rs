@@ -16,6 +16,7 @@ use async_graphql::{
 
 pub mod connection;
 pub mod context;
+pub mod cost;
 pub mod error;
 pub mod ids;
 pub mod loaders;
@@ -64,6 +65,7 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .extension(ErrorCodes)
+        .extension(cost::CostLimits)
         // The live statistics feeds of this instance (`statisticsUpdated`).
         .data(crate::statistics::live::LiveStats::default());
     if let Some(state) = state {

@@ -26,6 +26,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::dashboard::routes);
 }
 
+/// The largest response body sent (a ceiling behind the cost model).
+pub const MAX_RESPONSE_BYTES: usize = 16 << 20;
+
 fn error_body(code: &str, message: &str) -> serde_json::Value {
     serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
 }
@@ -73,7 +76,18 @@ async fn execute(state: &AppState, schema: &AppSchema, req: &HttpRequest, gql: a
     let loaders = Loaders::new(&state.db, principal.as_ref(), today);
     let gql = gql.data(RequestCtx { principal, today, client_addr: client_addr(req) }).data(loaders);
     let response = schema.execute(gql).await;
-    json(actix_web::http::StatusCode::OK, &response)
+    let Ok(bytes) = serde_json::to_vec(&response) else {
+        return HttpResponse::InternalServerError().finish();
+    };
+    if bytes.len() > MAX_RESPONSE_BYTES {
+        // The cost model bounds what a query may ask for; this is the last line behind it.
+        state.metrics.error("QUERY_TOO_COMPLEX");
+        let message = format!("the response would exceed {MAX_RESPONSE_BYTES} bytes; ask for fewer rows or fields");
+        let mut body = error_body("QUERY_TOO_COMPLEX", &message);
+        body["errors"][0]["extensions"]["limit"] = "responseBytes".into();
+        return json(actix_web::http::StatusCode::OK, &body);
+    }
+    HttpResponse::Ok().content_type("application/json").body(bytes)
 }
 
 async fn graphql_post(

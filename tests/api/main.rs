@@ -10,6 +10,7 @@ mod cases;
 mod dashboard;
 mod errors;
 mod follow_case;
+mod hostile;
 mod http;
 mod joint;
 mod layers;
