@@ -16,8 +16,16 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub exp: i64,
+    /// Issued at: required (a token without it is refused).
     pub iat: i64,
+    /// Not before: refused until then (less the leeway).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
+
+/// Seconds of clock difference tolerated on `exp`, `nbf` and `iat`
+/// (`CASEBRIDGE_JWT_LEEWAY`).
+pub const DEFAULT_LEEWAY: u64 = 60;
 
 #[derive(Clone)]
 pub enum JwtKey {
@@ -79,16 +87,34 @@ impl JwtConfig {
         validation.set_issuer(&[issuer.as_str()]);
         validation.set_audience(&[audience.as_str()]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 30;
+        validation.validate_nbf = true;
+        validation.leeway = DEFAULT_LEEWAY;
         Ok(Self { key, issuer, audience, decoding, validation })
     }
 
-    /// Verifies signature, algorithm, `exp`, `iss` and `aud`, and returns the claims.
+    /// The clock difference tolerated on `exp`, `nbf` and `iat`, in seconds.
+    pub fn with_leeway(mut self, seconds: u64) -> Self {
+        self.validation.leeway = seconds;
+        self
+    }
+
+    /// Verifies signature, algorithm, `exp`, `nbf`, `iat`, `iss` and `aud`, and returns the
+    /// claims. A token issued in the future (beyond the leeway) is refused: no clock of an
+    /// identity provider runs that far ahead, so it was forged or minted by a broken clock.
     pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
+        let claims = self.decode(token)?;
+        if claims.iat > Utc::now().timestamp().saturating_add(self.validation.leeway as i64) {
+            return Err(AppError::Unauthenticated("the token was issued in the future".into()));
+        }
+        Ok(claims)
+    }
+
+    fn decode(&self, token: &str) -> Result<Claims, AppError> {
         decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(|err| {
             use jsonwebtoken::errors::ErrorKind;
             let why = match err.kind() {
                 ErrorKind::ExpiredSignature => "the token has expired",
+                ErrorKind::ImmatureSignature => "the token is not valid yet (nbf)",
                 ErrorKind::InvalidAudience => "the token is for another audience",
                 ErrorKind::InvalidIssuer => "the token is from another issuer",
                 ErrorKind::InvalidSignature => "the token's signature is not valid",
@@ -113,6 +139,7 @@ impl JwtConfig {
             aud: self.audience.clone(),
             exp: now + ttl.num_seconds(),
             iat: now,
+            nbf: None,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret)).map_err(|e| e.to_string())
     }

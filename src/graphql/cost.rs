@@ -473,7 +473,9 @@ mod tests {
 
     #[tokio::test]
     async fn fragments_are_costed_once_and_cycles_refused() {
-        let mut q = String::from("{ publications(first: 100) { edges { node { ...f0 } } } } fragment f20 on Publication { id }");
+        let mut q = String::from(
+            "{ publications(first: 100) { edges { node { ...f0 } } } } fragment f20 on Publication { id }",
+        );
         for i in 0..20 {
             q.push_str(&format!(" fragment f{i} on Publication {{ ...f{n} ...f{n} }}", n = i + 1));
         }

@@ -16,7 +16,7 @@ fn token_with(claims: &Claims, alg: Algorithm, secret: &str) -> String {
 
 fn claims(sub: &str) -> Claims {
     let now = chrono::Utc::now().timestamp();
-    Claims { sub: sub.into(), iss: ISSUER.into(), aud: AUDIENCE.into(), exp: now + 3600, iat: now }
+    Claims { sub: sub.into(), iss: ISSUER.into(), aud: AUDIENCE.into(), exp: now + 3600, iat: now, nbf: None }
 }
 
 #[actix_rt::test]

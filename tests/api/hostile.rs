@@ -72,3 +72,40 @@ async fn a_fragment_cycle_is_a_validation_error() {
     let body = app.gql_with_token(None, q, json!({})).await;
     assert_eq!(code(&body), "GRAPHQL_VALIDATION_FAILED", "{body}");
 }
+
+fn signed(claims: &Value) -> String {
+    let key = jsonwebtoken::EncodingKey::from_secret(crate::support::SECRET.as_bytes());
+    jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), claims, &key).expect("encode")
+}
+
+#[actix_rt::test]
+async fn tokens_from_the_future_are_refused_within_the_leeway() {
+    let app = TestApp::spawn().await;
+    let now = chrono::Utc::now().timestamp();
+    let claims = |iat: i64, nbf: Option<i64>| {
+        let mut c = json!({ "sub": "admin", "iss": crate::support::ISSUER, "aud": crate::support::AUDIENCE,
+                            "exp": now + 3600, "iat": iat });
+        if let Some(nbf) = nbf {
+            c["nbf"] = nbf.into();
+        }
+        signed(&c)
+    };
+    let day = 86_400;
+    for (what, token) in [
+        ("nbf a day ahead", claims(now, Some(now + day))),
+        ("iat ten years ahead", claims(now + 3650 * day, None)),
+        ("iat two minutes ahead", claims(now + 120, None)),
+    ] {
+        let body = app.gql_with_token(Some(&token), "{ me { login } }", json!({})).await;
+        assert_eq!(code(&body), "UNAUTHENTICATED", "{what}: {body}");
+    }
+    let mut no_iat = json!({ "sub": "admin", "iss": crate::support::ISSUER, "aud": crate::support::AUDIENCE,
+                             "exp": now + 3600 });
+    let body = app.gql_with_token(Some(&signed(&no_iat)), "{ me { login } }", json!({})).await;
+    assert_eq!(code(&body), "UNAUTHENTICATED", "no iat: {body}");
+    // A clock a few seconds apart is tolerated.
+    no_iat["iat"] = (now + 20).into();
+    no_iat["nbf"] = (now + 20).into();
+    let body = app.gql_with_token(Some(&signed(&no_iat)), "{ me { login } }", json!({})).await;
+    assert_eq!(body["data"]["me"]["login"], "admin", "{body}");
+}
