@@ -144,9 +144,13 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok\n")
 }
 
-/// Ready when the database answers.
+/// Ready when the database answers, within the database timeout (a frozen database makes
+/// this fail, not hang).
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.db.ping().await {
+    let answered = tokio::time::timeout(crate::db::DEFAULT_TIMEOUT, state.db.ping())
+        .await
+        .unwrap_or_else(|_| Err(sea_orm::DbErr::Custom("no answer within the database timeout".into())));
+    match answered {
         Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready\n"),
         Err(e) => {
             tracing::warn!(error = %e, "readiness: database unreachable");

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use entity::case_event;
 use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::{Bus, CHANNEL, FIGURES_CHANNEL as STATS_CHANNEL};
@@ -23,10 +23,16 @@ const REMEMBERED: usize = 20_000;
 /// transactions that committed after a later-numbered one).
 const REPLAY_MARGIN: Duration = Duration::from_secs(10);
 
+/// Events a replay reads at most (a restarted listener misses what happened in its gap, not
+/// the log's history); past it the replay says so and the rest is lost to live subscribers.
+const REPLAY_LIMIT: u64 = 10_000;
+
 struct Seen {
     order: VecDeque<Uuid>,
     set: HashSet<Uuid>,
     last: Option<Uuid>,
+    /// The newest event when this listener started: it replays nothing at or before it.
+    floor: Option<Uuid>,
 }
 
 impl Seen {
@@ -47,9 +53,10 @@ impl Seen {
     }
 }
 
-/// The UUIDv7 that sorts just before anything created `margin` before `id`.
+/// The UUIDv7 that sorts just before anything created `margin` before `id` (an id without a
+/// timestamp is its own start: never the beginning of the log).
 fn replay_from(id: Uuid, margin: Duration) -> Uuid {
-    let (secs, nanos) = id.get_timestamp().map(|t| t.to_unix()).unwrap_or((0, 0));
+    let Some((secs, nanos)) = id.get_timestamp().map(|t| t.to_unix()) else { return id };
     let ms = (secs * 1000 + u64::from(nanos) / 1_000_000).saturating_sub(margin.as_millis() as u64);
     uuid::Builder::from_unix_timestamp_millis(ms, &[0; 10]).into_uuid()
 }
@@ -69,11 +76,16 @@ async fn deliver(db: &DatabaseConnection, bus: &Bus, seen: &mut Seen, ids: Vec<U
 
 async fn replay(db: &DatabaseConnection, bus: &Bus, seen: &mut Seen) -> Result<(), sea_orm::DbErr> {
     let Some(last) = seen.last else { return Ok(()) };
+    let from = seen.floor.map_or(replay_from(last, REPLAY_MARGIN), |f| f.max(replay_from(last, REPLAY_MARGIN)));
     let rows = case_event::Entity::find()
-        .filter(case_event::Column::Id.gt(replay_from(last, REPLAY_MARGIN)))
+        .filter(case_event::Column::Id.gt(from))
         .order_by_asc(case_event::Column::Id)
+        .limit(REPLAY_LIMIT)
         .all(db)
         .await?;
+    if rows.len() as u64 == REPLAY_LIMIT {
+        tracing::warn!(limit = REPLAY_LIMIT, "event listener: the gap held more events than a replay reads");
+    }
     let missed: Vec<_> = rows.into_iter().filter(|e| seen.insert(e.id)).collect();
     if !missed.is_empty() {
         tracing::warn!(count = missed.len(), "replayed events missed while the listener reconnected");
@@ -86,20 +98,24 @@ async fn replay(db: &DatabaseConnection, bus: &Bus, seen: &mut Seen) -> Result<(
 /// connection carries the statistics channel: another instance's oversight write (or a gap in
 /// which one may have been missed) becomes a change signal for the live statistics.
 pub async fn listen(url: String, db: DatabaseConnection, bus: Bus) {
-    let mut seen = Seen { order: VecDeque::new(), set: HashSet::new(), last: None };
-    // Start from the newest event already stored, so a gap right after start-up replays too;
-    // what is already in the replay window was committed before this instance started and is
-    // marked seen, not delivered.
-    if let Ok(Some(newest)) = case_event::Entity::find().order_by_desc(case_event::Column::Id).one(&db).await {
-        let window = case_event::Entity::find()
-            .filter(case_event::Column::Id.gt(replay_from(newest.id, REPLAY_MARGIN)))
-            .all(&db)
-            .await
-            .unwrap_or_default();
-        for e in window {
-            seen.insert(e.id);
+    let mut seen = Seen { order: VecDeque::new(), set: HashSet::new(), last: None, floor: None };
+    // Start after the newest event already stored (one indexed row, whatever the log's size):
+    // what was committed before this instance started is not delivered, and a gap right after
+    // start-up replays from there.
+    match case_event::Entity::find()
+        .select_only()
+        .column(case_event::Column::Id)
+        .order_by_desc(case_event::Column::Id)
+        .into_tuple::<Uuid>()
+        .one(&db)
+        .await
+    {
+        Ok(Some(newest)) => {
+            seen.last = Some(newest);
+            seen.floor = Some(newest);
         }
-        seen.insert(newest.id);
+        Ok(None) => seen.floor = Some(Uuid::nil()),
+        Err(e) => tracing::warn!(error = %e, "event listener: cannot read the newest event"),
     }
     loop {
         let mut listener = match PgListener::connect(&url).await {
@@ -161,5 +177,8 @@ mod tests {
         let from = replay_from(id, Duration::from_secs(10));
         assert!(from < id);
         assert!(replay_from(id, Duration::ZERO) <= id);
+        // A v4 id has no timestamp: the replay starts at it, never at the log's beginning.
+        let v4 = Uuid::new_v4();
+        assert_eq!(replay_from(v4, Duration::from_secs(10)), v4);
     }
 }
