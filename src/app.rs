@@ -55,10 +55,12 @@ impl Application {
         let port = listener.local_addr()?.port();
         let http_state = state.clone();
         let max_body = state.settings.max_body_bytes;
+        let sockets = Arc::new(crate::http::ws::Connections::default());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(http_state.clone()))
                 .app_data(web::Data::new(schema.clone()))
+                .app_data(web::Data::new(Arc::clone(&sockets)))
                 .app_data(web::PayloadConfig::new(max_body))
                 .configure(crate::http::routes)
         })

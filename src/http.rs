@@ -8,6 +8,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 
+pub mod ws;
+
 use crate::auth::Principal;
 use crate::error::AppError;
 use crate::graphql::AppSchema;
@@ -18,7 +20,7 @@ use crate::graphql::loaders::Loaders;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql_post))
         .route("/graphql", web::get().to(graphql_get))
-        .route("/graphql/ws", web::get().to(graphql_ws))
+        .route("/graphql/ws", web::get().to(ws::graphql_ws))
         .route("/", web::get().to(graphiql))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
@@ -161,46 +163,4 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
-}
-
-/// `connection_init` of a WebSocket: `{"Authorization": "Bearer …"}` as over HTTP. A missing or
-/// bad token refuses the connection; the token's expiry ends its subscriptions.
-async fn ws_init(
-    state: AppState,
-    payload: serde_json::Value,
-    addr: Option<String>,
-) -> async_graphql::Result<async_graphql::Data> {
-    let header = ["Authorization", "authorization"]
-        .iter()
-        .find_map(|k| payload.get(*k).and_then(|v| v.as_str()))
-        .map(str::to_string);
-    let refuse = |e: AppError| async_graphql::Error::from(e);
-    let Some(header) = header else {
-        return Err(refuse(AppError::unauthenticated()));
-    };
-    let token = header.trim().strip_prefix("Bearer ").unwrap_or(header.trim()).trim().to_string();
-    let claims = state.settings.jwt.verify(&token).map_err(refuse)?;
-    let principal = authenticate(&state, Some(&format!("Bearer {token}")), addr.clone()).await.map_err(refuse)?;
-    let today = crate::calendar::today();
-    let mut data = async_graphql::Data::default();
-    data.insert(Loaders::new(&state.db, principal.as_ref(), today));
-    data.insert(RequestCtx { principal, today, client_addr: addr });
-    let expires_at =
-        chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
-    data.insert(crate::events::subscriptions::Session { expires_at });
-    Ok(data)
-}
-
-/// `/graphql/ws`: subscriptions over `graphql-transport-ws` (or the legacy `graphql-ws`).
-async fn graphql_ws(
-    state: web::Data<AppState>,
-    schema: web::Data<AppSchema>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> actix_web::Result<HttpResponse> {
-    let st = state.get_ref().clone();
-    let addr = client_addr(&req);
-    async_graphql_actix_web::GraphQLSubscription::new(AppSchema::clone(&schema))
-        .on_connection_init(move |value| ws_init(st.clone(), value, addr.clone()))
-        .start(&req, payload)
 }

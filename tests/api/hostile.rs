@@ -109,3 +109,124 @@ async fn tokens_from_the_future_are_refused_within_the_leeway() {
     let body = app.gql_with_token(Some(&signed(&no_iat)), "{ me { login } }", json!({})).await;
     assert_eq!(body["data"]["me"]["login"], "admin", "{body}");
 }
+
+mod sockets {
+    use std::time::Duration;
+
+    use actix_codec::Framed;
+    use awc::BoxedSocket;
+    use awc::ws::{Codec, Frame};
+    use futures_util::StreamExt;
+    use serde_json::{Value, json};
+
+    use crate::support::TestApp;
+    use crate::support::ws::{connect, next, open, send};
+
+    /// Reads until the server closes: its close code, or `None` if it stayed open `secs`.
+    async fn closed_with(ws: &mut Framed<BoxedSocket, Codec>, secs: u64) -> Option<u16> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let frame = tokio::time::timeout_at(deadline, ws.next()).await.ok()??.ok()?;
+            if let Frame::Close(reason) = frame {
+                return reason.map(|r| u16::from(r.code));
+            }
+        }
+    }
+
+    async fn deactivate(app: &TestApp, login: &str) {
+        use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+        let user = entity::user::Entity::find()
+            .filter(entity::user::Column::Login.eq(login))
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("user");
+        let mut active: entity::user::ActiveModel = user.into();
+        active.active = Set(false);
+        active.update(&app.db).await.expect("deactivate");
+    }
+
+    const FILE: &str = "mutation($input: FileCaseInput!) { fileCase(input: $input) { id } }";
+
+    async fn filing(app: &TestApp, login: &str) -> Value {
+        let q = "query($f: MatterFilter) { matters(first: 1, filter: $f) { edges { node { code } } } }";
+        let f = json!({"town": "北岙街道"});
+        let matter = app.data(login, q, json!({"f": f})).await["matters"]["edges"][0]["node"]["code"].clone();
+        json!({"input": {"title": "夜间施工噪音", "procedure": "GENERAL", "matterCode": matter,
+            "party": {"kind": "PERSON", "name": "钱六"}, "occurredAt": chrono::Utc::now().to_rfc3339(),
+            "facts": "现场发现违法行为。"}})
+    }
+
+    async fn total(app: &TestApp) -> Value {
+        app.data("admin", "{ cases { totalCount } }", json!({})).await["cases"]["totalCount"].clone()
+    }
+
+    #[actix_rt::test]
+    async fn a_deactivated_users_socket_runs_nothing_more_and_closes_4401() {
+        let app = TestApp::spawn().await;
+        let mut ws = connect(&app, &app.token("town.beiao"), "graphql-transport-ws").await;
+        send(&mut ws, json!({"id": "q1", "type": "subscribe", "payload": {"query": "{ me { login } }"}})).await;
+        let first = next(&mut ws, 10).await.expect("an answer");
+        assert_eq!(first["payload"]["data"]["me"]["login"], "town.beiao", "{first}");
+        assert_eq!(next(&mut ws, 10).await.expect("complete")["type"], "complete");
+        let variables = filing(&app, "town.beiao").await;
+        let before = total(&app).await;
+        deactivate(&app, "town.beiao").await;
+        let payload = json!({"query": FILE, "variables": variables});
+        send(&mut ws, json!({"id": "m1", "type": "subscribe", "payload": payload})).await;
+        let refused = next(&mut ws, 10).await.expect("a refusal");
+        assert_eq!(refused["type"], "error", "{refused}");
+        assert_eq!(refused["payload"][0]["extensions"]["code"], "UNAUTHENTICATED", "{refused}");
+        assert_eq!(closed_with(&mut ws, 10).await, Some(4401));
+        // Nothing was filed, and others are served.
+        assert_eq!(total(&app).await, before);
+    }
+
+    #[actix_rt::test]
+    async fn an_expired_token_closes_its_socket_4401() {
+        let app = TestApp::spawn().await;
+        let short = app.jwt.sign("bureau.officer", chrono::Duration::seconds(2)).expect("sign");
+        let mut ws = connect(&app, &short, "graphql-transport-ws").await;
+        assert_eq!(closed_with(&mut ws, 15).await, Some(4401));
+    }
+
+    #[actix_rt::test]
+    async fn a_silent_socket_is_closed_4408_and_others_are_served() {
+        let app = TestApp::spawn().await;
+        let mut silent: Vec<_> = Vec::new();
+        for _ in 0..50 {
+            silent.push(open(&app, "graphql-transport-ws").await);
+        }
+        let me = app.data("admin", "{ me { login } }", json!({})).await;
+        assert_eq!(me["me"]["login"], "admin");
+        for ws in &mut silent {
+            assert_eq!(closed_with(ws, 30).await, Some(4408));
+        }
+    }
+
+    #[actix_rt::test]
+    async fn one_connection_runs_a_bounded_number_of_operations() {
+        let app = TestApp::spawn().await;
+        let mut ws = connect(&app, &app.token("dashboard"), "graphql-transport-ws").await;
+        let max = casebridge::http::ws::MAX_OPERATIONS;
+        for i in 0..=max {
+            let query = format!("subscription {{ statisticsUpdated(year: {}) {{ cases {{ total }} }} }}", 2023 + i % 2);
+            send(&mut ws, json!({"id": format!("s{i}"), "type": "subscribe", "payload": {"query": query}})).await;
+        }
+        let mut refused = None;
+        for _ in 0..(max + 1) * 2 {
+            let Some(msg) = next(&mut ws, 20).await else { break };
+            if msg["type"] == "error" {
+                refused = Some(msg);
+                break;
+            }
+        }
+        let refused = refused.expect("one operation refused");
+        assert_eq!(refused["id"], format!("s{max}"), "{refused}");
+        assert_eq!(refused["payload"][0]["extensions"]["code"], "RATE_LIMITED", "{refused}");
+        // The socket and the server go on.
+        send(&mut ws, json!({"id": "q", "type": "complete"})).await;
+        let me = app.data("dashboard", "{ me { login } }", json!({})).await;
+        assert_eq!(me["me"]["login"], "dashboard");
+    }
+}
