@@ -209,3 +209,37 @@ async fn every_oversight_write_tells_the_live_statistics() {
     )
     .await;
 }
+
+/// The signal cannot be forgotten by construction: an oversight write commits only through
+/// `oversight::write::Write`, whose commit signals. No other oversight file opens a transaction
+/// of its own (`begin_write`, `TransactionTrait`'s `begin` / `transaction`).
+#[test]
+fn oversight_writes_commit_only_through_the_signalling_write() {
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read src/oversight") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![root.join("oversight.rs")];
+    rust_files(&root.join("oversight"), &mut files);
+    assert!(files.len() > 10, "read the oversight room ({} files)", files.len());
+    let mut wrong = Vec::new();
+    for file in files.iter().filter(|f| !f.ends_with("oversight/write.rs")) {
+        let text = std::fs::read_to_string(file).expect("read");
+        for (n, line) in text.lines().enumerate() {
+            if ["begin_write", "TransactionTrait", ".begin(", ".begin_with_options(", ".transaction("]
+                .iter()
+                .any(|s| line.contains(s))
+            {
+                wrong.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "oversight writes that bypass write::Write:\n{}", wrong.join("\n"));
+}
