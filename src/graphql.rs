@@ -36,7 +36,14 @@ pub struct Query(
     crate::joint::schema::JointQuery,
     crate::audit::schema::AuditQuery,
     crate::statistics::schema::StatisticsQuery,
-    crate::oversight::schema::OversightQuery,
+    crate::oversight::publications::schema::PublicationQuery,
+    crate::oversight::notices::schema::NoticeQuery,
+    crate::oversight::reviews::schema::ReviewQuery,
+    crate::oversight::reconsiderations::schema::ReconsiderationQuery,
+    crate::oversight::evaluations::schema::EvaluationQuery,
+    crate::oversight::enterprise::schema::EnterpriseQuery,
+    crate::oversight::people::schema::PeopleQuery,
+    crate::oversight::patrols::schema::PatrolQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -46,7 +53,14 @@ pub struct Mutation(
     crate::records::mutations::RecordMutation,
     crate::follow_case::schema::FollowCaseMutation,
     crate::joint::schema::JointMutation,
-    crate::oversight::schema::OversightMutation,
+    crate::oversight::notices::schema::NoticeMutation,
+    crate::oversight::publications::schema::PublicationMutation,
+    crate::oversight::reconsiderations::schema::ReconsiderationMutation,
+    crate::oversight::evaluations::schema::EvaluationMutation,
+    crate::oversight::enterprise::schema::EnterpriseMutation,
+    crate::oversight::people::schema::PeopleMutation,
+    crate::oversight::patrols::schema::PatrolMutation,
+    crate::oversight::reviews::schema::ReviewMutation,
 );
 
 #[derive(MergedSubscription, Default)]

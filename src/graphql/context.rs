@@ -72,11 +72,3 @@ pub async fn trainee_read(ctx: &Context<'_>, p: &Principal, case_ids: &[Uuid]) -
     }
     crate::audit::write(&state(ctx)?.db, Some(p), crate::audit::READ_CASE, case_ids, serde_json::json!({})).await
 }
-
-impl AppState {
-    /// A write moved a figure without a case event: live statistics recompute here and on
-    /// every other instance.
-    pub fn stats_changed(&self) {
-        self.bus.figures_changed(&self.db);
-    }
-}

@@ -16,6 +16,7 @@ mod joint;
 mod layers;
 mod lifecycle;
 mod org;
+mod oversight;
 mod records;
 mod schema;
 mod statistics;
