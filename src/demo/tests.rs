@@ -413,3 +413,67 @@ fn the_demos_event_details_are_the_servers_shapes() {
         }
     }
 }
+
+/// An open case whose hearing-level notice is still inside T2: T2 is the party's window, so
+/// `next_due` stays T1 in the demo as in `cases::timers` (the old demo counted T2 there).
+#[test]
+fn an_open_hearing_level_notice_is_timed_as_the_api_times_it() {
+    use lifecycle::{Action, Builder, CaseDraft, Step, Timeline};
+    let cal = Calendar::default();
+    let rules = Rules::default();
+    let mut plan = plan::Plan::default();
+    let org = org::build(&mut rng::Rng::stream(1, "org"), &mut plan).expect("org");
+    let (officer, reviewer, bureau) = (org.officer, org.reviewer, org.bureau);
+    let mut b = Builder { cal: &cal, rules: &rules, org, plan };
+    let now = now();
+    let filed_at = now - TimeDelta::days(20);
+    let party = entity::party::Model {
+        id: Uuid::now_v7(),
+        kind: PartyKind::Person,
+        name: "赵六".into(),
+        id_number: None,
+        credit_code: None,
+        phone: None,
+        address: None,
+        created_at: filed_at,
+    };
+    let notice_fine = rules.hearing_person_fen;
+    let draft = CaseDraft {
+        department_id: bureau,
+        town: None,
+        procedure: Procedure::General,
+        matter: 0,
+        party,
+        officers: vec![officer, reviewer],
+        major: true,
+        serious_harm: false,
+        fine_fen: Some(notice_fine),
+        notice_fine_fen: Some(notice_fine),
+        occurred_at: filed_at - TimeDelta::days(1),
+        ended_at: None,
+        location: "北岙街道".into(),
+        facts: "赵六占道经营。".into(),
+        source_transfer_id: None,
+        records: 0,
+        created_by: officer,
+    };
+    let timeline = Timeline {
+        filed_at,
+        steps: vec![
+            Step { action: Action::Investigate, at: filed_at + TimeDelta::hours(1), actor: officer },
+            Step { action: Action::ServeNotice, at: now - TimeDelta::hours(2), actor: officer },
+        ],
+        paid_at: None,
+        published_at: None,
+    };
+    let id = b.add_case(&mut rng::Rng::stream(1, "case"), draft, &timeline, Some(now)).expect("add_case");
+    let c = b.plan.cases.iter().find(|c| c.id == id).expect("case");
+    assert_eq!(c.status, CaseStatus::NoticeServed);
+    assert!(c.hearing_level, "a notice at the configured hearing level");
+    let t2 = c.hearing_request_due.expect("T2 runs");
+    assert!(t2 >= local_date(now) && Some(t2) < c.decision_due, "inside T2, before T1");
+    assert_eq!(c.next_due, c.decision_due, "T2 never makes a case due");
+    let mut timed = c.clone();
+    crate::cases::timers::refresh(&cal, &mut timed);
+    assert_eq!(&timed, c);
+}

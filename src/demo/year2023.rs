@@ -403,13 +403,15 @@ fn bureau_general(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, days: &Days,
             Category::Other => None,
         };
 
-        // Transfers are requested on a working day and accepted within T7 (5 working days);
-        // the accepted case is filed in the same transaction.
+        // Transfers are requested on a working day and accepted within T7 (the configured
+        // answer days, 5 by default: answered after 1 to 4); the accepted case is filed in the
+        // same transaction.
         let request_day = days.general(rng);
         let requested_at = office_time(rng, request_day);
         let (filed_at, created_by) = match transfer_from {
             Some(_) => {
-                let day = b.cal.add_working_days(request_day, rng.range(1, 4) as u32);
+                let latest = i64::from(b.rules.transfer_answer_days).clamp(1, 4);
+                let day = b.cal.add_working_days(request_day, rng.range(1, latest) as u32);
                 (office_time(rng, day), b.org.officer)
             }
             None => (requested_at, Uuid::nil()),
