@@ -46,6 +46,7 @@ use sea_orm::{
 };
 
 use crate::calendar::Calendar;
+use crate::config::Rules;
 
 /// Department codes (stable: tests and clients look departments up by them).
 pub const BUREAU: &str = "bureau";
@@ -141,7 +142,20 @@ pub async fn seed(
     opts: &DemoOptions,
     now: DateTime<Utc>,
 ) -> Result<DemoSummary, DbErr> {
-    let plan = build_plan(calendar, opts, now)?;
+    seed_with_rules(db, calendar, &Rules::default(), opts, now).await
+}
+
+/// [`seed`] under the operator's configured rules (R1 caps, hearing level, T7), the ones the
+/// API enforces: the demo's cases are what the API would have made of the same steps. The
+/// report's exact figures hold under the default rules (rules.md).
+pub async fn seed_with_rules(
+    db: &DatabaseConnection,
+    calendar: &Calendar,
+    rules: &Rules,
+    opts: &DemoOptions,
+    now: DateTime<Utc>,
+) -> Result<DemoSummary, DbErr> {
+    let plan = build_plan(calendar, rules, opts, now)?;
     let summary = plan.summary();
 
     // IMMEDIATE: take SQLite's write lock up front, so the check below and the inserts
@@ -163,11 +177,11 @@ pub async fn seed(
 }
 
 /// The plan stage: every row, in memory, numbered.
-fn build_plan(calendar: &Calendar, opts: &DemoOptions, now: DateTime<Utc>) -> Result<plan::Plan, DbErr> {
+fn build_plan(calendar: &Calendar, rules: &Rules, opts: &DemoOptions, now: DateTime<Utc>) -> Result<plan::Plan, DbErr> {
     let scale = plan::Scale(opts.scale);
     let mut plan = plan::Plan::default();
     let org = org::build(&mut rng::Rng::stream(opts.seed, "org"), &mut plan)?;
-    let mut builder = lifecycle::Builder { cal: calendar, org, plan };
+    let mut builder = lifecycle::Builder { cal: calendar, rules, org, plan };
     year2023::build(&mut builder, &mut rng::Rng::stream(opts.seed, "2023"), scale)?;
     open_work::build(&mut builder, &mut rng::Rng::stream(opts.seed, "open"), scale, now)?;
     let mut oversight_rng = rng::Rng::stream(opts.seed, "oversight");

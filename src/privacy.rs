@@ -1,6 +1,8 @@
 //! Anonymisation for readers who must not see who a party is (court trainees, the public):
 //! names become 张某 / 某公司, and ID numbers, credit codes and phone numbers are blotted out
-//! wherever they appear in free text (titles, facts, record content, the timeline).
+//! wherever they appear in free text (titles, facts, record content, and the free-text fields
+//! of a timeline event's typed detail, `events::detail`: never serialised JSON, whose ids and
+//! amounts the identifier blotting would cut).
 
 use entity::enums::PartyKind;
 use entity::party;

@@ -3,7 +3,7 @@
 //! the caller publishes the returned events after the commit.
 
 use chrono::{DateTime, Datelike, Utc};
-use entity::enums::{CaseEventKind, CaseStatus, DepartmentKind, HearingState, PartyKind, Procedure, ReviewState, Role};
+use entity::enums::{CaseStatus, DepartmentKind, HearingState, PartyKind, Procedure, ReviewState, Role};
 use entity::{case, case_event, case_officer, department, matter, matter_empowerment, party, user};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -18,7 +18,7 @@ use crate::calendar::{Calendar, local_date};
 use crate::config::Rules;
 use crate::domain::{CreditCode, IdNumber, Yuan};
 use crate::error::{AppError, AppResult};
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventDetail, NewEvent};
 
 /// A party as given, validated (R10).
 #[derive(Debug, Clone)]
@@ -424,13 +424,12 @@ pub async fn file_case(
         &txn,
         NewEvent {
             case_id: model.id,
-            kind: CaseEventKind::Filed,
             at: now,
             actor_id: Some(p.user_id),
             transfer_id: None,
             record_id: None,
             case_version: model.version,
-            detail: serde_json::json!({ "caseNo": model.case_no, "procedure": model.procedure.as_str(), "status": model.status.as_str() }),
+            detail: EventDetail::filed(Some(&model.case_no), model.procedure, model.status, None, model.fine_fen),
         },
     )
     .await?;
@@ -469,8 +468,6 @@ fn check_version(case: &case::Model, expected_version: i32) -> AppResult<()> {
     Ok(())
 }
 
-/// Writes a changed case with its version bumped (guarded by the old version), and appends
-/// its event.
 /// Records the publication of a case's decision (T5 met) as a change of the case, with its
 /// event, inside the publishing transaction.
 pub(crate) async fn mark_published(
@@ -484,18 +481,18 @@ pub(crate) async fn mark_published(
     let mut after = before.clone();
     after.published_at = Some(at);
     timers::refresh(cal, &mut after);
-    let detail = serde_json::json!({ "published": true, "publicationId": publication_id.to_string() });
-    let (_, event) = save(txn, p, &before, after, CaseEventKind::Updated, detail).await?;
+    let (_, event) = save(txn, p, &before, after, EventDetail::published(publication_id)).await?;
     Ok(event)
 }
 
+/// Writes a changed case with its version bumped (guarded by the old version), and appends
+/// its event.
 async fn save(
     txn: &DatabaseTransaction,
     p: &Principal,
     before: &case::Model,
     mut after: case::Model,
-    kind: CaseEventKind,
-    detail: serde_json::Value,
+    detail: EventDetail,
 ) -> AppResult<(case::Model, case_event::Model)> {
     let now = Utc::now();
     after.version = before.version + 1;
@@ -516,7 +513,6 @@ async fn save(
         txn,
         NewEvent {
             case_id: after.id,
-            kind,
             at: now,
             actor_id: Some(p.user_id),
             transfer_id: None,
@@ -599,8 +595,8 @@ pub async fn update_case(
         changed.push("officers");
     }
     timers::refresh(cal, &mut after);
-    let detail = serde_json::json!({ "changed": changed, "note": input.note });
-    let (after, event) = save(&txn, p, &before, after, CaseEventKind::Updated, detail).await?;
+    let detail = EventDetail::updated(&changed, input.note);
+    let (after, event) = save(&txn, p, &before, after, detail).await?;
     crate::audit::write(&txn, Some(p), "mutation:updateCase", &[after.id], serde_json::json!({ "changed": changed }))
         .await?;
     txn.commit().await?;
@@ -819,14 +815,15 @@ pub async fn transition_case(
         }
     }
     timers::refresh(cal, &mut after);
-    let detail = serde_json::json!({
-        "action": action.as_str(),
-        "from": before.status.as_str(),
-        "to": after.status.as_str(),
-        "fineAmount": after.fine_fen.map(|f| Yuan::from_fen(f).to_string()),
-        "note": args.note,
-    });
-    let (after, event) = save(&txn, p, &before, after, CaseEventKind::Transitioned, detail).await?;
+    let detail = EventDetail::transitioned(
+        action,
+        before.status,
+        after.status,
+        after.fine_fen,
+        after.notice_fine_fen,
+        args.note.clone(),
+    );
+    let (after, event) = save(&txn, p, &before, after, detail).await?;
     // The oversight records that follow a transition: legal reviews and exemptions.
     use entity::enums::ReviewOutcome;
     match action {

@@ -1,7 +1,8 @@
 //! T1–T5 on a case: due dates are fixed when the event that starts each timer happens, and
 //! `next_due` keeps the earliest one still running so `overdue` is one indexed comparison.
+//! The API and the demo both compute them here, so a demo case is timed as a served one.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::case;
 use entity::enums::{CaseStatus, Procedure};
 
@@ -18,9 +19,41 @@ pub const PAYMENT_DAYS: u32 = 15;
 /// T5: working days to publish a decision (2018 State Council guideline).
 pub const PUBLICATION_DAYS: u32 = 7;
 
+/// T1: the decision is due `DECISION_DAYS` (plus recorded extensions) calendar days after
+/// the filing date.
+pub fn decision_due_after(cal: &Calendar, filed_at: DateTime<Utc>, extension_days: i32) -> NaiveDate {
+    cal.add_calendar_days(local_date(filed_at), DECISION_DAYS + extension_days.max(0) as u32)
+}
+
+/// T2: the party may ask for a hearing until `HEARING_REQUEST_DAYS` working days after the
+/// notice.
+pub fn hearing_request_due_after(cal: &Calendar, notice_served_at: DateTime<Utc>) -> NaiveDate {
+    cal.add_working_days(local_date(notice_served_at), HEARING_REQUEST_DAYS)
+}
+
+/// The first day a hearing-level case may be decided when no hearing was requested: the day
+/// after T2 closed (R3).
+pub fn hearing_window_closed_on(cal: &Calendar, notice_served_at: DateTime<Utc>) -> NaiveDate {
+    cal.add_working_days(hearing_request_due_after(cal, notice_served_at), 1)
+}
+
+/// T3: the decision is delivered within `DELIVERY_DAYS` working days.
+pub fn delivery_due_after(cal: &Calendar, decided_at: DateTime<Utc>) -> NaiveDate {
+    cal.add_working_days(local_date(decided_at), DELIVERY_DAYS)
+}
+
+/// T4: a fine is paid within `PAYMENT_DAYS` calendar days of delivery.
+pub fn payment_due_after(cal: &Calendar, delivered_at: DateTime<Utc>) -> NaiveDate {
+    cal.add_calendar_days(local_date(delivered_at), PAYMENT_DAYS)
+}
+
+/// T5: the decision is published within `PUBLICATION_DAYS` working days.
+pub fn publication_due_after(cal: &Calendar, decided_at: DateTime<Utc>) -> NaiveDate {
+    cal.add_working_days(local_date(decided_at), PUBLICATION_DAYS)
+}
+
 pub fn decision_due(cal: &Calendar, c: &case::Model) -> Option<NaiveDate> {
-    (c.procedure == Procedure::General)
-        .then(|| cal.add_calendar_days(local_date(c.filed_at), DECISION_DAYS + c.decision_extension_days.max(0) as u32))
+    (c.procedure == Procedure::General).then(|| decision_due_after(cal, c.filed_at, c.decision_extension_days))
 }
 
 /// Recomputes every due date from the case's own dates, and `next_due` from the timers that
@@ -29,16 +62,10 @@ pub fn decision_due(cal: &Calendar, c: &case::Model) -> Option<NaiveDate> {
 pub fn refresh(cal: &Calendar, c: &mut case::Model) {
     use CaseStatus::*;
     c.decision_due = decision_due(cal, c);
-    c.hearing_request_due = c
-        .notice_served_at
-        .filter(|_| c.hearing_level)
-        .map(|t| cal.add_working_days(local_date(t), HEARING_REQUEST_DAYS));
-    c.delivery_due = c.decided_at.map(|t| cal.add_working_days(local_date(t), DELIVERY_DAYS));
-    c.payment_due = c
-        .delivered_at
-        .filter(|_| c.fine_fen.unwrap_or(0) > 0)
-        .map(|t| cal.add_calendar_days(local_date(t), PAYMENT_DAYS));
-    c.publication_due = c.decided_at.map(|t| cal.add_working_days(local_date(t), PUBLICATION_DAYS));
+    c.hearing_request_due = c.notice_served_at.filter(|_| c.hearing_level).map(|t| hearing_request_due_after(cal, t));
+    c.delivery_due = c.decided_at.map(|t| delivery_due_after(cal, t));
+    c.payment_due = c.delivered_at.filter(|_| c.fine_fen.unwrap_or(0) > 0).map(|t| payment_due_after(cal, t));
+    c.publication_due = c.decided_at.map(|t| publication_due_after(cal, t));
 
     let mut running: Vec<NaiveDate> = Vec::new();
     if matches!(c.status, Filed | Investigating | NoticeServed | Hearing | LegalReview) {

@@ -2,11 +2,16 @@
 //! drawn first ([`general_timeline`], [`simple_timeline`]), then [`Builder::add_case`] walks it
 //! to produce the case row (statuses, timers T1–T5, `next_due`), its officers, its events and
 //! its hash-chained records.
+//!
+//! The demo writes in bulk but decides nothing of its own: each step goes through the API's
+//! state machine (`cases::lifecycle::next_status`), the hearing level and the R1 caps come from
+//! the configured [`Rules`], every due date from `cases::timers`, and every event detail from
+//! the event builders ([`EventDetail`]) the API's services use.
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use entity::enums::{CaseEventKind, CaseStatus, HearingState, PartyKind, Procedure, RecordKind, ReviewState};
-use entity::{case, case_event, case_officer, party, record};
-use serde_json::json;
+use entity::enums::{CaseStatus, HearingState, PartyKind, Procedure, RecordKind, ReviewState};
+use entity::{case, case_officer, party, record};
+use sea_orm::DbErr;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -14,73 +19,30 @@ use super::org::Org;
 use super::plan::Plan;
 use super::rng::Rng;
 use crate::calendar::{Calendar, local_date, start_of_day};
+use crate::cases::{lifecycle as rules_of_cases, timers};
+use crate::config::Rules;
+use crate::domain::Yuan;
+use crate::events::{EventDetail, NewEvent};
 use crate::records::chain::{ChainInput, record_hash};
 
-/// APL 51: the simple procedure takes a fine of at most ¥200 (person) / ¥3,000 (organisation).
-pub(super) fn simple_cap_fen(kind: PartyKind) -> i64 {
+/// R1 (APL 51): the largest on-the-spot fine on a party of `kind`, as configured.
+pub(super) fn simple_cap_fen(rules: &Rules, kind: PartyKind) -> i64 {
     match kind {
-        PartyKind::Person => 20_000,
-        PartyKind::Organization => 300_000,
+        PartyKind::Person => rules.simple_cap_person_fen,
+        PartyKind::Organization => rules.simple_cap_org_fen,
     }
 }
 
-/// The default hearing level of rules.md: ¥10,000 (person) / ¥100,000 (organisation).
-pub(super) fn hearing_threshold_fen(kind: PartyKind) -> i64 {
+/// The configured hearing level (APL 63) for a party of `kind`: the smallest hearing-level fine.
+pub(super) fn hearing_threshold_fen(rules: &Rules, kind: PartyKind) -> i64 {
     match kind {
-        PartyKind::Person => 1_000_000,
-        PartyKind::Organization => 10_000_000,
+        PartyKind::Person => rules.hearing_person_fen,
+        PartyKind::Organization => rules.hearing_org_fen,
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Action {
-    Investigate,
-    ServeNotice,
-    RequestHearing,
-    HoldHearing,
-    WaiveHearing,
-    SubmitForReview,
-    ApproveReview,
-    Decide,
-    Deliver,
-    Close,
-    /// APL 33: closed without penalty after the correction (first-violation exemption).
-    Exempt,
-}
-
-impl Action {
-    fn as_str(self) -> &'static str {
-        match self {
-            Action::Investigate => "INVESTIGATE",
-            Action::ServeNotice => "SERVE_NOTICE",
-            Action::RequestHearing => "REQUEST_HEARING",
-            Action::HoldHearing => "HOLD_HEARING",
-            Action::WaiveHearing => "WAIVE_HEARING",
-            Action::SubmitForReview => "SUBMIT_FOR_REVIEW",
-            Action::ApproveReview => "APPROVE_REVIEW",
-            Action::Decide => "DECIDE",
-            Action::Deliver => "DELIVER",
-            Action::Close => "CLOSE",
-            Action::Exempt => "EXEMPT",
-        }
-    }
-
-    /// The status after the action. Hearing and review outcomes live in `hearing_state` and
-    /// `review_state`; the status says which stage the case is in.
-    fn next(self, from: CaseStatus) -> CaseStatus {
-        match self {
-            Action::Investigate => CaseStatus::Investigating,
-            Action::ServeNotice => CaseStatus::NoticeServed,
-            Action::RequestHearing | Action::HoldHearing => CaseStatus::Hearing,
-            Action::WaiveHearing => from,
-            Action::SubmitForReview | Action::ApproveReview => CaseStatus::LegalReview,
-            Action::Decide => CaseStatus::Decided,
-            Action::Deliver => CaseStatus::Delivered,
-            Action::Close => CaseStatus::Closed,
-            Action::Exempt => CaseStatus::NotPenalized,
-        }
-    }
-}
+/// A step of a timeline: the API's `CaseAction`.
+pub(super) use entity::enums::CaseAction as Action;
 
 #[derive(Debug, Clone)]
 pub(super) struct Step {
@@ -176,7 +138,7 @@ pub(super) fn general_timeline(
     actors: &Actors,
     decide_by: NaiveDate,
 ) -> Timeline {
-    let t1 = cal.add_calendar_days(local_date(filed_at), 90);
+    let t1 = timers::decision_due_after(cal, filed_at, 0);
     let decide_by = decide_by.min(t1);
     let mut timeline = general_attempt(rng, cal, filed_at, shape, actors, 1.0);
     for pace in [0.7, 0.45, 0.25, 0.0] {
@@ -231,8 +193,9 @@ fn general_attempt(
                 ready_day = waived;
             }
             _ => {
-                // The T2 window closes with no request.
-                ready_day = cal.add_working_days(notice_day, 6);
+                // The T2 window closes with no request: the decision may follow from the next
+                // working day (R3).
+                ready_day = timers::hearing_window_closed_on(cal, last);
             }
         }
     }
@@ -334,155 +297,104 @@ pub(super) struct CaseDraft {
     pub created_by: Uuid,
 }
 
-/// Generators share the calendar, the org and the plan through this.
+/// Generators share the calendar, the configured rules, the org and the plan through this.
 pub(super) struct Builder<'a> {
     pub cal: &'a Calendar,
+    pub rules: &'a Rules,
     pub org: Org,
     pub plan: Plan,
 }
 
 impl Builder<'_> {
     /// Adds the case, its party, officers, events and records; returns the case id.
-    /// `now` is set for open work: records end before it and timers are judged against it.
+    /// `now` is set for open work: records end before it. A step the state machine does not
+    /// allow is a bug of the generator, refused here rather than written.
     pub fn add_case(
         &mut self,
         rng: &mut Rng,
         draft: CaseDraft,
         timeline: &Timeline,
         now: Option<DateTime<Utc>>,
-    ) -> Uuid {
+    ) -> Result<Uuid, DbErr> {
         let cal = self.cal;
-        let as_of = now.map(local_date);
         let matter = &self.org.matters[draft.matter];
         let id = rng.uuid_at(timeline.filed_at);
         let title = format!("{}{}案", draft.party.name, matter.def.name);
         let party_kind = draft.party.kind;
-        let filed_day = local_date(timeline.filed_at);
 
-        let mut status = match draft.procedure {
-            Procedure::Simple => CaseStatus::Decided,
-            Procedure::General => CaseStatus::Filed,
-        };
+        // A simple case is decided on the spot (APL 51–52), as `fileCase` does.
+        let simple = draft.procedure == Procedure::Simple;
+        let mut status = if simple { CaseStatus::Decided } else { CaseStatus::Filed };
         let mut hearing_state = HearingState::None;
         let mut review_state = ReviewState::None;
         let mut version = 1;
         let mut events = Vec::new();
-
-        let mut filed_detail = json!({
-            "status": status.as_str(),
-            "procedure": draft.procedure.as_str(),
-        });
-        if let Some(transfer) = draft.source_transfer_id {
-            filed_detail["transferId"] = json!(transfer.to_string());
-        }
-        if draft.procedure == Procedure::Simple {
-            filed_detail["fineFen"] = json!(draft.fine_fen);
-        }
-        let (filed_event, answer_event) = ordered_pair(rng, timeline.filed_at);
-        events.push(case_event::Model {
-            id: filed_event,
+        let event = |at, actor, case_version, detail| NewEvent {
             case_id: id,
-            kind: CaseEventKind::Filed,
-            at: timeline.filed_at,
-            actor_id: Some(draft.created_by),
-            transfer_id: draft.source_transfer_id,
+            at,
+            actor_id: Some(actor),
+            transfer_id: None,
             record_id: None,
-            case_version: 1,
-            detail: filed_detail.to_string(),
-        });
+            case_version,
+            detail,
+        };
+
+        // The case number is given when the plan is numbered (`Plan::number_cases`).
+        let filed = EventDetail::filed(None, draft.procedure, status, draft.source_transfer_id, draft.fine_fen);
+        let (filed_event, answer_event) = ordered_pair(rng, timeline.filed_at);
+        let filed =
+            NewEvent { transfer_id: draft.source_transfer_id, ..event(timeline.filed_at, draft.created_by, 1, filed) };
+        events.push(filed.into_model(filed_event));
         if let Some(transfer) = draft.source_transfer_id {
             // The acceptance that filed this case, on the case's timeline for the sender.
-            events.push(case_event::Model {
-                id: answer_event,
-                case_id: id,
-                kind: CaseEventKind::TransferAnswered,
-                at: timeline.filed_at,
-                actor_id: Some(draft.created_by),
-                transfer_id: Some(transfer),
-                record_id: None,
-                case_version: 1,
-                detail: json!({ "transferId": transfer.to_string(), "status": "ACCEPTED" }).to_string(),
-            });
+            let accepted = EventDetail::transfer_accepted(transfer, id, None);
+            let accepted =
+                NewEvent { transfer_id: Some(transfer), ..event(timeline.filed_at, draft.created_by, 1, accepted) };
+            events.push(accepted.into_model(answer_event));
         }
 
         let mut notice_served_at = None;
-        let mut decided_at = (draft.procedure == Procedure::Simple).then_some(timeline.filed_at);
+        let mut decided_at = simple.then_some(timeline.filed_at);
         let mut delivered_at = None;
         let mut closed_at = None;
         let mut updated_at = timeline.filed_at;
+        // The case's fines as each step leaves them: the decided one, the notice's one.
+        let mut fine_fen = if simple { draft.fine_fen } else { None };
+        let mut notice_fine_fen = None;
         for step in &timeline.steps {
             let from = status;
-            status = step.action.next(from);
+            status = rules_of_cases::next_status(draft.procedure, from, step.action).ok_or_else(|| {
+                DbErr::Custom(format!("demo: {} is not allowed on a {} case", step.action.as_str(), from.as_str()))
+            })?;
             version += 1;
             match step.action {
-                Action::ServeNotice => notice_served_at = Some(step.at),
+                Action::ServeNotice => {
+                    notice_served_at = Some(step.at);
+                    notice_fine_fen = draft.notice_fine_fen;
+                }
                 Action::RequestHearing => hearing_state = HearingState::Requested,
                 Action::HoldHearing => hearing_state = HearingState::Held,
                 Action::WaiveHearing => hearing_state = HearingState::Waived,
                 Action::SubmitForReview => review_state = ReviewState::Pending,
                 Action::ApproveReview => review_state = ReviewState::Approved,
-                Action::Decide => decided_at = Some(step.at),
+                Action::RejectReview => review_state = ReviewState::Rejected,
+                Action::Decide => {
+                    decided_at = Some(step.at);
+                    fine_fen = draft.fine_fen;
+                }
                 Action::Deliver => delivered_at = Some(step.at),
                 Action::Close => closed_at = Some(step.at),
                 Action::Investigate | Action::Exempt => {}
             }
-            let mut detail = json!({
-                "action": step.action.as_str(),
-                "from": from.as_str(),
-                "to": status.as_str(),
-            });
-            if step.action == Action::Decide {
-                detail["fineFen"] = json!(draft.fine_fen);
-            }
-            if step.action == Action::ServeNotice {
-                detail["noticeFineFen"] = json!(draft.notice_fine_fen);
-            }
-            events.push(case_event::Model {
-                id: rng.uuid_at(step.at),
-                case_id: id,
-                kind: CaseEventKind::Transitioned,
-                at: step.at,
-                actor_id: Some(step.actor),
-                transfer_id: None,
-                record_id: None,
-                case_version: version,
-                detail: detail.to_string(),
-            });
+            let detail = EventDetail::transitioned(step.action, from, status, fine_fen, notice_fine_fen, None);
+            events.push(event(step.at, step.actor, version, detail).into_model(rng.uuid_at(step.at)));
             updated_at = step.at;
         }
 
         let decided = decided_at.is_some();
-        let notice_fine_fen = notice_served_at.and(draft.notice_fine_fen);
-        let hearing_level = notice_fine_fen.is_some_and(|f| f >= hearing_threshold_fen(party_kind));
-        let fine_fen = if decided { draft.fine_fen } else { None };
         let fined = fine_fen.is_some_and(|f| f > 0);
         let paid_at = if fined { timeline.paid_at } else { None };
         let published_at = if decided { timeline.published_at } else { None };
-
-        // T1–T5 (rules.md), each null where it does not apply.
-        let decision_due = (draft.procedure == Procedure::General).then(|| cal.add_calendar_days(filed_day, 90));
-        let hearing_request_due =
-            notice_served_at.filter(|_| hearing_level).map(|at| cal.add_working_days(local_date(at), 5));
-        let delivery_due = decided_at.map(|at| cal.add_working_days(local_date(at), 7));
-        let payment_due = delivered_at.filter(|_| fined).map(|at| cal.add_calendar_days(local_date(at), 15));
-        let publication_due = decided_at.map(|at| cal.add_working_days(local_date(at), 7));
-
-        let running = [
-            decision_due.filter(|_| !decided),
-            hearing_request_due.filter(|due| {
-                status == CaseStatus::NoticeServed
-                    && hearing_state == HearingState::None
-                    && as_of.is_none_or(|today| *due >= today)
-            }),
-            delivery_due.filter(|_| decided && delivered_at.is_none()),
-            payment_due.filter(|_| paid_at.is_none()),
-            publication_due.filter(|_| published_at.is_none()),
-        ];
-        let next_due = if matches!(status, CaseStatus::Closed | CaseStatus::NotPenalized) {
-            None
-        } else {
-            running.into_iter().flatten().min()
-        };
 
         for officer in &draft.officers {
             self.plan.case_officers.push(case_officer::Model {
@@ -510,24 +422,19 @@ impl Builder<'_> {
             };
             let made = make_records(rng, &records);
             for r in &made {
+                // A record adds to the file without changing the case (as `submitRecord`).
                 let version_then = 1 + timeline.steps.iter().filter(|s| s.at <= r.submitted_at).count() as i32;
-                events.push(case_event::Model {
-                    id: rng.uuid_at(r.submitted_at),
-                    case_id: id,
-                    kind: CaseEventKind::RecordSubmitted,
-                    at: r.submitted_at,
-                    actor_id: Some(r.submitted_by),
-                    transfer_id: None,
+                let submitted = NewEvent {
                     record_id: Some(r.id),
-                    case_version: version_then,
-                    detail: json!({ "recordId": r.id.to_string(), "seq": r.seq, "kind": r.kind.as_str() }).to_string(),
-                });
+                    ..event(r.submitted_at, r.submitted_by, version_then, EventDetail::record_submitted(r))
+                };
+                events.push(submitted.into_model(rng.uuid_at(r.submitted_at)));
             }
             self.plan.records.extend(made);
         }
 
         self.plan.case_events.extend(events);
-        self.plan.cases.push(case::Model {
+        let mut row = case::Model {
             id,
             case_no: String::new(),
             title,
@@ -543,7 +450,7 @@ impl Builder<'_> {
             serious_harm: draft.serious_harm,
             fine_fen,
             notice_fine_fen,
-            hearing_level,
+            hearing_level: rules_of_cases::hearing_level(self.rules, party_kind, notice_fine_fen.map(Yuan::from_fen)),
             hearing_state,
             review_state,
             occurred_at: draft.occurred_at,
@@ -558,19 +465,22 @@ impl Builder<'_> {
             paid_at,
             published_at,
             closed_at,
-            decision_due,
-            hearing_request_due,
-            delivery_due,
-            payment_due,
-            publication_due,
-            next_due,
+            decision_due: None,
+            hearing_request_due: None,
+            delivery_due: None,
+            payment_due: None,
+            publication_due: None,
+            next_due: None,
             source_transfer_id: draft.source_transfer_id,
             search_text: String::new(),
             created_by: Some(draft.created_by),
             updated_at,
-        });
+        };
+        // T1–T5 and `next_due`, exactly as the API times a case it moved to the same state.
+        timers::refresh(cal, &mut row);
+        self.plan.cases.push(row);
         self.plan.parties.push(draft.party);
-        id
+        Ok(id)
     }
 }
 

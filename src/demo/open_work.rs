@@ -97,9 +97,9 @@ fn bureau_cases(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, w: &Window) ->
         // Now and then a hearing-level notice, which makes the case major (R4).
         let hearing_level = rng.chance(0.15);
         let fine = if hearing_level {
-            hearing_threshold_fen(kind) + rng.range(0, 40) * 100_000
+            hearing_threshold_fen(b.rules, kind) + rng.range(0, 40) * 100_000
         } else {
-            general_fine(rng, def, kind)
+            general_fine(b.rules, rng, def, kind)
         };
         let town = people::town(rng);
         let party = people::party(rng, kind, filed_at, town, style_for(def));
@@ -130,7 +130,7 @@ fn bureau_cases(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, w: &Window) ->
             source_transfer_id: None,
             records: rng.range(2, 5) as usize,
         };
-        b.add_case(rng, draft, &timeline, Some(w.now));
+        b.add_case(rng, draft, &timeline, Some(w.now))?;
     }
     Ok(())
 }
@@ -157,7 +157,7 @@ fn town_cases(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, w: &Window) -> R
         let matter = held[rng.weighted(&weights)];
         let def = b.org.matters[matter].def;
         let kind = kind_for(rng, def);
-        let fine = general_fine(rng, def, kind);
+        let fine = general_fine(b.rules, rng, def, kind);
         let party = people::party(rng, kind, filed_at, tdef, style_for(def));
         let place = people::place(rng, tdef);
         let pool = officers_on(&team.officers, local_date(filed_at));
@@ -186,7 +186,7 @@ fn town_cases(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, w: &Window) -> R
             source_transfer_id: None,
             records: rng.range(2, 5) as usize,
         };
-        b.add_case(rng, draft, &timeline, Some(w.now));
+        b.add_case(rng, draft, &timeline, Some(w.now))?;
     }
     Ok(())
 }

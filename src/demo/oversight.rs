@@ -15,8 +15,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use entity::enums::{
-    CaseStatus, PartyKind, PatrolKind, Procedure, PublicationKind, ReconsiderationKind, ReconsiderationOutcome,
-    RectificationStatus, ReviewOutcome, ReviewState, Role, TrainingOrganiser,
+    CaseEventKind, CaseStatus, PartyKind, PatrolKind, Procedure, PublicationKind, ReconsiderationKind,
+    ReconsiderationOutcome, RectificationStatus, ReviewOutcome, ReviewState, Role, TrainingOrganiser,
 };
 use entity::{
     compliance_guidance_item, credit_repair, evaluation_finding, exemption, file_evaluation, follow_enrollment,
@@ -32,6 +32,7 @@ use super::plan::Scale;
 use super::rng::Rng;
 use super::year2023::{facts, kind_for, style_for, two_officers};
 use crate::calendar::{local_date, start_of_day};
+use crate::events::EventDetail;
 use crate::oversight::publish_text;
 
 const YEAR: i32 = 2023;
@@ -126,7 +127,7 @@ pub(super) fn exemption_cases(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale) 
             records: rng.range(1, 3) as usize,
             created_by: officers[0],
         };
-        let case_id = b.add_case(rng, draft, &timeline, None);
+        let case_id = b.add_case(rng, draft, &timeline, None)?;
         out.push(ExemptionPlan {
             case_id,
             matter,
@@ -372,12 +373,13 @@ fn licences(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale) {
 fn legal_reviews(b: &mut Builder<'_>, rng: &mut Rng) {
     let mut submitted: HashMap<Uuid, (DateTime<Utc>, Option<Uuid>)> = HashMap::new();
     let mut approved: HashMap<Uuid, (DateTime<Utc>, Option<Uuid>)> = HashMap::new();
-    for e in &b.plan.case_events {
-        if e.detail.contains("\"SUBMIT_FOR_REVIEW\"") {
-            submitted.insert(e.case_id, (e.at, e.actor_id));
-        } else if e.detail.contains("\"APPROVE_REVIEW\"") {
-            approved.insert(e.case_id, (e.at, e.actor_id));
-        }
+    for e in b.plan.case_events.iter().filter(|e| e.kind == CaseEventKind::Transitioned) {
+        let Ok(EventDetail::Transitioned(step)) = EventDetail::read(e.kind, &e.detail) else { continue };
+        match step.action {
+            Action::SubmitForReview => submitted.insert(e.case_id, (e.at, e.actor_id)),
+            Action::ApproveReview => approved.insert(e.case_id, (e.at, e.actor_id)),
+            _ => None,
+        };
     }
     let mut meetings: HashMap<NaiveDate, Uuid> = HashMap::new();
     let cases: Vec<(Uuid, Uuid, ReviewState)> =

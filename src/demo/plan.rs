@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::Datelike;
+use entity::enums::CaseEventKind;
 use entity::{
     case, case_event, case_officer, compliance_guidance_item, counter, credit_repair, department, evaluation_finding,
     exemption, file_evaluation, follow_enrollment, legal_review, matter, matter_claim, matter_empowerment, party,
@@ -15,6 +16,7 @@ use uuid::Uuid;
 
 use super::DemoSummary;
 use crate::calendar::local_date;
+use crate::events::EventDetail;
 
 #[derive(Debug, Default)]
 pub(super) struct Plan {
@@ -75,6 +77,14 @@ impl Plan {
         for (c, no) in self.cases.iter_mut().zip(numbers) {
             c.search_text = format!("{no} {}", c.title).to_lowercase();
             c.case_no = no;
+        }
+        // Each filing names its case number, as `fileCase` writes it.
+        let numbered: HashMap<Uuid, &str> = self.cases.iter().map(|c| (c.id, c.case_no.as_str())).collect();
+        for e in self.case_events.iter_mut().filter(|e| e.kind == CaseEventKind::Filed) {
+            if let (Some(no), Ok(mut detail)) = (numbered.get(&e.case_id), EventDetail::read(e.kind, &e.detail)) {
+                detail.set_case_no(no);
+                e.detail = detail.to_json();
+            }
         }
 
         let mut counters: Vec<counter::Model> = last

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::calendar::{local_date, year_bounds};
+use crate::config::Rules;
 
 async fn fresh_db(dir: &tempfile::TempDir, name: &str) -> (DatabaseConnection, Calendar) {
     let path = dir.path().join(name);
@@ -281,7 +282,7 @@ async fn the_same_seed_gives_the_same_rows() {
     // The 2023 year does not depend on `now`; another seed gives other rows.
     let plan = |seed: u64, now: DateTime<Utc>| {
         let cal = Calendar::default();
-        build_plan(&cal, &DemoOptions { seed, scale: 0.1 }, now).expect("plan")
+        build_plan(&cal, &Rules::default(), &DemoOptions { seed, scale: 0.1 }, now).expect("plan")
     };
     let ids_2023 = |p: &plan::Plan| -> Vec<Uuid> {
         p.cases.iter().filter(|c| local_date(c.filed_at).year() == 2023).map(|c| c.id).collect()
@@ -336,7 +337,7 @@ async fn seeding_a_database_that_holds_data_changes_nothing() {
 fn no_open_work_before_the_demo_year_is_over() {
     let cal = Calendar::default();
     let in_2023 = DateTime::parse_from_rfc3339("2023-12-01T10:00:00+08:00").expect("ts").with_timezone(&Utc);
-    let plan = build_plan(&cal, &DemoOptions { seed: 1, scale: 0.05 }, in_2023).expect("plan");
+    let plan = build_plan(&cal, &Rules::default(), &DemoOptions { seed: 1, scale: 0.05 }, in_2023).expect("plan");
     assert!(plan.cases.iter().all(|c| c.decided_at.is_some() || c.status == CaseStatus::NotPenalized));
     assert!(plan.transfers.iter().all(|t| t.status == TransferStatus::Accepted));
 }
@@ -345,8 +346,8 @@ fn no_open_work_before_the_demo_year_is_over() {
 fn every_seed_hits_the_report_figures() {
     let cal = Calendar::default();
     for seed in [0, 1, 2, 99, 2024, u64::MAX] {
-        let plan =
-            build_plan(&cal, &DemoOptions { seed, scale: 1.0 }, now()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let plan = build_plan(&cal, &Rules::default(), &DemoOptions { seed, scale: 1.0 }, now())
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         let bureau = plan.departments.iter().find(|d| d.code == BUREAU).expect("bureau").id;
         let decided: Vec<&case::Model> =
             plan.cases.iter().filter(|c| c.department_id == bureau && in_2023(c.decided_at)).collect();
@@ -364,4 +365,115 @@ fn every_seed_hits_the_report_figures() {
             assert!(c.notice_fine_fen.unwrap_or(0) < limit, "seed {seed}: {}", c.case_no);
         }
     }
+}
+
+/// The demo writes its rows in bulk, but every due date and `next_due` is what `cases::timers`
+/// gives the same row, on the holiday table a server loads.
+#[tokio::test]
+async fn the_demos_due_dates_are_the_ones_cases_timers_computes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_db, cal) = fresh_db(&dir, "timers.db").await;
+    let plan = build_plan(&cal, &Rules::default(), &DemoOptions { seed: 5, scale: 0.2 }, now()).expect("plan");
+    let mut hearing_windows = 0;
+    for c in &plan.cases {
+        let mut timed = c.clone();
+        timed.decision_due = None;
+        timed.hearing_request_due = None;
+        timed.delivery_due = None;
+        timed.payment_due = None;
+        timed.publication_due = None;
+        timed.next_due = None;
+        crate::cases::timers::refresh(&cal, &mut timed);
+        let dues = |c: &case::Model| {
+            (c.decision_due, c.hearing_request_due, c.delivery_due, c.payment_due, c.publication_due, c.next_due)
+        };
+        assert_eq!(dues(c), dues(&timed), "{} ({:?})", c.title, c.status);
+        hearing_windows += usize::from(c.hearing_request_due.is_some());
+    }
+    assert!(hearing_windows > 0, "some hearing-level notices, so T2 is exercised");
+    assert!(plan.cases.iter().any(|c| c.payment_due.is_some() && c.paid_at.is_none()), "T4 running somewhere");
+}
+
+/// The demo's timeline has the server's shapes: every detail reads as its kind, amounts are
+/// yuan strings, and each filing names its case number.
+#[test]
+fn the_demos_event_details_are_the_servers_shapes() {
+    use crate::events::EventDetail;
+    use entity::enums::CaseEventKind;
+    let cal = Calendar::default();
+    let plan = build_plan(&cal, &Rules::default(), &DemoOptions { seed: 9, scale: 0.05 }, now()).expect("plan");
+    let numbers: HashMap<Uuid, &str> = plan.cases.iter().map(|c| (c.id, c.case_no.as_str())).collect();
+    for e in &plan.case_events {
+        let detail = EventDetail::read(e.kind, &e.detail).unwrap_or_else(|err| panic!("{err}: {}", e.detail));
+        assert_eq!(detail.kind(), e.kind);
+        assert_eq!(detail.to_json(), e.detail, "written once, in the one shape");
+        assert!(!e.detail.contains("Fen"), "amounts in yuan: {}", e.detail);
+        if e.kind == CaseEventKind::Filed {
+            assert!(e.detail.contains(numbers[&e.case_id]), "{}", e.detail);
+        }
+    }
+}
+
+/// An open case whose hearing-level notice is still inside T2: T2 is the party's window, so
+/// `next_due` stays T1 in the demo as in `cases::timers` (the old demo counted T2 there).
+#[test]
+fn an_open_hearing_level_notice_is_timed_as_the_api_times_it() {
+    use lifecycle::{Action, Builder, CaseDraft, Step, Timeline};
+    let cal = Calendar::default();
+    let rules = Rules::default();
+    let mut plan = plan::Plan::default();
+    let org = org::build(&mut rng::Rng::stream(1, "org"), &mut plan).expect("org");
+    let (officer, reviewer, bureau) = (org.officer, org.reviewer, org.bureau);
+    let mut b = Builder { cal: &cal, rules: &rules, org, plan };
+    let now = now();
+    let filed_at = now - TimeDelta::days(20);
+    let party = entity::party::Model {
+        id: Uuid::now_v7(),
+        kind: PartyKind::Person,
+        name: "赵六".into(),
+        id_number: None,
+        credit_code: None,
+        phone: None,
+        address: None,
+        created_at: filed_at,
+    };
+    let notice_fine = rules.hearing_person_fen;
+    let draft = CaseDraft {
+        department_id: bureau,
+        town: None,
+        procedure: Procedure::General,
+        matter: 0,
+        party,
+        officers: vec![officer, reviewer],
+        major: true,
+        serious_harm: false,
+        fine_fen: Some(notice_fine),
+        notice_fine_fen: Some(notice_fine),
+        occurred_at: filed_at - TimeDelta::days(1),
+        ended_at: None,
+        location: "北岙街道".into(),
+        facts: "赵六占道经营。".into(),
+        source_transfer_id: None,
+        records: 0,
+        created_by: officer,
+    };
+    let timeline = Timeline {
+        filed_at,
+        steps: vec![
+            Step { action: Action::Investigate, at: filed_at + TimeDelta::hours(1), actor: officer },
+            Step { action: Action::ServeNotice, at: now - TimeDelta::hours(2), actor: officer },
+        ],
+        paid_at: None,
+        published_at: None,
+    };
+    let id = b.add_case(&mut rng::Rng::stream(1, "case"), draft, &timeline, Some(now)).expect("add_case");
+    let c = b.plan.cases.iter().find(|c| c.id == id).expect("case");
+    assert_eq!(c.status, CaseStatus::NoticeServed);
+    assert!(c.hearing_level, "a notice at the configured hearing level");
+    let t2 = c.hearing_request_due.expect("T2 runs");
+    assert!(t2 >= local_date(now) && Some(t2) < c.decision_due, "inside T2, before T1");
+    assert_eq!(c.next_due, c.decision_due, "T2 never makes a case due");
+    let mut timed = c.clone();
+    crate::cases::timers::refresh(&cal, &mut timed);
+    assert_eq!(&timed, c);
 }

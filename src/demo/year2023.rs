@@ -20,6 +20,7 @@ use super::people::{self, OrgStyle};
 use super::plan::Scale;
 use super::rng::Rng;
 use crate::calendar::{Calendar, local_date};
+use crate::config::Rules;
 
 /// 384.25 万元: the fines of the bureau's 2723 cases decided in 2023.
 pub(super) const BUREAU_FINES_FEN: i64 = 384_250_000;
@@ -93,7 +94,7 @@ pub(super) fn style_for(def: &MatterDef) -> OrgStyle {
 }
 
 /// An on-the-spot fine (APL 51 caps) or, now and then, a warning.
-fn simple_fine(rng: &mut Rng, kind: PartyKind) -> Option<i64> {
+fn simple_fine(rules: &Rules, rng: &mut Rng, kind: PartyKind) -> Option<i64> {
     if rng.chance(0.08) {
         return None;
     }
@@ -101,13 +102,13 @@ fn simple_fine(rng: &mut Rng, kind: PartyKind) -> Option<i64> {
         PartyKind::Person => *rng.pick(&[50, 50, 100, 100, 100, 150, 200]),
         PartyKind::Organization => *rng.pick(&[200, 200, 300, 500, 500, 500, 800, 1000, 1000, 1500, 2000, 3000]),
     };
-    Some((yuan * 100).min(simple_cap_fen(kind)))
+    Some((yuan * 100).min(simple_cap_fen(rules, kind)))
 }
 
 /// A general-procedure fine from the matter's usual band, below the hearing level (towns may
 /// not impose one, R7; the bureau's hearing-level fines are set by [`hearing_fines`]).
-pub(super) fn general_fine(rng: &mut Rng, def: &MatterDef, kind: PartyKind) -> i64 {
-    let below = hearing_threshold_fen(kind) / 100 - 100;
+pub(super) fn general_fine(rules: &Rules, rng: &mut Rng, def: &MatterDef, kind: PartyKind) -> i64 {
+    let below = hearing_threshold_fen(rules, kind) / 100 - 100;
     let hi = def.fine.1.min(below);
     let lo = def.fine.0.min(hi).max(50);
     let yuan = rng.range(lo, hi.max(lo));
@@ -180,7 +181,7 @@ fn bureau_simple(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, days: &Days) 
         let kind = kind_for(rng, def);
         let town = people::town(rng);
         let party = people::party(rng, kind, filed_at, town, style_for(def));
-        let fine = simple_fine(rng, kind);
+        let fine = simple_fine(b.rules, rng, kind);
         sum += fine.unwrap_or(0);
         let officers = two_officers(rng, &b.org.bureau_assignable(day), Some(b.org.officer))?;
         let actors = Actors { officers: officers.clone(), reviewer: b.org.reviewer };
@@ -207,7 +208,7 @@ fn bureau_simple(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, days: &Days) 
             source_transfer_id: None,
             records: 0,
         };
-        b.add_case(rng, draft, &timeline, None);
+        b.add_case(rng, draft, &timeline, None)?;
     }
     Ok(sum)
 }
@@ -310,17 +311,17 @@ fn plan_general_slots(b: &Builder<'_>, rng: &mut Rng, scale: Scale, simple_sum: 
 
     // Fines below the hearing level first; the hearing-level ones take the rest.
     for s in slots.iter_mut().filter(|s| !s.hearing) {
-        s.fine_fen = general_fine(rng, org.matters[s.matter].def, s.kind);
+        s.fine_fen = general_fine(b.rules, rng, org.matters[s.matter].def, s.kind);
     }
     let target = if scale.is_full() {
         BUREAU_FINES_FEN
     } else {
         ((BUREAU_FINES_FEN as f64 * scale.0) / 10_000.0).round() as i64 * 10_000
     };
-    leave_room_for_hearing_fines(&mut slots, target - simple_sum);
+    leave_room_for_hearing_fines(b.rules, &mut slots, target - simple_sum);
     let fixed_sum = simple_sum + slots.iter().filter(|s| !s.hearing).map(|s| s.fine_fen).sum::<i64>();
     let mut hearing: Vec<&mut Slot> = slots.iter_mut().filter(|s| s.hearing).collect();
-    hearing_fines(rng, &mut hearing, target - fixed_sum);
+    hearing_fines(b.rules, rng, &mut hearing, target - fixed_sum);
     if scale.is_full() {
         let total: i64 = simple_sum + slots.iter().map(|s| s.fine_fen).sum::<i64>();
         if total != BUREAU_FINES_FEN {
@@ -335,8 +336,8 @@ fn plan_general_slots(b: &Builder<'_>, rng: &mut Rng, scale: Scale, simple_sum: 
 /// Whatever the seed draws, the hearing-level cases must be able to reach their floors with
 /// room to spare (half their floors again); when the other general fines leave less, they
 /// are scaled down together (staying multiples of ¥10).
-fn leave_room_for_hearing_fines(slots: &mut [Slot], budget: i64) {
-    let floors: i64 = slots.iter().filter(|s| s.hearing).map(|s| hearing_threshold_fen(s.kind)).sum();
+fn leave_room_for_hearing_fines(rules: &Rules, slots: &mut [Slot], budget: i64) {
+    let floors: i64 = slots.iter().filter(|s| s.hearing).map(|s| hearing_threshold_fen(rules, s.kind)).sum();
     let room = budget - floors - floors / 2;
     let drawn: i64 = slots.iter().filter(|s| !s.hearing).map(|s| s.fine_fen).sum();
     if room <= 0 || drawn <= room {
@@ -351,7 +352,7 @@ fn leave_room_for_hearing_fines(slots: &mut [Slot], budget: i64) {
 /// Shares `remainder` among the hearing-level cases: each gets at least the hearing level of
 /// its party, plus a weighted part of what is left (companies more than persons), rounded to
 /// ¥100; the last takes the exact rest, so the year's total is exact.
-fn hearing_fines(rng: &mut Rng, slots: &mut [&mut Slot], remainder: i64) {
+fn hearing_fines(rules: &Rules, rng: &mut Rng, slots: &mut [&mut Slot], remainder: i64) {
     if slots.is_empty() {
         return;
     }
@@ -360,7 +361,7 @@ fn hearing_fines(rng: &mut Rng, slots: &mut [&mut Slot], remainder: i64) {
         let last = slots.len() - 1;
         slots.swap(pos, last);
     }
-    let floors: Vec<i64> = slots.iter().map(|s| hearing_threshold_fen(s.kind)).collect();
+    let floors: Vec<i64> = slots.iter().map(|s| hearing_threshold_fen(rules, s.kind)).collect();
     let spare = remainder - floors.iter().sum::<i64>();
     let weights: Vec<f64> = slots
         .iter()
@@ -402,13 +403,15 @@ fn bureau_general(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, days: &Days,
             Category::Other => None,
         };
 
-        // Transfers are requested on a working day and accepted within T7 (5 working days);
-        // the accepted case is filed in the same transaction.
+        // Transfers are requested on a working day and accepted within T7 (the configured
+        // answer days, 5 by default: answered after 1 to 4); the accepted case is filed in the
+        // same transaction.
         let request_day = days.general(rng);
         let requested_at = office_time(rng, request_day);
         let (filed_at, created_by) = match transfer_from {
             Some(_) => {
-                let day = b.cal.add_working_days(request_day, rng.range(1, 4) as u32);
+                let latest = i64::from(b.rules.transfer_answer_days).clamp(1, 4);
+                let day = b.cal.add_working_days(request_day, rng.range(1, latest) as u32);
                 (office_time(rng, day), b.org.officer)
             }
             None => (requested_at, Uuid::nil()),
@@ -444,12 +447,12 @@ fn bureau_general(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, days: &Days,
         // statement), never less; only where both stay below the hearing level.
         let notice_fine = if !slot.major && rng.chance(0.15) {
             let higher = slot.fine_fen / 100 * 120;
-            if higher < hearing_threshold_fen(slot.kind) { higher } else { slot.fine_fen }
+            if higher < hearing_threshold_fen(b.rules, slot.kind) { higher } else { slot.fine_fen }
         } else {
             slot.fine_fen
         };
         let shape = GeneralShape {
-            hearing_level: notice_fine >= hearing_threshold_fen(slot.kind),
+            hearing_level: notice_fine >= hearing_threshold_fen(b.rules, slot.kind),
             major: slot.major,
             fined: slot.fine_fen > 0,
         };
@@ -483,7 +486,7 @@ fn bureau_general(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, days: &Days,
             records: rng.range(2, 5) as usize,
             created_by,
         };
-        let case_id = b.add_case(rng, draft, &timeline, None);
+        let case_id = b.add_case(rng, draft, &timeline, None)?;
 
         if let (Some(id), Some((from, liaison, category))) = (transfer_id, transfer_from) {
             b.plan.transfers.push(transfer::Model {
@@ -636,13 +639,13 @@ fn towns(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, days: &Days) -> Resul
             let actors = Actors { officers: officers.clone(), reviewer: b.org.reviewer };
             let (fine, notice_fine, timeline, occurred_at, ended_at, records) = match procedure {
                 Procedure::Simple => {
-                    let fine = simple_fine(rng, kind);
+                    let fine = simple_fine(b.rules, rng, kind);
                     let tl = simple_timeline(rng, b.cal, filed_at, fine.is_some(), false, &actors);
                     let occurred_at = filed_at - TimeDelta::minutes(rng.range(5, 90));
                     (fine, None, tl, occurred_at, None, 0)
                 }
                 Procedure::General => {
-                    let fine = general_fine(rng, mdef, kind);
+                    let fine = general_fine(b.rules, rng, mdef, kind);
                     let shape = GeneralShape { hearing_level: false, major: false, fined: fine > 0 };
                     let tl = general_timeline(rng, b.cal, filed_at, shape, &actors, decide_by());
                     let (occurred_at, ended_at) = occurred(rng, filed_at, mdef);
@@ -669,7 +672,7 @@ fn towns(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, days: &Days) -> Resul
                 source_transfer_id: None,
                 records,
             };
-            b.add_case(rng, draft, &timeline, None);
+            b.add_case(rng, draft, &timeline, None)?;
         }
     }
     Ok(())

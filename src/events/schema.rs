@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, Object, Result};
 use entity::case_event;
 use entity::enums::Role;
 
-use super::Committed;
+use super::{Committed, EventDetail};
 use crate::cases::schema::CaseObject;
 use crate::error::AppError;
 use crate::graphql::context::{loaders, principal, request, state};
@@ -101,14 +101,23 @@ impl CaseEventObject {
     /// court trainees.
     async fn detail(&self, ctx: &Context<'_>) -> Result<String> {
         let trainee = request(ctx)?.principal.as_ref().is_some_and(|p| p.is_trainee_only());
+        let detail = match EventDetail::read(self.0.kind, &self.0.detail) {
+            Ok(detail) => detail,
+            Err(e) => {
+                // A row no shape reads: the stored text for those who may read it all, nothing
+                // for a reader who may not see the party.
+                tracing::warn!(event = %self.0.id, error = %e, "unreadable case event detail");
+                return Ok(if trainee { "{}".into() } else { self.0.detail.clone() });
+            }
+        };
         if !trainee {
-            return Ok(self.0.detail.clone());
+            return Ok(detail.to_json());
         }
         let case = loaders(ctx)?.cases.load_one(self.0.case_id).await.map_err(AppError::from)?;
         let party = match case {
             Some(c) => loaders(ctx)?.parties.load_one(c.party_id).await.map_err(AppError::from)?,
             None => None,
         };
-        Ok(crate::privacy::mask_text(&self.0.detail, party.as_ref()))
+        Ok(detail.masked(party.as_ref()).to_json())
     }
 }

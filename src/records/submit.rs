@@ -14,7 +14,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
-use entity::enums::{CaseEventKind, RecordKind, Role};
+use entity::enums::{RecordKind, Role};
 use entity::{case, case_event, record, transfer};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
@@ -27,7 +27,7 @@ use super::chain::{ChainInput, record_hash};
 use crate::auth::{Principal, visibility};
 use crate::calendar::local_date;
 use crate::error::{AppError, AppResult};
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventDetail, NewEvent};
 
 /// At most this many records in one `submitRecords`.
 pub const MAX_BATCH: usize = 100;
@@ -471,18 +471,12 @@ async fn append(
             txn,
             NewEvent {
                 case_id: case.id,
-                kind: CaseEventKind::RecordSubmitted,
                 at: now,
                 actor_id: Some(p.user_id),
                 transfer_id: None,
                 record_id: Some(model.id),
                 case_version: case.version,
-                detail: serde_json::json!({
-                    "recordId": model.id.to_string(),
-                    "seq": model.seq,
-                    "kind": model.kind.as_str(),
-                    "correctsRecordId": model.corrects_record_id.map(|id| id.to_string()),
-                }),
+                detail: EventDetail::record_submitted(&model),
             },
         )
         .await?;

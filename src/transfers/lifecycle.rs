@@ -5,8 +5,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use entity::enums::{
-    CaseEventKind, CaseStatus, DepartmentKind, HearingState, Procedure, ReviewState, Role, TransferCategory,
-    TransferStatus,
+    CaseStatus, DepartmentKind, HearingState, Procedure, ReviewState, Role, TransferCategory, TransferStatus,
 };
 use entity::{case, case_event, department, matter, matter_empowerment, party, transfer};
 use sea_orm::{
@@ -21,7 +20,7 @@ use crate::calendar::{Calendar, local_date};
 use crate::cases::lifecycle::{self as cases, NewParty};
 use crate::cases::timers;
 use crate::error::{AppError, AppResult};
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventDetail, NewEvent};
 
 /// `requestTransfer`, parsed.
 #[derive(Debug, Clone)]
@@ -157,9 +156,8 @@ async fn sender_case_event(
     txn: &DatabaseTransaction,
     p: &Principal,
     t: &transfer::Model,
-    kind: CaseEventKind,
     at: DateTime<Utc>,
-    detail: serde_json::Value,
+    detail: EventDetail,
 ) -> AppResult<Option<case_event::Model>> {
     let Some(case_id) = t.case_id else {
         return Ok(None);
@@ -172,7 +170,6 @@ async fn sender_case_event(
         txn,
         NewEvent {
             case_id,
-            kind,
             at,
             actor_id: Some(p.user_id),
             transfer_id: Some(t.id),
@@ -292,12 +289,8 @@ pub async fn request_transfer(db: &DatabaseConnection, p: &Principal, input: Req
         version: 1,
     };
     transfer::Entity::insert(model.clone().into_active_model()).exec_without_returning(&txn).await?;
-    let detail = serde_json::json!({
-        "transferId": model.id.to_string(),
-        "toDepartment": to.code,
-        "category": model.category.as_str(),
-    });
-    let event = sender_case_event(&txn, p, &model, CaseEventKind::TransferRequested, now, detail).await?;
+    let detail = EventDetail::transfer_requested(model.id, &to.code, model.category);
+    let event = sender_case_event(&txn, p, &model, now, detail).await?;
     let mut targets = vec![model.id];
     targets.extend(model.case_id);
     crate::audit::write(
@@ -441,9 +434,8 @@ pub async fn accept_transfer(
 
     let note = optional(input.note);
     let mut out = Vec::new();
-    let new_case_event = |kind, detail| NewEvent {
+    let new_case_event = |detail| NewEvent {
         case_id: filed.id,
-        kind,
         at: now,
         actor_id: Some(p.user_id),
         transfer_id: Some(before.id),
@@ -454,25 +446,18 @@ pub async fn accept_transfer(
     out.push(
         events::append(
             &txn,
-            new_case_event(
-                CaseEventKind::Filed,
-                serde_json::json!({
-                    "caseNo": filed.case_no,
-                    "procedure": filed.procedure.as_str(),
-                    "status": filed.status.as_str(),
-                    "transferId": before.id.to_string(),
-                }),
-            ),
+            new_case_event(EventDetail::filed(
+                Some(&filed.case_no),
+                filed.procedure,
+                filed.status,
+                Some(before.id),
+                filed.fine_fen,
+            )),
         )
         .await?,
     );
-    let answered = serde_json::json!({
-        "transferId": before.id.to_string(),
-        "status": TransferStatus::Accepted.as_str(),
-        "resultingCaseId": filed.id.to_string(),
-        "note": note,
-    });
-    out.push(events::append(&txn, new_case_event(CaseEventKind::TransferAnswered, answered.clone())).await?);
+    let answered = EventDetail::transfer_accepted(before.id, filed.id, note.clone());
+    out.push(events::append(&txn, new_case_event(answered.clone())).await?);
 
     if let Some(old) = &sender_case {
         // R8: the handed-over case leaves the sender's workload; its timers stop.
@@ -492,15 +477,12 @@ pub async fn accept_transfer(
         if result.rows_affected != 1 {
             return Err(AppError::Conflict("the sender's case changed meanwhile; retry".into()));
         }
-        let mut detail = answered.clone();
-        detail["from"] = serde_json::json!(old.status.as_str());
-        detail["to"] = serde_json::json!(gone.status.as_str());
+        let detail = answered.moving(old.status, gone.status);
         out.push(
             events::append(
                 &txn,
                 NewEvent {
                     case_id: gone.id,
-                    kind: CaseEventKind::TransferAnswered,
                     at: now,
                     actor_id: Some(p.user_id),
                     transfer_id: Some(before.id),
@@ -560,12 +542,8 @@ pub async fn refuse_transfer(
         ..before.clone()
     };
     let after = finish(&txn, &before, after).await?;
-    let detail = serde_json::json!({
-        "transferId": after.id.to_string(),
-        "status": after.status.as_str(),
-        "reason": reason,
-    });
-    let event = sender_case_event(&txn, p, &after, CaseEventKind::TransferAnswered, now, detail).await?;
+    let detail = EventDetail::transfer_refused(after.id, after.status, reason);
+    let event = sender_case_event(&txn, p, &after, now, detail).await?;
     crate::audit::write(
         &txn,
         Some(p),
@@ -592,8 +570,8 @@ pub async fn withdraw_transfer(db: &DatabaseConnection, p: &Principal, id: Uuid)
     let after = finish(&txn, &before, after).await?;
     // The sender's timeline shows the transfer ended; CaseEventKind has no kind of its own for
     // a withdrawal, and the fixed enum of api.md is not widened for it.
-    let detail = serde_json::json!({ "transferId": after.id.to_string(), "status": after.status.as_str() });
-    let event = sender_case_event(&txn, p, &after, CaseEventKind::TransferAnswered, now, detail).await?;
+    let detail = EventDetail::transfer_withdrawn(after.id);
+    let event = sender_case_event(&txn, p, &after, now, detail).await?;
     crate::audit::write(&txn, Some(p), "mutation:withdrawTransfer", &[after.id], serde_json::json!({})).await?;
     txn.commit().await?;
     Ok((after, event.into_iter().collect()))

@@ -9,6 +9,7 @@ mod auth;
 mod cases;
 mod dashboard;
 mod errors;
+mod event_detail;
 mod follow_case;
 mod hostile;
 mod http;
