@@ -4,7 +4,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::app::Application;
 use crate::auth::{JwtConfig, JwtKey};
-use crate::config::{DEFAULT_AUDIENCE, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_ISSUER, Settings};
+use crate::config::{DEFAULT_AUDIENCE, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_ISSUER, Rules, Settings};
 
 /// casebridge: the GraphQL data API through which Dongtou's departments work on the same
 /// law-enforcement cases.
@@ -35,8 +35,6 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    #[command(flatten)]
-    pub db: DbArgs,
     /// The report's year.
     #[arg(long)]
     pub year: i32,
@@ -46,6 +44,9 @@ pub struct ReportArgs {
     /// Load the demo year first when the database is empty.
     #[arg(long)]
     pub demo: bool,
+    /// The figures are computed with the settings `serve` runs with.
+    #[command(flatten, next_help_heading = "Settings (as for serve)")]
+    pub settings: SettingsArgs,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,8 +92,11 @@ pub struct JwtArgs {
     pub audience: String,
 }
 
-#[derive(Args, Debug)]
-pub struct ServeArgs {
+/// The settings of the service, from flags and environment (README, "Configuration"): one
+/// set, flattened into `serve` and `report`, turned into [`Settings`] by
+/// [`SettingsArgs::settings`] alone.
+#[derive(Args, Debug, Clone)]
+pub struct SettingsArgs {
     #[command(flatten)]
     pub db: DbArgs,
     #[command(flatten)]
@@ -100,16 +104,22 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CASEBRIDGE_BIND", default_value = DEFAULT_BIND)]
     pub bind: String,
-    /// Load the demo year (Dongtou 2023) when the database is empty, and print a token per
-    /// demo user. Without a secret, a random one is made for this run.
-    #[arg(long)]
-    pub demo: bool,
     /// HTTP worker threads [default: one per core].
     #[arg(long, env = "CASEBRIDGE_WORKERS")]
     pub workers: Option<usize>,
     /// T7: working days a receiver has to answer a transfer.
-    #[arg(long, env = "CASEBRIDGE_TRANSFER_ANSWER_DAYS", default_value_t = 5)]
+    #[arg(long, env = "CASEBRIDGE_TRANSFER_ANSWER_DAYS", default_value_t = Rules::default().transfer_answer_days)]
     pub transfer_answer_days: u32,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    /// Load the demo year (Dongtou 2023) when the database is empty, and print a token per
+    /// demo user. Without a secret, a random one is made for this run.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Args, Debug)]
@@ -179,10 +189,33 @@ impl DbArgs {
     }
 
     async fn connect(&self) -> Result<sea_orm::DatabaseConnection, BoxError> {
-        let db = crate::db::connect(&self.database_url, self.pool()).await?;
-        crate::db::migrate(&db).await?;
-        Ok(db)
+        connect(&self.database_url, self.pool()).await
     }
+}
+
+impl SettingsArgs {
+    /// The one place [`Settings`] is built. With `random_key`, a random HS256 secret stands in
+    /// when no JWT key is configured (`serve --demo`; `report`, which signs nothing).
+    pub fn settings(&self, random_key: bool) -> Result<Settings, BoxError> {
+        Ok(Settings {
+            database_url: self.db.database_url.clone(),
+            bind: self.bind.clone(),
+            jwt: self.jwt.config(random_key)?,
+            pool_size: self.db.pool(),
+            workers: self.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+            rules: Rules { transfer_answer_days: self.transfer_answer_days, ..Rules::default() },
+            max_body_bytes: 1 << 20,
+            subscription_recheck: std::time::Duration::from_secs(30),
+            subscriber_queue: 4096,
+        })
+    }
+}
+
+/// Opens the pool and applies pending migrations.
+async fn connect(url: &str, pool_size: u32) -> Result<sea_orm::DatabaseConnection, BoxError> {
+    let db = crate::db::connect(url, pool_size).await?;
+    crate::db::migrate(&db).await?;
+    Ok(db)
 }
 
 pub async fn run(cli: Cli) -> Result<(), BoxError> {
@@ -220,32 +253,34 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             println!("loaded {days} days; restart the servers to use them");
             Ok(())
         }
-        Command::Report(args) => {
-            let db = args.db.connect().await?;
-            if args.demo {
-                seed_demo(&db).await?;
-            }
-            let calendar = crate::calendar::Calendar::load(&db).await?;
-            let rules = crate::config::Rules::default();
-            let scope = crate::statistics::service::Scope::default();
-            let today = crate::calendar::today();
-            let figures = crate::statistics::service::compute(
-                &db,
-                &calendar,
-                rules.transfer_answer_days,
-                &scope,
-                args.year,
-                today,
-            )
-            .await
-            .map_err(|e| e.message())?;
-            match args.format {
-                ReportFormat::Md => print!("{}", crate::statistics::report::markdown(&figures)),
-                ReportFormat::Html => print!("{}", crate::statistics::report::html(&figures)),
-            }
-            Ok(())
-        }
+        Command::Report(args) => report(args).await,
     }
+}
+
+async fn report(args: ReportArgs) -> Result<(), BoxError> {
+    let settings = args.settings.settings(true)?;
+    let db = connect(&settings.database_url, settings.pool_size).await?;
+    if args.demo {
+        seed_demo(&db).await?;
+    }
+    let calendar = crate::calendar::Calendar::load(&db).await?;
+    let scope = crate::statistics::service::Scope::default();
+    let today = crate::calendar::today();
+    let figures = crate::statistics::service::compute(
+        &db,
+        &calendar,
+        settings.rules.transfer_answer_days,
+        &scope,
+        args.year,
+        today,
+    )
+    .await
+    .map_err(|e| e.message())?;
+    match args.format {
+        ReportFormat::Md => print!("{}", crate::statistics::report::markdown(&figures)),
+        ReportFormat::Html => print!("{}", crate::statistics::report::html(&figures)),
+    }
+    Ok(())
 }
 
 async fn seed_demo(db: &sea_orm::DatabaseConnection) -> Result<(), BoxError> {
@@ -273,24 +308,15 @@ async fn seed_demo_scaled(db: &sea_orm::DatabaseConnection, scale: f64) -> Resul
 }
 
 async fn serve(args: ServeArgs) -> Result<(), BoxError> {
-    let jwt = args.jwt.config(args.demo)?;
-    let db = args.db.connect().await?;
+    let settings = args.settings.settings(args.demo)?;
+    let jwt = settings.jwt.clone();
+    let db = connect(&settings.database_url, settings.pool_size).await?;
     if args.demo {
         seed_demo(&db).await?;
     }
-    let settings = Settings {
-        database_url: args.db.database_url.clone(),
-        bind: args.bind.clone(),
-        jwt: jwt.clone(),
-        pool_size: args.db.pool(),
-        workers: args.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
-        rules: crate::config::Rules { transfer_answer_days: args.transfer_answer_days, ..Default::default() },
-        max_body_bytes: 1 << 20,
-        subscription_recheck: std::time::Duration::from_secs(30),
-        subscriber_queue: 4096,
-    };
+    let bind = settings.bind.clone();
     let app = Application::with_db(settings, db).await?;
-    let base = format!("http://{}:{}", args.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h), app.port());
+    let base = format!("http://{}:{}", bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h), app.port());
     tracing::info!(address = %base, "casebridge listening");
     if args.demo {
         // The operator asked for this: tokens for trying the demo in GraphiQL.
@@ -304,4 +330,41 @@ async fn serve(args: ServeArgs) -> Result<(), BoxError> {
     }
     app.run_until_stopped().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings_of(args: &[&str]) -> Settings {
+        let cli = Cli::try_parse_from(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        let settings = match cli.command {
+            Command::Serve(a) => a.settings.settings(true),
+            Command::Report(a) => a.settings.settings(true),
+            other => panic!("not serve or report: {other:?}"),
+        };
+        settings.unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    #[test]
+    fn report_computes_with_the_settings_serve_runs_with() {
+        let flags = [
+            "--database-url",
+            "sqlite:///tmp/casebridge-settings.db?mode=rwc",
+            "--pool-size",
+            "3",
+            "--transfer-answer-days",
+            "9",
+        ];
+        let serve = settings_of(&[&["casebridge", "serve"][..], &flags].concat());
+        let report = settings_of(&[&["casebridge", "report", "--year", "2023"][..], &flags].concat());
+        assert_eq!(report.rules.transfer_answer_days, 9, "report reads CASEBRIDGE_TRANSFER_ANSWER_DAYS");
+        assert_eq!(report.rules, serve.rules);
+        assert_eq!((&report.database_url, report.pool_size), (&serve.database_url, serve.pool_size));
+        // Without flags, both read the same environment and defaults.
+        let serve = settings_of(&["casebridge", "serve"]);
+        let report = settings_of(&["casebridge", "report", "--year", "2023"]);
+        assert_eq!(report.rules, serve.rules);
+        assert_eq!((report.database_url, report.pool_size), (serve.database_url, serve.pool_size));
+    }
 }

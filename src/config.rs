@@ -1,4 +1,5 @@
-//! Typed settings, read once at start-up (flags and environment, see `cli.rs`).
+//! Typed settings, read once at start-up from flags and environment: `cli::SettingsArgs`, the
+//! same for `serve` and `report`, is the one place they are built.
 
 use crate::auth::JwtConfig;
 
@@ -27,7 +28,7 @@ pub const DEFAULT_ISSUER: &str = "casebridge";
 pub const DEFAULT_AUDIENCE: &str = "casebridge-api";
 
 /// Rules an operator may change without a rebuild (rules.md marks them *configurable*).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rules {
     /// R1 (APL 51): largest on-the-spot fine on a person, in fen (¥200).
     pub simple_cap_person_fen: i64,

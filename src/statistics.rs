@@ -4,4 +4,5 @@
 pub mod live;
 pub mod report;
 pub mod schema;
+pub mod sections;
 pub mod service;
