@@ -23,7 +23,7 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, loads the calendar and binds `settings.bind` (port 0 picks a free one).
     pub async fn build(settings: Settings) -> Result<Self, BoxError> {
-        let db = crate::db::connect(&settings.database_url, settings.pool_size).await?;
+        let db = crate::db::connect_with(&settings.database_url, settings.pool_size, settings.db_timeout).await?;
         crate::db::migrate(&db).await?;
         Self::with_db(settings, db).await
     }

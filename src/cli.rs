@@ -73,6 +73,10 @@ pub struct DbArgs {
     /// Connections in the pool [default: 4 on SQLite, 4 per core on PostgreSQL].
     #[arg(long, env = "CASEBRIDGE_DB_POOL")]
     pub pool_size: Option<u32>,
+    /// Seconds a statement, a wait for a pooled connection (or SQLite's write lock) and
+    /// /readyz may take before they fail.
+    #[arg(long, env = "CASEBRIDGE_DB_TIMEOUT", default_value_t = crate::db::DEFAULT_TIMEOUT.as_secs())]
+    pub db_timeout: u64,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -90,6 +94,9 @@ pub struct JwtArgs {
     pub issuer: String,
     #[arg(long = "jwt-audience", env = "CASEBRIDGE_JWT_AUDIENCE", default_value = DEFAULT_AUDIENCE)]
     pub audience: String,
+    /// Seconds of clock difference tolerated on a token's exp, nbf and iat.
+    #[arg(long = "jwt-leeway", env = "CASEBRIDGE_JWT_LEEWAY", default_value_t = crate::auth::jwt::DEFAULT_LEEWAY)]
+    pub leeway: u64,
 }
 
 /// The settings of the service, from flags and environment (README, "Configuration"): one
@@ -107,9 +114,23 @@ pub struct SettingsArgs {
     /// HTTP worker threads [default: one per core].
     #[arg(long, env = "CASEBRIDGE_WORKERS")]
     pub workers: Option<usize>,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+/// The rules an operator may configure (rules.md marks them *configurable*); `serve`,
+/// `report` and `seed` read the same ones.
+#[derive(Args, Debug, Clone)]
+pub struct RulesArgs {
     /// T7: working days a receiver has to answer a transfer.
     #[arg(long, env = "CASEBRIDGE_TRANSFER_ANSWER_DAYS", default_value_t = Rules::default().transfer_answer_days)]
     pub transfer_answer_days: u32,
+}
+
+impl RulesArgs {
+    pub fn rules(&self) -> Rules {
+        Rules { transfer_answer_days: self.transfer_answer_days, ..Rules::default() }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -126,6 +147,8 @@ pub struct ServeArgs {
 pub struct SeedArgs {
     #[command(flatten)]
     pub db: DbArgs,
+    #[command(flatten)]
+    pub rules: RulesArgs,
     /// Load the demo year (Dongtou 2023).
     #[arg(long, required = true)]
     pub demo: bool,
@@ -179,7 +202,7 @@ impl JwtArgs {
                 );
             }
         };
-        Ok(JwtConfig::new(key, self.issuer.clone(), self.audience.clone())?)
+        Ok(JwtConfig::new(key, self.issuer.clone(), self.audience.clone())?.with_leeway(self.leeway))
     }
 }
 
@@ -188,8 +211,12 @@ impl DbArgs {
         self.pool_size.unwrap_or_else(|| crate::db::default_pool_size(&self.database_url))
     }
 
+    fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.db_timeout.max(1))
+    }
+
     async fn connect(&self) -> Result<sea_orm::DatabaseConnection, BoxError> {
-        connect(&self.database_url, self.pool()).await
+        connect(&self.database_url, self.pool(), self.timeout()).await
     }
 }
 
@@ -203,17 +230,22 @@ impl SettingsArgs {
             jwt: self.jwt.config(random_key)?,
             pool_size: self.db.pool(),
             workers: self.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
-            rules: Rules { transfer_answer_days: self.transfer_answer_days, ..Rules::default() },
+            rules: self.rules.rules(),
             max_body_bytes: 1 << 20,
             subscription_recheck: std::time::Duration::from_secs(30),
             subscriber_queue: 4096,
+            db_timeout: self.db.timeout(),
         })
     }
 }
 
 /// Opens the pool and applies pending migrations.
-async fn connect(url: &str, pool_size: u32) -> Result<sea_orm::DatabaseConnection, BoxError> {
-    let db = crate::db::connect(url, pool_size).await?;
+async fn connect(
+    url: &str,
+    pool_size: u32,
+    timeout: std::time::Duration,
+) -> Result<sea_orm::DatabaseConnection, BoxError> {
+    let db = crate::db::connect_with(url, pool_size, timeout).await?;
     crate::db::migrate(&db).await?;
     Ok(db)
 }
@@ -234,7 +266,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
                 return Err("--scale is a factor above 0 and at most 100".into());
             }
             let db = args.db.connect().await?;
-            seed_demo_scaled(&db, args.scale).await
+            seed_demo_scaled(&db, &args.rules.rules(), args.scale).await
         }
         Command::Token(args) => {
             let jwt = args.jwt.config(false)?;
@@ -259,9 +291,9 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
 
 async fn report(args: ReportArgs) -> Result<(), BoxError> {
     let settings = args.settings.settings(true)?;
-    let db = connect(&settings.database_url, settings.pool_size).await?;
+    let db = connect(&settings.database_url, settings.pool_size, settings.db_timeout).await?;
     if args.demo {
-        seed_demo(&db).await?;
+        seed_demo(&db, &settings.rules).await?;
     }
     let calendar = crate::calendar::Calendar::load(&db).await?;
     let scope = crate::statistics::service::Scope::default();
@@ -283,11 +315,12 @@ async fn report(args: ReportArgs) -> Result<(), BoxError> {
     Ok(())
 }
 
-async fn seed_demo(db: &sea_orm::DatabaseConnection) -> Result<(), BoxError> {
-    seed_demo_scaled(db, 1.0).await
+async fn seed_demo(db: &sea_orm::DatabaseConnection, rules: &Rules) -> Result<(), BoxError> {
+    seed_demo_scaled(db, rules, 1.0).await
 }
 
-async fn seed_demo_scaled(db: &sea_orm::DatabaseConnection, scale: f64) -> Result<(), BoxError> {
+/// Loads the demo year through the configured rules (the same the server enforces).
+async fn seed_demo_scaled(db: &sea_orm::DatabaseConnection, rules: &Rules, scale: f64) -> Result<(), BoxError> {
     if crate::demo::has_data(db).await? {
         tracing::info!("the database already holds data; demo not loaded");
         return Ok(());
@@ -295,7 +328,7 @@ async fn seed_demo_scaled(db: &sea_orm::DatabaseConnection, scale: f64) -> Resul
     let calendar = crate::calendar::Calendar::load(db).await?;
     let started = std::time::Instant::now();
     let opts = crate::demo::DemoOptions { scale, ..Default::default() };
-    let summary = crate::demo::seed(db, &calendar, &opts, chrono::Utc::now()).await?;
+    let summary = crate::demo::seed_with_rules(db, &calendar, rules, &opts, chrono::Utc::now()).await?;
     tracing::info!(
         cases = summary.cases,
         transfers = summary.transfers,
@@ -310,9 +343,9 @@ async fn seed_demo_scaled(db: &sea_orm::DatabaseConnection, scale: f64) -> Resul
 async fn serve(args: ServeArgs) -> Result<(), BoxError> {
     let settings = args.settings.settings(args.demo)?;
     let jwt = settings.jwt.clone();
-    let db = connect(&settings.database_url, settings.pool_size).await?;
+    let db = connect(&settings.database_url, settings.pool_size, settings.db_timeout).await?;
     if args.demo {
-        seed_demo(&db).await?;
+        seed_demo(&db, &settings.rules).await?;
     }
     let bind = settings.bind.clone();
     let app = Application::with_db(settings, db).await?;

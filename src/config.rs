@@ -20,6 +20,9 @@ pub struct Settings {
     pub subscription_recheck: std::time::Duration,
     /// Events a subscriber may fall behind before it is closed.
     pub subscriber_queue: usize,
+    /// How long a statement, a wait for a pooled connection or for SQLite's write lock, and
+    /// `/readyz` may take before they fail (`CASEBRIDGE_DB_TIMEOUT`).
+    pub db_timeout: std::time::Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://casebridge.db?mode=rwc";

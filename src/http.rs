@@ -149,7 +149,7 @@ async fn healthz() -> HttpResponse {
 /// Ready when the database answers, within the database timeout (a frozen database makes
 /// this fail, not hang).
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let answered = tokio::time::timeout(crate::db::DEFAULT_TIMEOUT, state.db.ping())
+    let answered = tokio::time::timeout(state.settings.db_timeout, state.db.ping())
         .await
         .unwrap_or_else(|_| Err(sea_orm::DbErr::Custom("no answer within the database timeout".into())));
     match answered {

@@ -103,36 +103,21 @@ pub async fn compute(
         return Err(AppError::bad_input("year", format!("a year from {} to {}", YEARS.start(), YEARS.end())));
     }
     let ask = Ask { scope, year: Year::new(year)?, today };
-    // One statement per section, run concurrently on the pool.
-    let (
-        own,
-        town_cases,
-        by_month,
-        empowerment,
-        streets,
-        transfers,
-        publications,
-        reviews,
-        evaluations,
-        officers,
-        trainings,
-        enterprises,
-        overdue,
-    ) = tokio::try_join!(
-        cases::cases_and_fines(db, ask),
-        cases::town_cases(db, ask),
-        cases::by_month(db, ask),
-        empowerment::empowerment(db, ask),
-        services::streets(db, ask),
-        oversight::transfers(db, ask),
-        oversight::publications(db, ask),
-        oversight::reviews(db, ask),
-        oversight::evaluations(db, ask),
-        people::officers_and_certificates(db, ask),
-        people::trainings(db, ask),
-        services::enterprises(db, ask),
-        overdue::overdue(db, ask, calendar, transfer_answer_days),
-    )?;
+    // One statement per section, one after the other: a request holds at most one pooled
+    // connection at a time, so many dashboards cannot drain the pool between them.
+    let own = cases::cases_and_fines(db, ask).await?;
+    let town_cases = cases::town_cases(db, ask).await?;
+    let by_month = cases::by_month(db, ask).await?;
+    let empowerment = empowerment::empowerment(db, ask).await?;
+    let streets = services::streets(db, ask).await?;
+    let transfers = oversight::transfers(db, ask).await?;
+    let publications = oversight::publications(db, ask).await?;
+    let reviews = oversight::reviews(db, ask).await?;
+    let evaluations = oversight::evaluations(db, ask).await?;
+    let officers = people::officers_and_certificates(db, ask).await?;
+    let trainings = people::trainings(db, ask).await?;
+    let enterprises = services::enterprises(db, ask).await?;
+    let overdue = overdue::overdue(db, ask, calendar, transfer_answer_days).await?;
     Ok(Figures {
         year,
         scope: scope.clone(),

@@ -76,6 +76,7 @@ impl TestApp {
             rules: Default::default(),
             max_body_bytes: 1 << 20,
             subscription_recheck: std::time::Duration::ZERO,
+            db_timeout: casebridge::db::DEFAULT_TIMEOUT,
             subscriber_queue: 4096,
         };
         let app = Application::with_db(settings, db.clone()).await.expect("build app");
