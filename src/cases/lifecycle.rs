@@ -445,12 +445,12 @@ pub async fn file_case(
     Ok((model, vec![event]))
 }
 
-/// Loads a case for a write, locked (PostgreSQL `FOR UPDATE`; SQLite's `BEGIN IMMEDIATE`
+/// Loads a case for a write, locked (PostgreSQL `FOR NO KEY UPDATE`, which leaves inserts that reference the row unblocked; SQLite's `BEGIN IMMEDIATE`
 /// already holds the write lock), if the caller may see it.
 async fn load_for_write(txn: &DatabaseTransaction, p: &Principal, id: Uuid) -> AppResult<case::Model> {
     case::Entity::find_by_id(id)
         .filter(visibility::cases(p, local_date(Utc::now())))
-        .lock_exclusive()
+        .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
         .one(txn)
         .await?
         .ok_or_else(|| AppError::not_found("case"))

@@ -1,7 +1,7 @@
 //! Submitting field records (R11, 执法全过程记录): `submitRecord` and `submitRecords`.
 //!
 //! Records are append-only. Each write is one transaction that locks the cases it appends to
-//! (PostgreSQL `FOR UPDATE`; SQLite's `BEGIN IMMEDIATE` already holds the write lock), takes
+//! (PostgreSQL `FOR NO KEY UPDATE`, which leaves inserts that reference the row unblocked; SQLite's `BEGIN IMMEDIATE` already holds the write lock), takes
 //! the next `seq` and the previous hash of each case's chain, inserts the records, and appends
 //! a `RECORD_SUBMITTED` event and an audit row for each. The caller publishes the returned
 //! events after the commit.
@@ -345,7 +345,7 @@ async fn append(
         .filter(case::Column::Id.is_in(case_ids.iter().copied()))
         .filter(visibility::cases(p, today))
         .order_by_asc(case::Column::Id)
-        .lock_exclusive()
+        .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
         .all(txn)
         .await?
         .into_iter()

@@ -222,7 +222,7 @@ pub async fn request_transfer(db: &DatabaseConnection, p: &Principal, input: Req
             // sees the first's PENDING transfer.
             let case = case::Entity::find_by_id(case_id)
                 .filter(visibility::cases(p, today))
-                .lock_exclusive()
+                .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
                 .one(&txn)
                 .await?
                 .ok_or_else(|| AppError::not_found("case"))?;
@@ -332,7 +332,7 @@ pub async fn accept_transfer(
     let sender_case = match before.case_id {
         Some(case_id) => Some(
             case::Entity::find_by_id(case_id)
-                .lock_exclusive()
+                .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
                 .one(&txn)
                 .await?
                 .ok_or_else(|| AppError::internal(format_args!("transfer {} without its case", before.id)))?,

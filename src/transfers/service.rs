@@ -92,7 +92,7 @@ pub async fn get(db: &impl ConnectionTrait, p: &Principal, today: NaiveDate, id:
 }
 
 /// [`get`] for a write: the row is locked until the transaction ends (PostgreSQL
-/// `FOR UPDATE`; on SQLite the `BEGIN IMMEDIATE` of `db::begin_write` already holds the write
+/// `FOR NO KEY UPDATE`; on SQLite the `BEGIN IMMEDIATE` of `db::begin_write` already holds the write
 /// lock), so two answers to one transfer run one after the other and the second sees the
 /// first's end state.
 pub async fn get_for_update(
@@ -101,7 +101,11 @@ pub async fn get_for_update(
     today: NaiveDate,
     id: Uuid,
 ) -> AppResult<transfer::Model> {
-    visible(p, today, id).lock_exclusive().one(txn).await?.ok_or_else(|| AppError::not_found("transfer"))
+    visible(p, today, id)
+        .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("transfer"))
 }
 
 /// T7: the day by which the receiver must accept or reject.
