@@ -116,6 +116,10 @@ pub struct SettingsArgs {
     pub workers: Option<usize>,
     #[command(flatten)]
     pub rules: RulesArgs,
+    /// Serve GraphiQL at / and let signed-in callers introspect the schema [default: off; on
+    /// with --demo].
+    #[arg(long, env = "CASEBRIDGE_INTROSPECTION")]
+    pub introspection: Option<bool>,
 }
 
 /// The rules an operator may configure (rules.md marks them *configurable*); `serve`,
@@ -235,6 +239,7 @@ impl SettingsArgs {
             subscription_recheck: std::time::Duration::from_secs(30),
             subscriber_queue: 4096,
             db_timeout: self.db.timeout(),
+            introspection: self.introspection.unwrap_or(random_key),
         })
     }
 }
@@ -377,6 +382,19 @@ mod tests {
             other => panic!("not serve or report: {other:?}"),
         };
         settings.unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    #[test]
+    fn introspection_and_graphiql_are_off_unless_enabled_or_demo() {
+        let serve = |args: &[&str]| {
+            let Command::Serve(a) = Cli::try_parse_from(args).expect("parses").command else { panic!("serve") };
+            a.settings.settings(a.demo).expect("settings").introspection
+        };
+        let secret = ["casebridge", "serve", "--jwt-secret", "0123456789abcdef0123456789abcdef"];
+        assert!(!serve(&secret), "production posture: off");
+        assert!(serve(&["casebridge", "serve", "--demo"]), "the demo shows GraphiQL");
+        assert!(serve(&[&secret[..], &["--introspection", "true"]].concat()));
+        assert!(!serve(&["casebridge", "serve", "--demo", "--introspection", "false"]));
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub struct Settings {
     /// How long a statement, a wait for a pooled connection or for SQLite's write lock, and
     /// `/readyz` may take before they fail (`CASEBRIDGE_DB_TIMEOUT`).
     pub db_timeout: std::time::Duration,
+    /// Whether GraphiQL is served and signed-in callers may introspect the schema
+    /// (`CASEBRIDGE_INTROSPECTION`; on with `serve --demo`). Anonymous callers never may.
+    pub introspection: bool,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://casebridge.db?mode=rwc";

@@ -136,7 +136,12 @@ async fn graphql_get(state: web::Data<AppState>, schema: web::Data<AppSchema>, r
     execute(&state, &schema, &req, gql).await
 }
 
-async fn graphiql() -> HttpResponse {
+async fn graphiql(state: web::Data<AppState>) -> HttpResponse {
+    if !state.settings.introspection {
+        return HttpResponse::NotFound()
+            .content_type("text/plain")
+            .body("GraphiQL is off on this server (CASEBRIDGE_INTROSPECTION=true turns it on)\n");
+    }
     let html =
         GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("casebridge").finish();
     HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html)

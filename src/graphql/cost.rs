@@ -20,7 +20,7 @@ use async_graphql::parser::types::{ExecutableDocument, FragmentDefinition, Selec
 use async_graphql::registry::{MetaTypeName, Registry};
 use async_graphql::{Name, Positioned, ServerError, ServerResult, Value, Variables};
 
-use super::context::RequestCtx;
+use super::context::{AppState, RequestCtx};
 use crate::pagination::{DEFAULT_PAGE, MAX_PAGE};
 
 /// The limits of one request.
@@ -340,6 +340,21 @@ pub fn fragment_cycle(query: &str) -> Option<String> {
     names.into_iter().find(|n| reaches(n, n, &spreads, &mut Vec::new())).cloned()
 }
 
+/// Whether a document asks for `__schema` or `__type` anywhere.
+fn introspects(doc: &ExecutableDocument) -> bool {
+    fn set(s: &SelectionSet) -> bool {
+        s.items.iter().any(|i| match &i.node {
+            Selection::Field(f) => {
+                matches!(f.node.name.node.as_str(), "__schema" | "__type") || set(&f.node.selection_set.node)
+            }
+            Selection::InlineFragment(f) => set(&f.node.selection_set.node),
+            Selection::FragmentSpread(_) => false,
+        })
+    }
+    doc.operations.iter().any(|(_, op)| set(&op.node.selection_set.node))
+        || doc.fragments.values().any(|f| set(&f.node.selection_set.node))
+}
+
 /// Refuses a measure over its budget, naming the first limit passed.
 pub fn check(m: &Measure, budget: &Budget) -> Result<(), Refusal> {
     if m.root_fields > budget.root_fields {
@@ -396,6 +411,21 @@ impl Extension for CostLimitsExtension {
             }
             Err(e) => return Err(e),
         };
+        if introspects(&doc) {
+            let enabled = ctx.data_opt::<AppState>().is_none_or(|s| s.settings.introspection);
+            let refusal = match (enabled, signed) {
+                (false, _) => Some(("GRAPHQL_VALIDATION_FAILED", "introspection is off on this server")),
+                (true, false) => Some(("UNAUTHENTICATED", "introspection needs a token")),
+                (true, true) => None,
+            };
+            if let Some((code, message)) = refusal {
+                let mut err = ServerError::new(message, None);
+                let mut ext = async_graphql::ErrorExtensionValues::default();
+                ext.set("code", code);
+                err.extensions = Some(ext);
+                return Err(err);
+            }
+        }
         measure(&ctx.schema_env.registry, &doc, variables)
             .and_then(|m| check(&m, &budget))
             .map_err(Refusal::into_error)?;

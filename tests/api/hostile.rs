@@ -65,6 +65,21 @@ async fn a_signed_alias_bomb_and_aliased_expensive_fields_are_refused() {
 }
 
 #[actix_rt::test]
+async fn introspection_needs_a_token() {
+    let app = TestApp::spawn().await;
+    let q = "{ __schema { queryType { name } } }";
+    let body = app.gql_with_token(None, q, json!({})).await;
+    assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");
+    let body = app.gql_with_token(None, "{ __type(name: \"Case\") { name } }", json!({})).await;
+    assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");
+    // The public's own reads still work, `__typename` included.
+    let body = app.gql_with_token(None, "{ publications(first: 1) { __typename } }", json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let signed = app.data("bureau.officer", q, json!({})).await;
+    assert_eq!(signed["__schema"]["queryType"]["name"], "Query");
+}
+
+#[actix_rt::test]
 async fn a_fragment_cycle_is_a_validation_error() {
     let app = TestApp::spawn().await;
     let q = "{ publications { edges { node { ...a } } } } \

@@ -77,6 +77,7 @@ impl TestApp {
             max_body_bytes: 1 << 20,
             subscription_recheck: std::time::Duration::ZERO,
             db_timeout: casebridge::db::DEFAULT_TIMEOUT,
+            introspection: true,
             subscriber_queue: 4096,
         };
         let app = Application::with_db(settings, db.clone()).await.expect("build app");
