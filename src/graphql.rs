@@ -17,6 +17,7 @@ use async_graphql::{
 pub mod connection;
 pub mod context;
 pub mod cost;
+pub mod hygiene;
 pub mod error;
 pub mod ids;
 pub mod loaders;
@@ -80,6 +81,7 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
         .limit_complexity(MAX_COMPLEXITY)
         .extension(ErrorCodes)
         .extension(cost::CostLimits)
+        .extension(hygiene::InputHygiene)
         // The live statistics feeds of this instance (`statisticsUpdated`).
         .data(crate::statistics::live::LiveStats::default());
     if let Some(state) = state {
