@@ -250,7 +250,7 @@ async fn r4_the_reviewer_may_not_be_an_officer_and_major_is_never_cleared() {
     let body = app
         .gql(Some("bureau.officer"), UPDATE, json!({"id": case["id"], "v": case["version"], "input": {"major": false}}))
         .await;
-    assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "input.major"), "{body}");
+    assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "major"), "{body}");
 
     let noticed = ok(&app, "bureau.officer", &case, "SERVE_NOTICE", json!({"fineAmount": "500"})).await;
     let body = act(&app, "bureau.officer", &noticed, "DECIDE", json!({})).await;
@@ -469,7 +469,7 @@ async fn t1_a_case_past_its_decision_date_is_overdue_and_listed() {
             json!({"id": case["id"], "v": version, "input": {"extendDecisionDays": 30}}),
         )
         .await;
-    assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "input.note"), "{body}");
+    assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "note"), "{body}");
     let body = app
         .gql(
             Some("bureau.officer"),

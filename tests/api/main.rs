@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real server on an ephemeral port over a fresh database
-//! (SQLite temp file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set) and
-//! speaks GraphQL over HTTP. One test binary keeps linking time down on small machines.
+//! (a copy of a SQLite template file, or a PostgreSQL database cloned from a template database
+//! when `TEST_DATABASE_URL` is set; see `support`) and speaks GraphQL over HTTP. One test
+//! binary keeps linking time down on small machines.
 
 mod support;
 
@@ -10,6 +11,7 @@ mod cases;
 mod dashboard;
 mod errors;
 mod event_detail;
+mod fields;
 mod follow_case;
 mod hostile;
 mod http;

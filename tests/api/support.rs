@@ -1,12 +1,21 @@
 //! `TestApp`: a running casebridge over a fresh database, plus a GraphQL client.
+//!
+//! Each test gets its own database, cloned from a template that holds the migrated schema and
+//! the demo (`template`), and dropped when the test ends, passing or panicking. The
+//! PostgreSQL-only tests are `#[ignore]`d with the reason (`postgres_only`): counted, never a
+//! silent pass on SQLite.
 
 use std::time::Duration;
 
 use casebridge::app::Application;
 use casebridge::auth::{JwtConfig, JwtKey};
 use casebridge::config::Settings;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
+
+mod template;
+
+pub use template::TestDb;
 
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 pub const ISSUER: &str = "casebridge";
@@ -18,27 +27,9 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub jwt: JwtConfig,
     client: awc::Client,
-    _dir: Option<tempfile::TempDir>,
-}
-
-/// A fresh database: a temp SQLite file, or a new database on the PostgreSQL server of
-/// `TEST_DATABASE_URL`.
-async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(base) if base.starts_with("postgres") => {
-            let name = format!("cb_test_{}", uuid::Uuid::new_v4().simple());
-            let admin = sea_orm::Database::connect(base.as_str()).await.expect("connect to TEST_DATABASE_URL");
-            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
-            admin.close().await.ok();
-            let (prefix, _) = base.rsplit_once('/').expect("TEST_DATABASE_URL ends with /dbname");
-            (format!("{prefix}/{name}"), None)
-        }
-        _ => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-            (url, Some(dir))
-        }
-    }
+    /// The database this server owns (none for a second server on another's database); it is
+    /// dropped with the server, after everything above, also when the test panics.
+    _owned: Option<TestDb>,
 }
 
 pub fn jwt() -> JwtConfig {
@@ -51,15 +42,12 @@ impl TestApp {
         Self::spawn_scaled(0.05).await
     }
 
+    /// The demo at `scale`, cloned from a template database that is migrated and seeded once
+    /// per test binary and day (see `template`), not migrated and seeded per test.
     pub async fn spawn_scaled(scale: f64) -> Self {
-        let (url, dir) = fresh_database().await;
-        let db = casebridge::db::connect(&url, 4).await.expect("connect");
-        casebridge::db::migrate(&db).await.expect("migrate");
-        let calendar = casebridge::calendar::Calendar::load(&db).await.expect("calendar");
-        let opts = casebridge::demo::DemoOptions { scale, ..Default::default() };
-        casebridge::demo::seed(&db, &calendar, &opts, chrono::Utc::now()).await.expect("seed demo");
-        let mut app = Self::attach(&url).await;
-        app._dir = dir;
+        let owned = template::clone_demo(scale).await;
+        let mut app = Self::attach(&owned.url).await;
+        app._owned = Some(owned);
         app
     }
 
@@ -84,7 +72,7 @@ impl TestApp {
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_rt::spawn(app.run_until_stopped());
         let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
-        Self { address, database_url: url, db, jwt: jwt(), client, _dir: None }
+        Self { address, database_url: url, db, jwt: jwt(), client, _owned: None }
     }
 
     pub fn token(&self, login: &str) -> String {
@@ -224,4 +212,25 @@ pub mod ws {
             }
         }
     }
+}
+
+/// Marks a test that needs PostgreSQL (two instances on one database share events only
+/// through PostgreSQL): put it behind `#[ignore = "PostgreSQL only: …"]` so a SQLite run counts
+/// it as ignored, and call this first, so running it on SQLite (`--include-ignored`) fails
+/// instead of passing without checking anything. `.ci/run` runs the PostgreSQL suite with
+/// `--include-ignored`.
+pub fn postgres_only() {
+    let url = std::env::var("TEST_DATABASE_URL").unwrap_or_default();
+    assert!(
+        url.starts_with("postgres"),
+        "this test needs PostgreSQL: run it with TEST_DATABASE_URL=postgres://… cargo test -- --include-ignored"
+    );
+}
+
+/// Says on the test output, uncaptured, that a test checked nothing (`SKIPPED: <why>`); the
+/// caller then returns. Only for skips the environment asks for (`CASEBRIDGE_SKIP_BROWSER=1`).
+pub fn skipped(test: &str, why: &str) {
+    use std::io::Write;
+    // Straight to stderr: libtest captures `eprintln!` of a passing test, not this.
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {test}: {why}");
 }
