@@ -58,8 +58,15 @@ pub const LIST_GUESS: u64 = 10;
 /// Why a document is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    TooComplex { limit: &'static str, max: u64, found: u64 },
+    TooComplex {
+        limit: &'static str,
+        max: u64,
+        found: u64,
+    },
     FragmentCycle(String),
+    /// An `Int` argument, written or sent as a variable, out of range or of another type
+    /// (`first: 2147483648`).
+    BadInt(String),
 }
 
 impl Refusal {
@@ -73,10 +80,16 @@ impl Refusal {
             Refusal::FragmentCycle(name) => {
                 (format!("fragment `{name}` spreads itself"), "GRAPHQL_VALIDATION_FAILED", None)
             }
+            Refusal::BadInt(field) => {
+                (format!("{field}: an Int from -2147483648 to 2147483647"), "BAD_USER_INPUT", None)
+            }
         };
         let mut err = ServerError::new(message, None);
         let mut ext = async_graphql::ErrorExtensionValues::default();
         ext.set("code", code);
+        if let Refusal::BadInt(field) = &self {
+            ext.set("field", field.as_str());
+        }
         if let Some(limit) = limit {
             ext.set("limit", limit);
         }
@@ -132,6 +145,21 @@ impl<'a> Walker<'a> {
                         continue;
                     }
                     let meta = self.registry.types.get(ty).and_then(|t| t.field_by_name(name));
+                    if let Some(m) = meta {
+                        for (arg, value) in &field.arguments {
+                            let is_int =
+                                m.args.get(arg.node.as_str()).is_some_and(|a| a.ty.trim_end_matches('!') == "Int");
+                            let literal = value.node.clone().into_const_with(|n| self.var(&n)).ok();
+                            let bad = match literal {
+                                Some(Value::Number(n)) => n.as_i64().is_none_or(|i| i32::try_from(i).is_err()),
+                                Some(Value::Null) | None => false,
+                                Some(_) => true,
+                            };
+                            if is_int && bad {
+                                return Err(Refusal::BadInt(arg.node.to_string()));
+                            }
+                        }
+                    }
                     let (child_ty, is_list) = match meta {
                         Some(m) => {
                             (MetaTypeName::concrete_typename(&m.ty).to_string(), m.ty.trim_start().contains('['))

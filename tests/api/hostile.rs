@@ -245,3 +245,35 @@ mod sockets {
         assert_eq!(me["me"]["login"], "dashboard");
     }
 }
+
+#[actix_rt::test]
+async fn control_characters_are_refused_the_same_on_both_backends() {
+    let app = TestApp::spawn().await;
+    let q = "query($f: CaseFilter) { cases(first: 1, filter: $f) { totalCount } }";
+    for (vars, field) in
+        [(json!({"f": {"search": "海\u{0}鲜"}}), "f.search"), (json!({"f": {"search": "\u{1b}[2J"}}), "f.search")]
+    {
+        let body = app.gql(Some("bureau.officer"), q, vars).await;
+        assert_eq!((code(&body), crate::support::field(&body)), ("BAD_USER_INPUT", field), "{body}");
+    }
+    // A literal in the query text is held the same way.
+    let body = app
+        .gql(Some("bureau.officer"), "{ cases(first: 1, filter: { search: \"a\\u0000b\" }) { totalCount } }", json!({}))
+        .await;
+    assert_eq!((code(&body), crate::support::field(&body)), ("BAD_USER_INPUT", "filter.search"), "{body}");
+    // Multi-line text, right-to-left overrides removed, and the server answers others.
+    let ok = app.data("bureau.officer", q, json!({"f": {"search": "第一行\n第二行\u{202E}"}})).await;
+    assert!(ok["cases"]["totalCount"].is_number(), "{ok}");
+}
+
+#[actix_rt::test]
+async fn an_int_out_of_range_or_of_the_wrong_type_is_bad_user_input_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let body = app.gql(Some("bureau.officer"), "{ cases(first: 2147483648) { totalCount } }", json!({})).await;
+    assert_eq!((code(&body), crate::support::field(&body)), ("BAD_USER_INPUT", "first"), "{body}");
+    let q = "query($n: Int) { cases(first: $n) { totalCount } }";
+    let body = app.gql(Some("bureau.officer"), q, json!({"n": "ten"})).await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+    let body = app.gql(Some("bureau.officer"), q, json!({"n": 2147483648i64})).await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+}

@@ -15,7 +15,33 @@ use uuid::Uuid;
 use super::{CaseAccess, can_read_case, cases};
 use crate::auth::Principal;
 
-async fn fresh_db(dir: &tempfile::TempDir) -> DatabaseConnection {
+/// Drops the test's PostgreSQL database when the test ends, passed or panicked.
+struct DropDatabase {
+    base: String,
+    name: String,
+}
+
+impl Drop for DropDatabase {
+    fn drop(&mut self) {
+        let (base, name) = (self.base.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which cannot be blocked on: a thread of its own.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            rt.block_on(async {
+                let admin = sea_orm::Database::connect(base.as_str()).await.ok()?;
+                admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()?;
+                admin.close().await.ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(()))) {
+            eprintln!("could not drop the test database {}", self.name);
+        }
+    }
+}
+
+async fn fresh_db(dir: &tempfile::TempDir) -> (DatabaseConnection, Option<DropDatabase>) {
+    let mut guard = None;
     let url = match std::env::var("TEST_DATABASE_URL") {
         Ok(base) if base.starts_with("postgres") => {
             let name = format!("cb_test_{}", Uuid::new_v4().simple());
@@ -23,6 +49,7 @@ async fn fresh_db(dir: &tempfile::TempDir) -> DatabaseConnection {
             admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create database");
             admin.close().await.ok();
             let (prefix, _) = base.rsplit_once('/').expect("TEST_DATABASE_URL ends with /dbname");
+            guard = Some(DropDatabase { base: base.clone(), name: name.clone() });
             format!("{prefix}/{name}")
         }
         _ => format!("sqlite://{}?mode=rwc", dir.path().join("visibility.db").display()),
@@ -32,7 +59,7 @@ async fn fresh_db(dir: &tempfile::TempDir) -> DatabaseConnection {
     let calendar = crate::calendar::Calendar::load(&db).await.expect("calendar");
     let opts = crate::demo::DemoOptions { scale: 0.03, ..Default::default() };
     crate::demo::seed(&db, &calendar, &opts, Utc::now()).await.expect("seed");
-    db
+    (db, guard)
 }
 
 fn first_of(departments: &[department::Model], kind: DepartmentKind) -> &department::Model {
@@ -143,7 +170,7 @@ fn principals(departments: &[department::Model], trainees: &[Uuid]) -> Vec<Princ
 #[tokio::test]
 async fn the_in_memory_rule_agrees_with_the_sql_condition_for_every_role_and_case() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = fresh_db(&dir).await;
+    let (db, _drop) = fresh_db(&dir).await;
     let today = crate::calendar::today();
     let departments = department::Entity::find().all(&db).await.expect("departments");
     add_edge_rows(&db, &departments, today).await;
@@ -212,7 +239,7 @@ async fn the_in_memory_rule_agrees_with_the_sql_condition_for_every_role_and_cas
 #[tokio::test]
 async fn senders_liaisons_and_trainees_read_what_the_links_grant_them() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = fresh_db(&dir).await;
+    let (db, _drop) = fresh_db(&dir).await;
     let today = crate::calendar::today();
     let departments = department::Entity::find().all(&db).await.expect("departments");
     add_edge_rows(&db, &departments, today).await;
