@@ -427,6 +427,18 @@ mod tests {
     }
 
     #[test]
+    fn rate_limits_default_and_read_from_flags() {
+        let secret = ["casebridge", "serve", "--jwt-secret", "0123456789abcdef0123456789abcdef"];
+        assert_eq!(settings_of(&secret).rate_limits, RateLimits::default());
+        let flags = ["--rate-limit", "0", "--rate-burst-anonymous", "0", "--expensive-concurrency", "1"];
+        let limits = settings_of(&[&secret[..], &flags[..], &["--trust-forwarded", "true"]].concat()).rate_limits;
+        assert!(limits.signed.is_off());
+        assert_eq!(limits.anonymous, Quota { per_second: 10, burst: 1 }, "a burst of 0 still lets one through");
+        assert_eq!(limits.expensive_concurrency, 1);
+        assert!(limits.trust_forwarded);
+    }
+
+    #[test]
     fn introspection_and_graphiql_are_off_unless_enabled_or_demo() {
         let serve = |args: &[&str]| {
             let Command::Serve(a) = Cli::try_parse_from(args).expect("parses").command else { panic!("serve") };
