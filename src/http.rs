@@ -84,14 +84,14 @@ fn rate_limited(state: &AppState, message: &str, limited: rate_limit::Limited) -
 /// The rate limits (see [`rate_limit`]), before anything is read from the database: the
 /// caller's bucket, then the cap on expensive operations. What is returned is held while the
 /// request runs.
-fn admit(state: &AppState, req: &HttpRequest, query: &str) -> Result<Option<rate_limit::Running>, HttpResponse> {
+fn admit(state: &AppState, req: &HttpRequest, query: &str) -> Result<Option<rate_limit::Running>, Box<HttpResponse>> {
     let Some(limiter) = req.app_data::<web::Data<rate_limit::RateLimiter>>() else { return Ok(None) };
     let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     // A token that does not verify counts against its address, like no token.
     let login = bearer(auth).and_then(|t| state.settings.jwt.verify(t).ok()).map(|c| c.sub);
     let caller = rate_limit::caller(req, login.as_deref(), limiter.limits().trust_forwarded);
     if let Err(limited) = limiter.check(&caller) {
-        return Err(rate_limited(state, "too many requests", limited));
+        return Err(Box::new(rate_limited(state, "too many requests", limited)));
     }
     if limiter.limits().expensive_concurrency == 0 || !rate_limit::is_expensive(query) {
         return Ok(None);
@@ -102,7 +102,7 @@ fn admit(state: &AppState, req: &HttpRequest, query: &str) -> Result<Option<rate
             "at most {} expensive operations (annualReport, statistics, verifyRecordChain) run at once per caller",
             limiter.limits().expensive_concurrency
         );
-        rate_limited(state, &message, limited)
+        Box::new(rate_limited(state, &message, limited))
     })
 }
 
@@ -113,7 +113,7 @@ fn client_addr(req: &HttpRequest) -> Option<String> {
 async fn execute(state: &AppState, schema: &AppSchema, req: &HttpRequest, gql: async_graphql::Request) -> HttpResponse {
     let _running = match admit(state, req, &gql.query) {
         Ok(running) => running,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let principal = match authenticate(state, auth, client_addr(req)).await {
