@@ -56,11 +56,13 @@ impl Application {
         let http_state = state.clone();
         let max_body = state.settings.max_body_bytes;
         let sockets = Arc::new(crate::http::ws::Connections::default());
+        let limiter = Arc::new(crate::http::rate_limit::RateLimiter::new(state.settings.rate_limits));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(http_state.clone()))
                 .app_data(web::Data::new(schema.clone()))
                 .app_data(web::Data::new(Arc::clone(&sockets)))
+                .app_data(web::Data::from(Arc::clone(&limiter)))
                 .app_data(web::PayloadConfig::new(max_body))
                 .configure(crate::http::routes)
         })

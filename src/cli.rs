@@ -4,7 +4,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::app::Application;
 use crate::auth::{JwtConfig, JwtKey};
-use crate::config::{DEFAULT_AUDIENCE, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_ISSUER, Rules, Settings};
+use crate::config::{
+    DEFAULT_AUDIENCE, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_ISSUER, Quota, RateLimits, Rules, Settings,
+};
 
 /// casebridge: the GraphQL data API through which Dongtou's departments work on the same
 /// law-enforcement cases.
@@ -120,6 +122,45 @@ pub struct SettingsArgs {
     /// with --demo].
     #[arg(long, env = "CASEBRIDGE_INTROSPECTION")]
     pub introspection: Option<bool>,
+    #[command(flatten)]
+    pub rate: RateArgs,
+}
+
+/// Rate limits of `/graphql` (README, "Rate limits"); 0 turns a limit off.
+#[derive(Args, Debug, Clone)]
+pub struct RateArgs {
+    /// Requests per second per signed-in login.
+    #[arg(long, env = "CASEBRIDGE_RATE_LIMIT", default_value_t = RateLimits::default().signed.per_second)]
+    pub rate_limit: u32,
+    /// Requests a signed-in login may send at once before the rate applies.
+    #[arg(long, env = "CASEBRIDGE_RATE_BURST", default_value_t = RateLimits::default().signed.burst)]
+    pub rate_burst: u32,
+    /// Requests per second per client address without a token.
+    #[arg(long, env = "CASEBRIDGE_RATE_LIMIT_ANONYMOUS", default_value_t = RateLimits::default().anonymous.per_second)]
+    pub rate_limit_anonymous: u32,
+    /// Requests a client address without a token may send at once.
+    #[arg(long, env = "CASEBRIDGE_RATE_BURST_ANONYMOUS", default_value_t = RateLimits::default().anonymous.burst)]
+    pub rate_burst_anonymous: u32,
+    /// Expensive operations (annualReport, statistics, verifyRecordChain) one caller runs at once.
+    #[arg(long, env = "CASEBRIDGE_EXPENSIVE_CONCURRENCY", default_value_t = RateLimits::default().expensive_concurrency)]
+    pub expensive_concurrency: usize,
+    /// Key callers without a token on the Forwarded / X-Forwarded-For address (only behind a
+    /// proxy that sets it).
+    #[arg(long, env = "CASEBRIDGE_TRUST_FORWARDED", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_forwarded: bool,
+}
+
+impl RateArgs {
+    pub fn limits(&self) -> RateLimits {
+        // A burst below one would refuse everything: at least one request passes.
+        let quota = |per_second: u32, burst: u32| Quota { per_second, burst: burst.max(1) };
+        RateLimits {
+            signed: quota(self.rate_limit, self.rate_burst),
+            anonymous: quota(self.rate_limit_anonymous, self.rate_burst_anonymous),
+            expensive_concurrency: self.expensive_concurrency,
+            trust_forwarded: self.trust_forwarded,
+        }
+    }
 }
 
 /// The rules an operator may configure (rules.md marks them *configurable*); `serve`,
@@ -240,6 +281,7 @@ impl SettingsArgs {
             subscriber_queue: 4096,
             db_timeout: self.db.timeout(),
             introspection: self.introspection.unwrap_or(random_key),
+            rate_limits: self.rate.limits(),
         })
     }
 }
@@ -382,6 +424,18 @@ mod tests {
             other => panic!("not serve or report: {other:?}"),
         };
         settings.unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    #[test]
+    fn rate_limits_default_and_read_from_flags() {
+        let secret = ["casebridge", "serve", "--jwt-secret", "0123456789abcdef0123456789abcdef"];
+        assert_eq!(settings_of(&secret).rate_limits, RateLimits::default());
+        let flags = ["--rate-limit", "0", "--rate-burst-anonymous", "0", "--expensive-concurrency", "1"];
+        let limits = settings_of(&[&secret[..], &flags[..], &["--trust-forwarded", "true"]].concat()).rate_limits;
+        assert!(limits.signed.is_off());
+        assert_eq!(limits.anonymous, Quota { per_second: 10, burst: 1 }, "a burst of 0 still lets one through");
+        assert_eq!(limits.expensive_concurrency, 1);
+        assert!(limits.trust_forwarded);
     }
 
     #[test]

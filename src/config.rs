@@ -26,6 +26,66 @@ pub struct Settings {
     /// Whether GraphiQL is served and signed-in callers may introspect the schema
     /// (`CASEBRIDGE_INTROSPECTION`; on with `serve --demo`). Anonymous callers never may.
     pub introspection: bool,
+    /// Requests per second per caller, and what one caller may run at once (README,
+    /// "Rate limits").
+    pub rate_limits: RateLimits,
+}
+
+/// A token bucket: `per_second` requests a second on average, up to `burst` at once. A
+/// `per_second` of 0 turns the bucket off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quota {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+impl Quota {
+    pub const OFF: Quota = Quota { per_second: 0, burst: 0 };
+
+    pub fn is_off(&self) -> bool {
+        self.per_second == 0
+    }
+}
+
+/// The rate limits of `/graphql`: a bucket per signed-in login, one per client address for
+/// callers without a (valid) token, and a cap on expensive operations running at once per
+/// caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Per login (`CASEBRIDGE_RATE_LIMIT`, `CASEBRIDGE_RATE_BURST`).
+    pub signed: Quota,
+    /// Per client address, callers without a token (`CASEBRIDGE_RATE_LIMIT_ANONYMOUS`,
+    /// `CASEBRIDGE_RATE_BURST_ANONYMOUS`).
+    pub anonymous: Quota,
+    /// Expensive operations (`annualReport`, `statistics`, `verifyRecordChain`: the cost
+    /// model's fields of cost at least `EXPENSIVE_FIELD_COST`) one caller runs at once; 0: no cap
+    /// (`CASEBRIDGE_EXPENSIVE_CONCURRENCY`).
+    pub expensive_concurrency: usize,
+    /// Key anonymous callers on the address a proxy names (`Forwarded`, `X-Forwarded-For`)
+    /// rather than the peer's: only behind a proxy that sets these headers itself
+    /// (`CASEBRIDGE_TRUST_FORWARDED`).
+    pub trust_forwarded: bool,
+}
+
+impl RateLimits {
+    /// Everything off (tests that are not about rate limits).
+    pub const OFF: RateLimits =
+        RateLimits { signed: Quota::OFF, anonymous: Quota::OFF, expensive_concurrency: 0, trust_forwarded: false };
+}
+
+impl Default for RateLimits {
+    /// An officer's screen sends a handful of requests per view (the dashboard a dozen at
+    /// once); 50 a second with bursts of 100 never touches a person, and stops a script. The
+    /// public reads `publications` a page at a time: 10 a second, bursts of 20, per address.
+    /// Two expensive operations at once per caller leave the pool to everyone else.
+    fn default() -> Self {
+        Self {
+            signed: Quota { per_second: 50, burst: 100 },
+            anonymous: Quota { per_second: 10, burst: 20 },
+            expensive_concurrency: 2,
+            trust_forwarded: false,
+        }
+    }
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://casebridge.db?mode=rwc";

@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 
+pub mod rate_limit;
 pub mod ws;
 
 use crate::auth::Principal;
@@ -61,11 +62,59 @@ pub async fn authenticate(
     Ok(Some(Arc::new(principal)))
 }
 
+/// The token of an `Authorization: Bearer …` header.
+fn bearer(authorization: Option<&str>) -> Option<&str> {
+    let value = authorization.map(str::trim)?;
+    value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim)
+}
+
+/// `429 Too Many Requests` with `Retry-After` and `RATE_LIMITED` (`extensions.retryAfter`).
+fn rate_limited(state: &AppState, message: &str, limited: rate_limit::Limited) -> HttpResponse {
+    state.metrics.error("RATE_LIMITED");
+    let seconds = limited.seconds();
+    let mut body = error_body("RATE_LIMITED", &format!("{message}; try again in {seconds} s"));
+    body["errors"][0]["extensions"]["retryAfter"] = seconds.into();
+    let mut response = json(actix_web::http::StatusCode::TOO_MANY_REQUESTS, &body);
+    if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// The rate limits (see [`rate_limit`]), before anything is read from the database: the
+/// caller's bucket, then the cap on expensive operations. What is returned is held while the
+/// request runs.
+fn admit(state: &AppState, req: &HttpRequest, query: &str) -> Result<Option<rate_limit::Running>, Box<HttpResponse>> {
+    let Some(limiter) = req.app_data::<web::Data<rate_limit::RateLimiter>>() else { return Ok(None) };
+    let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    // A token that does not verify counts against its address, like no token.
+    let login = bearer(auth).and_then(|t| state.settings.jwt.verify(t).ok()).map(|c| c.sub);
+    let caller = rate_limit::caller(req, login.as_deref(), limiter.limits().trust_forwarded);
+    if let Err(limited) = limiter.check(&caller) {
+        return Err(Box::new(rate_limited(state, "too many requests", limited)));
+    }
+    if limiter.limits().expensive_concurrency == 0 || !rate_limit::is_expensive(query) {
+        return Ok(None);
+    }
+    let limiter = limiter.clone().into_inner();
+    limiter.start_expensive(&caller).map_err(|limited| {
+        let message = format!(
+            "at most {} expensive operations (annualReport, statistics, verifyRecordChain) run at once per caller",
+            limiter.limits().expensive_concurrency
+        );
+        Box::new(rate_limited(state, &message, limited))
+    })
+}
+
 fn client_addr(req: &HttpRequest) -> Option<String> {
     req.connection_info().realip_remote_addr().map(str::to_string)
 }
 
 async fn execute(state: &AppState, schema: &AppSchema, req: &HttpRequest, gql: async_graphql::Request) -> HttpResponse {
+    let _running = match admit(state, req, &gql.query) {
+        Ok(running) => running,
+        Err(refused) => return *refused,
+    };
     let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let principal = match authenticate(state, auth, client_addr(req)).await {
         Ok(p) => p,

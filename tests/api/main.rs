@@ -20,6 +20,7 @@ mod layers;
 mod lifecycle;
 mod org;
 mod oversight;
+mod rate_limit;
 mod records;
 mod schema;
 mod statistics;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use casebridge::app::Application;
 use casebridge::auth::{JwtConfig, JwtKey};
-use casebridge::config::Settings;
+use casebridge::config::{RateLimits, Settings};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
@@ -45,17 +45,31 @@ impl TestApp {
     /// The demo at `scale`, cloned from a template database that is migrated and seeded once
     /// per test binary and day (see `template`), not migrated and seeded per test.
     pub async fn spawn_scaled(scale: f64) -> Self {
+        Self::spawn_scaled_with(scale, |_| {}).await
+    }
+
+    /// [`spawn`](Self::spawn) with the settings changed by `change` first (rate limits, off in
+    /// the other tests, …).
+    pub async fn spawn_with(change: impl FnOnce(&mut Settings)) -> Self {
+        Self::spawn_scaled_with(0.05, change).await
+    }
+
+    async fn spawn_scaled_with(scale: f64, change: impl FnOnce(&mut Settings)) -> Self {
         let owned = template::clone_demo(scale).await;
-        let mut app = Self::attach(&owned.url).await;
+        let mut app = Self::attach_with(&owned.url, change).await;
         app._owned = Some(owned);
         app
     }
 
     /// A second server on the database of another (a second instance behind a load balancer).
     pub async fn attach(url: &str) -> Self {
+        Self::attach_with(url, |_| {}).await
+    }
+
+    async fn attach_with(url: &str, change: impl FnOnce(&mut Settings)) -> Self {
         let url = url.to_string();
         let db = casebridge::db::connect(&url, 4).await.expect("connect");
-        let settings = Settings {
+        let mut settings = Settings {
             database_url: url.clone(),
             bind: "127.0.0.1:0".into(),
             jwt: jwt(),
@@ -67,7 +81,9 @@ impl TestApp {
             db_timeout: casebridge::db::DEFAULT_TIMEOUT,
             introspection: true,
             subscriber_queue: 4096,
+            rate_limits: RateLimits::OFF,
         };
+        change(&mut settings);
         let app = Application::with_db(settings, db.clone()).await.expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_rt::spawn(app.run_until_stopped());
