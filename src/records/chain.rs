@@ -208,24 +208,24 @@ mod tests {
         assert_eq!(r.hash_version, 2);
         assert_eq!(r.hash.len(), 64);
         assert_eq!(expected_hash(&r).as_deref(), Some(r.hash.as_str()));
-        let one = Uuid::from_u128(1);
-        let edits: Vec<Box<dyn Fn(&mut record::Model)>> = vec![
-            Box::new(|r| r.id = one),
-            Box::new(|r| r.case_id = one),
-            Box::new(|r| r.seq = 2),
-            Box::new(|r| r.kind = RecordKind::Photo),
-            Box::new(|r| r.content.push(' ')),
-            Box::new(|r| r.recorded_at += chrono::Duration::microseconds(1)),
-            Box::new(|r| r.submitted_at += chrono::Duration::microseconds(1)),
-            Box::new(|r| r.submitted_by = one),
-            Box::new(|r| r.idempotency_key.push('2')),
-            Box::new(|r| r.attachment_sha256 = Some(String::new())),
-            Box::new(|r| r.attachment_media_type = Some("image/jpeg".into())),
-            Box::new(|r| r.attachment_size_bytes = Some(0)),
-            Box::new(|r| r.attachment_uri = Some("u".into())),
-            Box::new(|r| r.corrects_record_id = Some(one)),
-            Box::new(|r| r.previous_hash = Some(String::new())),
-            Box::new(|r| r.hash_version = 1),
+        const ONE: Uuid = Uuid::from_u128(1);
+        let edits: &[fn(&mut record::Model)] = &[
+            |r| r.id = ONE,
+            |r| r.case_id = ONE,
+            |r| r.seq = 2,
+            |r| r.kind = RecordKind::Photo,
+            |r| r.content.push(' '),
+            |r| r.recorded_at += chrono::Duration::microseconds(1),
+            |r| r.submitted_at += chrono::Duration::microseconds(1),
+            |r| r.submitted_by = ONE,
+            |r| r.idempotency_key.push('2'),
+            |r| r.attachment_sha256 = Some(String::new()),
+            |r| r.attachment_media_type = Some("image/jpeg".into()),
+            |r| r.attachment_size_bytes = Some(0),
+            |r| r.attachment_uri = Some("u".into()),
+            |r| r.corrects_record_id = Some(ONE),
+            |r| r.previous_hash = Some(String::new()),
+            |r| r.hash_version = 1,
         ];
         for (i, edit) in edits.iter().enumerate() {
             let mut changed = r.clone();

@@ -65,7 +65,7 @@ async fn a_chain(app: &TestApp) -> (Uuid, Vec<record::Model>) {
 async fn tampered_breaks_at(app: &TestApp, case_id: Uuid, victim: &record::Model, edit: (record::Column, Expr)) {
     let (column, value) = edit;
     let updated = record::Entity::update_many()
-        .col_expr(column, value.into())
+        .col_expr(column, value)
         .filter(record::Column::Id.eq(victim.id))
         .exec(&app.db)
         .await
