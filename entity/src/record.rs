@@ -24,6 +24,9 @@ pub struct Model {
     pub corrects_record_id: Option<Uuid>,
     pub hash: String,
     pub previous_hash: Option<String>,
+    /// The encoding `hash` uses (`records::chain`): 1 for records written before every
+    /// field was hashed, 2 since.
+    pub hash_version: i16,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

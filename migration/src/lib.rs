@@ -10,6 +10,7 @@ mod m20260101_000002_holidays;
 mod m20260103_000001_joint_calls;
 mod m20260103_000002_audit_log_order;
 mod m20260105_000001_oversight;
+mod m20260107_000001_record_chain_v2;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260103_000001_joint_calls::Migration),
             Box::new(m20260103_000002_audit_log_order::Migration),
             Box::new(m20260105_000001_oversight::Migration),
+            Box::new(m20260107_000001_record_chain_v2::Migration),
         ]
     }
 }

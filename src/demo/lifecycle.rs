@@ -23,7 +23,7 @@ use crate::cases::{lifecycle as rules_of_cases, timers};
 use crate::config::Rules;
 use crate::domain::Yuan;
 use crate::events::{EventDetail, NewEvent};
-use crate::records::chain::{ChainInput, record_hash};
+use crate::records::chain;
 
 /// R1 (APL 51): the largest on-the-spot fine on a party of `kind`, as configured.
 pub(super) fn simple_cap_fen(rules: &Rules, kind: PartyKind) -> i64 {
@@ -526,7 +526,7 @@ fn make_records(rng: &mut Rng, spec: &RecordSpec<'_>) -> Vec<record::Model> {
     for i in 0..spec.count {
         let kind = if i == 0 { RecordKind::Inspection } else { *rng.pick(later_kinds) };
         // Evenly spread over the window, moved into office hours of the same day when that
-        // keeps the order. Whole seconds: the chain hashes `recorded_at` in microseconds, and
+        // keeps the order. Whole seconds: the chain hashes the times exactly, and
         // every backend stores seconds exactly.
         let slot_start = spec.from + TimeDelta::seconds(gap * (i as i64 + 1));
         let slot_end = spec.from + TimeDelta::seconds(gap * (i as i64 + 2));
@@ -544,18 +544,7 @@ fn make_records(rng: &mut Rng, spec: &RecordSpec<'_>) -> Vec<record::Model> {
         let attachment_sha256 = attachment.as_ref().map(|a| a.sha256.clone());
         let id = rng.uuid_at(submitted_at);
         let seq = i as i32 + 1;
-        let hash = record_hash(&ChainInput {
-            previous_hash: previous.as_deref(),
-            case_id: spec.case_id,
-            seq,
-            kind: kind.as_str(),
-            content: &content,
-            recorded_at,
-            submitted_by,
-            attachment_sha256: attachment_sha256.as_deref(),
-            corrects_record_id: None,
-        });
-        out.push(record::Model {
+        let mut record = record::Model {
             id,
             case_id: spec.case_id,
             seq,
@@ -571,8 +560,13 @@ fn make_records(rng: &mut Rng, spec: &RecordSpec<'_>) -> Vec<record::Model> {
             attachment_uri: attachment.map(|a| a.uri),
             corrects_record_id: None,
             previous_hash: previous.take(),
-            hash: hash.clone(),
-        });
+            hash: String::new(),
+            hash_version: 0,
+        };
+        // Sealed as `submitRecord` seals: one rule for the hash.
+        chain::seal(&mut record);
+        let hash = record.hash.clone();
+        out.push(record);
         previous = Some(hash);
     }
     out

@@ -27,6 +27,8 @@ pub(super) async fn write(db: &impl ConnectionTrait, plan: Plan) -> Result<(), D
     insert::<case_officer::ActiveModel, _>(db, plan.case_officers).await?;
     insert::<transfer::ActiveModel, _>(db, plan.transfers).await?;
     insert::<record::ActiveModel, _>(db, plan.records).await?;
+    // Each case counts the records of its chain (R11), in this same transaction.
+    crate::records::chain::count_loaded(db).await?;
     insert::<case_event::ActiveModel, _>(db, plan.case_events).await?;
     insert::<follow_enrollment::ActiveModel, _>(db, plan.follow_enrollments).await?;
     insert::<counter::ActiveModel, _>(db, plan.counters).await?;

@@ -399,6 +399,7 @@ mod tests {
             corrects_record_id: Some(Uuid::parse_str("01890a5d-ac96-7a9c-a9cb-123456789012").expect("uuid")),
             hash: String::new(),
             previous_hash: None,
+            hash_version: 2,
         };
         vec![
             EventDetail::filed(

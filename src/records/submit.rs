@@ -2,8 +2,9 @@
 //!
 //! Records are append-only. Each write is one transaction that locks the cases it appends to
 //! (PostgreSQL `FOR NO KEY UPDATE`, which leaves inserts that reference the row unblocked; SQLite's `BEGIN IMMEDIATE` already holds the write lock), takes
-//! the next `seq` and the previous hash of each case's chain, inserts the records, and appends
-//! a `RECORD_SUBMITTED` event and an audit row for each. The caller publishes the returned
+//! the next `seq` and the previous hash of each case's chain, inserts the records sealed by
+//! `chain::seal`, adds them to each case's record count, and appends a `RECORD_SUBMITTED` event
+//! and an audit row for each. The caller publishes the returned
 //! events after the commit.
 //!
 //! Idempotency: `(submitted_by, idempotency_key)` is unique. A retry finds its stored record
@@ -11,7 +12,7 @@
 //! hits the unique index instead, and the whole attempt is rolled back and run again, which
 //! then finds the stored record. Either way the retry writes nothing.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use entity::enums::{RecordKind, Role};
@@ -23,7 +24,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::chain::{ChainInput, record_hash};
+use super::chain;
 use crate::auth::{Principal, visibility};
 use crate::calendar::local_date;
 use crate::error::{AppError, AppResult};
@@ -415,6 +416,8 @@ async fn append(
 
     let mut records: Vec<record::Model> = Vec::with_capacity(items.len());
     let mut events: Vec<case_event::Model> = Vec::new();
+    // New records per case, for the cases' record counts (in id order, as the locks).
+    let mut appended: BTreeMap<Uuid, i32> = BTreeMap::new();
     for plan in plans {
         let item = match plan {
             Plan::Stored(r) => {
@@ -433,18 +436,7 @@ async fn append(
             tails.get(&item.case_id).cloned().ok_or_else(|| AppError::internal("chain tail missing"))?;
         let seq = last_seq + 1;
         let attachment = item.attachment.as_ref();
-        let hash = record_hash(&ChainInput {
-            previous_hash: previous_hash.as_deref(),
-            case_id: item.case_id,
-            seq,
-            kind: item.kind.as_str(),
-            content: &item.content,
-            recorded_at: item.recorded_at,
-            submitted_by: p.user_id,
-            attachment_sha256: attachment.map(|a| a.sha256.as_str()),
-            corrects_record_id: item.corrects_record_id,
-        });
-        let model = record::Model {
+        let mut model = record::Model {
             id: Uuid::now_v7(),
             case_id: item.case_id,
             seq,
@@ -459,11 +451,15 @@ async fn append(
             attachment_size_bytes: attachment.map(|a| a.size_bytes),
             attachment_uri: attachment.map(|a| a.uri.clone()),
             corrects_record_id: item.corrects_record_id,
-            hash: hash.clone(),
+            hash: String::new(),
             previous_hash,
+            hash_version: 0,
         };
+        chain::seal(&mut model);
+        let hash = model.hash.clone();
         record::Entity::insert(model.clone().into_active_model()).exec_without_returning(txn).await?;
         tails.insert(item.case_id, (seq, Some(hash)));
+        *appended.entry(item.case_id).or_default() += 1;
 
         // A record adds to the case's file without changing the case: the event carries the
         // case's current version and does not bump it (as the demo year's records do).
@@ -494,6 +490,9 @@ async fn append(
         )
         .await?;
         records.push(model);
+    }
+    for (case_id, n) in appended {
+        chain::count_appended(txn, case_id, n).await?;
     }
     Ok(Submitted { records, events })
 }
@@ -633,6 +632,7 @@ mod tests {
             corrects_record_id: None,
             hash: String::new(),
             previous_hash: None,
+            hash_version: chain::CURRENT_VERSION,
         };
         assert!(item.differences(&stored).is_empty());
         let changed = NewRecord { content: "别的".into(), attachment: None, ..item };

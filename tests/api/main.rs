@@ -8,6 +8,7 @@ mod support;
 mod audit;
 mod auth;
 mod cases;
+mod chain;
 mod dashboard;
 mod errors;
 mod event_detail;
