@@ -21,6 +21,7 @@ mod lifecycle;
 mod org;
 mod oversight;
 mod records;
+mod roles;
 mod schema;
 mod statistics;
 mod story;
