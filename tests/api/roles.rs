@@ -245,7 +245,8 @@ async fn enrolments(db: &DatabaseConnection, me: &Me, active: bool) -> u64 {
     use entity::follow_enrollment::{Column, Entity};
     let mut cond = Condition::all().add(Column::TraineeId.eq(me.user_uuid));
     if active {
-        cond = cond.add(Condition::any().add(Column::ValidUntil.is_null()).add(Column::ValidUntil.gte(shanghai_today())));
+        cond =
+            cond.add(Condition::any().add(Column::ValidUntil.is_null()).add(Column::ValidUntil.gte(shanghai_today())));
     }
     Entity::find().filter(cond).count(db).await.expect("count")
 }
@@ -268,7 +269,8 @@ async fn own(app: &TestApp, field: &str, me: &Me, total: u64, nodes: &[&Value]) 
             for n in nodes {
                 let town = me.town_officer() && me.town.is_some() && n["town"].as_str() == me.town.as_deref();
                 let linked = n["transfers"].as_array().is_some_and(|ts| {
-                    ts.iter().any(|t| me.is_dept(&t["fromDepartment"]) || (me.liaison() && me.is_dept(&t["toDepartment"])))
+                    ts.iter()
+                        .any(|t| me.is_dept(&t["fromDepartment"]) || (me.liaison() && me.is_dept(&t["toDepartment"])))
                 });
                 if !(me.is_dept(&n["department"]) || town || linked) {
                     return refuse(n);
@@ -311,9 +313,8 @@ async fn own(app: &TestApp, field: &str, me: &Me, total: u64, nodes: &[&Value]) 
         }
         "jointCalls" => {
             for n in nodes {
-                let called = n["calledDepartments"]
-                    .as_array()
-                    .is_some_and(|a| a.iter().any(|c| me.is_dept(&c["department"])));
+                let called =
+                    n["calledDepartments"].as_array().is_some_and(|a| a.iter().any(|c| me.is_dept(&c["department"])));
                 if !(me.is_dept(&n["department"]) || called) {
                     return refuse(n);
                 }
@@ -380,7 +381,11 @@ async fn judge(
             }
         }
         Empty => {
-            if total == Some(0) && nodes.is_empty() { Ok(()) } else { Err(format!("{total:?} rows")) }
+            if total == Some(0) && nodes.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("{total:?} rows"))
+            }
         }
         All => {
             let (Some(total), Some(all)) = (total, all) else { return Err("no count to compare".into()) };
@@ -433,7 +438,9 @@ async fn every_root_field_as_every_role_matches_the_role_table() {
         .find(|n| n["active"] == true && !n["case"].is_null())
         .map(|n| n["case"]["id"].clone())
         .expect("the demo enrols court.trainee on a case");
-    let probe = app.data("admin", "query($case: ID!) { case(id: $case) { town department { id } } }", json!({"case": case})).await;
+    let probe = app
+        .data("admin", "query($case: ID!) { case(id: $case) { town department { id } } }", json!({"case": case}))
+        .await;
     let probe = &probe["case"];
     let year = shanghai_today().year();
 
@@ -463,5 +470,11 @@ async fn every_root_field_as_every_role_matches_the_role_table() {
         }
     }
     eprintln!("{}", seen.join("\n"));
-    assert!(failures.is_empty(), "{} of {} outcomes differ from the table:\n{}", failures.len(), seen.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} outcomes differ from the table:\n{}",
+        failures.len(),
+        seen.len(),
+        failures.join("\n")
+    );
 }

@@ -11,9 +11,9 @@ use uuid::Uuid;
 use crate::auth::{Principal, visibility};
 use crate::error::{AppError, AppResult};
 use crate::oversight::access;
-use crate::sql::never;
 use crate::oversight::list::{Listed, Paging, newest_first};
 use crate::oversight::write::{Store, Write, text};
+use crate::sql::never;
 
 /// 案审委员会: a meeting that discussed legal reviews.
 pub async fn record_meeting(
