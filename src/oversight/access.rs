@@ -2,6 +2,8 @@
 //! reviewers) and the supervisors (justice bureau, city guidance office) read every record; a
 //! town team reads its own department's records and those of its town; a line department its
 //! own department's. Court trainees and dashboards read none (dashboards read statistics).
+//! The towns' matter claims have no department: the readers of every record read them all, a
+//! town team its own town's, anyone else none.
 //! Writing: the officers of the owning department; legal reviews, committee meetings,
 //! reconsiderations and file evaluations are the legal reviewers' (and bureau officers').
 
@@ -32,6 +34,23 @@ pub fn visible<D: ColumnTrait, T: ColumnTrait>(p: &Principal, dept: D, town: Opt
         return any;
     }
     never()
+}
+
+/// Whether `p` reads any oversight record at all: not a court trainee nor a dashboard.
+pub fn reads_any(p: &Principal) -> bool {
+    reads_all(p) || p.has(Role::TownOfficer) || p.has(Role::DepartmentLiaison)
+}
+
+/// The rows of a table kept per town only (`town` its town column): all for those who read
+/// every record, a town team's own town, nothing for anyone else.
+pub fn visible_by_town<T: ColumnTrait>(p: &Principal, town: T) -> Condition {
+    if reads_all(p) {
+        return Condition::all();
+    }
+    match &p.town {
+        Some(t) if p.has(Role::TownOfficer) => Condition::all().add(town.eq(t.as_str())),
+        _ => never(),
+    }
 }
 
 /// Same, for a table with no town column of its own.

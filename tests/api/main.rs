@@ -23,6 +23,7 @@ mod org;
 mod oversight;
 mod rate_limit;
 mod records;
+mod roles;
 mod schema;
 mod statistics;
 mod story;

@@ -133,7 +133,8 @@ impl EnterpriseQuery {
         Ok(ThreeDocumentDeliveryConnection::new(nodes(rows, ThreeDocumentDelivery::from), info, cond))
     }
 
-    /// The compliance guidance list (合规指导清单): readable by every signed-in user.
+    /// The compliance guidance list (合规指导清单), newest first: the items the caller may read
+    /// (every item for the bureau, supervisors and admins; a town team or a department its own).
     async fn compliance_guidance_items(
         &self,
         ctx: &Context<'_>,

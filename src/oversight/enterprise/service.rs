@@ -4,7 +4,6 @@
 use chrono::{NaiveDate, Utc};
 use entity::enums::PartyKind;
 use entity::{compliance_guidance_item, credit_repair, party, three_document_delivery};
-use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
 };
@@ -182,16 +181,17 @@ pub async fn deliveries(
     .await
 }
 
-/// One page of the compliance guidance list, newest first: every signed-in user reads it.
+/// One page of the compliance guidance items `p` may read (the oversight rule: whoever reads
+/// every record, else its own department's), newest first.
 pub async fn guidance(
     db: &impl ConnectionTrait,
-    _p: &Principal,
+    p: &Principal,
     paging: Paging<'_>,
 ) -> AppResult<Listed<compliance_guidance_item::Model>> {
     let cols = (compliance_guidance_item::Column::CreatedAt, compliance_guidance_item::Column::Id);
     newest_first::<compliance_guidance_item::Entity>(
         db,
-        Condition::all(),
+        access::visible_by_department(p, compliance_guidance_item::Column::DepartmentId),
         paging,
         "compliance_guidance_items",
         cols,

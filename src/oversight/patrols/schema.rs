@@ -105,7 +105,8 @@ impl PatrolQuery {
         Ok(PatrolActionConnection::new(nodes(rows, PatrolAction::from), info, cond))
     }
 
-    /// The towns' claims of their empowered matters, newest first.
+    /// The towns' claims of their empowered matters, newest first: every claim for the bureau,
+    /// supervisors and admins, a town team its own town's, nobody else any.
     async fn matter_claims(
         &self,
         ctx: &Context<'_>,

@@ -133,15 +133,15 @@ pub async fn patrols(
     newest_first::<patrol_action::Entity>(db, cond, paging, "patrol_actions", cols, |m| (m.occurred_at, m.id)).await
 }
 
-/// One page of the towns' claims, newest first, of one town if given: every signed-in user
-/// reads them.
+/// One page of the towns' claims `p` may read (the bureau, supervisors and admins all; a town
+/// team its own town's; nobody else any), newest first, of one town if given.
 pub async fn claims(
     db: &impl ConnectionTrait,
-    _p: &Principal,
+    p: &Principal,
     town: Option<String>,
     paging: Paging<'_>,
 ) -> AppResult<Listed<matter_claim::Model>> {
-    let mut cond = Condition::all();
+    let mut cond = Condition::all().add(access::visible_by_town(p, matter_claim::Column::Town));
     if let Some(t) = town {
         cond = cond.add(matter_claim::Column::Town.eq(t));
     }

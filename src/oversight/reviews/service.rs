@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::oversight::access;
 use crate::oversight::list::{Listed, Paging, newest_first};
 use crate::oversight::write::{Store, Write, text};
+use crate::sql::never;
 
 /// 案审委员会: a meeting that discussed legal reviews.
 pub async fn record_meeting(
@@ -64,7 +65,8 @@ pub async fn record_meeting(
     Ok(row)
 }
 
-/// One page of the legal reviews of the cases `p` may read (on `today`), newest first.
+/// One page of the legal reviews of the cases `p` may read (on `today`), newest first. Court
+/// trainees and dashboards read none: a review's opinion is not anonymised.
 pub async fn legal_reviews(
     db: &impl ConnectionTrait,
     p: &Principal,
@@ -72,8 +74,11 @@ pub async fn legal_reviews(
     case_id: Option<Uuid>,
     paging: Paging<'_>,
 ) -> AppResult<Listed<legal_review::Model>> {
-    let mut cond =
-        Condition::all().add(legal_review::Column::CaseId.in_subquery(visibility::visible_case_ids(p, today)));
+    let mut cond = if access::reads_any(p) {
+        Condition::all().add(legal_review::Column::CaseId.in_subquery(visibility::visible_case_ids(p, today)))
+    } else {
+        never()
+    };
     if let Some(id) = case_id {
         cond = cond.add(legal_review::Column::CaseId.eq(id));
     }
