@@ -18,6 +18,7 @@ mod http;
 mod joint;
 mod layers;
 mod lifecycle;
+mod masking;
 mod org;
 mod oversight;
 mod records;
