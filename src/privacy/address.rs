@@ -87,12 +87,5 @@ fn is_house_digit(c: char) -> bool {
 }
 
 fn starts_with(cs: &[char], at: usize, word: &str) -> bool {
-    let mut k = at;
-    for w in word.chars() {
-        if cs.get(k) != Some(&w) {
-            return false;
-        }
-        k += 1;
-    }
-    true
+    word.chars().enumerate().all(|(k, w)| cs.get(at + k) == Some(&w))
 }
