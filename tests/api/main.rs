@@ -19,6 +19,7 @@ mod http;
 mod joint;
 mod layers;
 mod lifecycle;
+mod masking;
 mod org;
 mod oversight;
 mod rate_limit;
