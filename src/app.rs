@@ -30,6 +30,9 @@ impl Application {
 
     pub async fn with_db(settings: Settings, db: DatabaseConnection) -> Result<Self, BoxError> {
         let calendar = Calendar::load(&db).await?;
+        // The Chinese segmenter's dictionary, loaded off the runtime before the first trainee
+        // read needs it.
+        tokio::task::spawn_blocking(crate::privacy::warm_up);
         let year = crate::calendar::today().format("%Y").to_string().parse::<i32>().unwrap_or(2026);
         if !calendar.covers(year) {
             tracing::warn!(year, "no holiday table loaded for this year: working days count weekends only");
