@@ -195,6 +195,24 @@ where
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Whatever a client sends as a cursor, decoding answers (a cursor or
+        /// `BAD_USER_INPUT` on the argument) and never panics.
+        #[test]
+        fn any_text_decodes_or_is_refused(text in ".{0,200}", tag in "[a-z:_]{1,20}") {
+            if let Err(e) = Cursor::decode(&text, &tag, "after") {
+                proptest::prop_assert_eq!(e.code(), "BAD_USER_INPUT");
+            }
+        }
+
+        /// Every cursor the server makes decodes back to itself, whatever its key holds.
+        #[test]
+        fn every_cursor_round_trips(tag in "[a-z:_]{1,20}", key in ".{0,80}", id in proptest::prelude::any::<u128>()) {
+            let c = Cursor::new(&tag, key, Uuid::from_u128(id));
+            proptest::prop_assert_eq!(Cursor::decode(&c.encode(), &tag, "after").ok(), Some(c));
+        }
+    }
+
     #[test]
     fn cursors_round_trip_and_reject_other_orders() {
         let c = Cursor::new("cases:filed_desc", "2023-01-01T00:00:00.000000Z", Uuid::now_v7());

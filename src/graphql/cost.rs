@@ -544,4 +544,34 @@ mod tests {
                    fragment b on Publication { ...a }";
         assert_eq!(refusal(cyc).await, Some(("cycle".into(), 0)));
     }
+
+    /// A random nesting of connections, lists and aliases.
+    fn nested(depth: u32) -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![Just("id".to_string()), Just("title".to_string()), Just("__typename".to_string())];
+        leaf.prop_recursive(depth, 64, 4, |inner| {
+            (proptest::collection::vec(inner, 1..4), 0u32..150, proptest::bool::ANY).prop_map(|(children, first, alias)| {
+                let body = children.join(" ");
+                let alias = if alias { "x: " } else { "" };
+                format!("{alias}edges {{ node {{ {body} }} }} pageInfo {{ hasNextPage }} totalCount first{first}: __typename")
+            })
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+        /// Any document the parser accepts is measured without panicking, and a page costs
+        /// no less than the same selection on a smaller page (the model is monotonic in `first`).
+        #[test]
+        fn the_cost_model_is_total_and_monotonic(body in nested(3), small in 0u32..50, extra in 0u32..50) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let q = |n: u32| format!("{{ publications(first: {n}) {{ {body} }} }}");
+            let found = |q: String| rt.block_on(refusal(&q)).map(|(_, f)| f);
+            let (a, b) = (found(q(small)), found(q(small + extra)));
+            if let (Some(a), Some(b)) = (a, b) {
+                proptest::prop_assert!(a <= b, "{a} > {b}");
+            }
+        }
+    }
 }
