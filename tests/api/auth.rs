@@ -1,9 +1,7 @@
 //! Token verification and the principal loaded per request.
 
 use casebridge::auth::{Claims, JwtConfig, JwtKey};
-use entity::user;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 use crate::support::{AUDIENCE, ISSUER, SECRET, TestApp, code};
@@ -73,15 +71,7 @@ async fn a_deactivated_user_is_locked_out_at_once() {
     let ok = app.gql_with_token(Some(&token), ME, json!({})).await;
     assert!(ok.get("errors").is_none(), "{ok}");
 
-    let officer = user::Entity::find()
-        .filter(user::Column::Login.eq("bureau.officer"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("demo user");
-    let mut active: user::ActiveModel = officer.into();
-    active.active = Set(false);
-    active.update(&app.db).await.expect("deactivate");
+    app.deactivate("bureau.officer").await;
 
     let body = app.gql_with_token(Some(&token), ME, json!({})).await;
     assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");

@@ -148,19 +148,6 @@ mod sockets {
         }
     }
 
-    async fn deactivate(app: &TestApp, login: &str) {
-        use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-        let user = entity::user::Entity::find()
-            .filter(entity::user::Column::Login.eq(login))
-            .one(&app.db)
-            .await
-            .expect("query")
-            .expect("user");
-        let mut active: entity::user::ActiveModel = user.into();
-        active.active = Set(false);
-        active.update(&app.db).await.expect("deactivate");
-    }
-
     const FILE: &str = "mutation($input: FileCaseInput!) { fileCase(input: $input) { id } }";
 
     async fn filing(app: &TestApp, login: &str) -> Value {
@@ -186,7 +173,7 @@ mod sockets {
         assert_eq!(next(&mut ws, 10).await.expect("complete")["type"], "complete");
         let variables = filing(&app, "town.beiao").await;
         let before = total(&app).await;
-        deactivate(&app, "town.beiao").await;
+        app.deactivate("town.beiao").await;
         let payload = json!({"query": FILE, "variables": variables});
         send(&mut ws, json!({"id": "m1", "type": "subscribe", "payload": payload})).await;
         let refused = next(&mut ws, 10).await.expect("a refusal");

@@ -332,7 +332,6 @@ async fn another_instances_oversight_write_reaches_live_statistics() {
 
 #[actix_rt::test]
 async fn a_deactivated_dashboards_live_statistics_end_with_unauthenticated() {
-    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
     let app = TestApp::spawn().await;
     let year = shanghai_today().year();
     let mut ws = ws::connect(&app, &app.token("dashboard"), "graphql-transport-ws").await;
@@ -340,15 +339,7 @@ async fn a_deactivated_dashboards_live_statistics_end_with_unauthenticated() {
     send(&mut ws, json!({"id": "1", "type": "subscribe", "payload": {"query": q}})).await;
     assert_eq!(next(&mut ws, 30).await.expect("initial figures")["type"], "next");
 
-    let user = entity::user::Entity::find()
-        .filter(entity::user::Column::Login.eq("dashboard"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("user");
-    let mut active: entity::user::ActiveModel = user.into();
-    active.active = Set(false);
-    active.update(&app.db).await.expect("deactivate");
+    app.deactivate("dashboard").await;
     let msg = next(&mut ws, 40).await.expect("a closing message");
     assert_eq!(msg["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{msg}");
     let done = next(&mut ws, 10).await.expect("complete");

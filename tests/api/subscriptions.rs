@@ -73,18 +73,9 @@ async fn a_connection_without_a_valid_token_is_refused() {
 
 #[actix_rt::test]
 async fn a_deactivated_users_subscription_ends_with_unauthenticated() {
-    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
     let app = TestApp::spawn().await;
     let mut ws = subscribe(&app, &app.token("town.beiao"), EVENTS).await;
-    let user = entity::user::Entity::find()
-        .filter(entity::user::Column::Login.eq("town.beiao"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("user");
-    let mut active: entity::user::ActiveModel = user.into();
-    active.active = Set(false);
-    active.update(&app.db).await.expect("deactivate");
+    app.deactivate("town.beiao").await;
     // An event on the way changes nothing: the subscription ends all the same.
     file_in(&app, "bureau.officer", json!({"domain": "市容"}), "唤醒").await;
     let msg = next(&mut ws, 40).await.expect("a closing message");
@@ -250,20 +241,11 @@ async fn an_idle_subscription_ends_when_its_token_expires() {
 
 #[actix_rt::test]
 async fn every_idle_subscription_of_a_deactivated_user_ends_without_waiting_for_an_event() {
-    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
     let app = TestApp::spawn().await;
     let mut first = subscribe(&app, &app.token("town.beiao"), EVENTS).await;
     let mut second = subscribe(&app, &app.token("town.beiao"), EVENTS).await;
     let mut colleague = subscribe(&app, &app.token("town.dongping"), EVENTS).await;
-    let user = entity::user::Entity::find()
-        .filter(entity::user::Column::Login.eq("town.beiao"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("user");
-    let mut active: entity::user::ActiveModel = user.into();
-    active.active = Set(false);
-    active.update(&app.db).await.expect("deactivate");
+    app.deactivate("town.beiao").await;
     for ws in [&mut first, &mut second] {
         let msg = next(ws, 30).await.expect("a closing message");
         assert_eq!(msg["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{msg}");

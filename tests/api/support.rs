@@ -37,6 +37,20 @@ pub fn jwt() -> JwtConfig {
 }
 
 impl TestApp {
+    /// Deactivates `login` directly in the database, as an admin's leaver process would.
+    pub async fn deactivate(&self, login: &str) {
+        use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+        let user = entity::user::Entity::find()
+            .filter(entity::user::Column::Login.eq(login))
+            .one(&self.db)
+            .await
+            .expect("query")
+            .expect("user");
+        let mut active: entity::user::ActiveModel = user.into();
+        active.active = Set(false);
+        active.update(&self.db).await.expect("deactivate");
+    }
+
     /// The demo organisation and a scaled-down demo year (deterministic).
     pub async fn spawn() -> Self {
         Self::spawn_scaled(0.05).await
