@@ -84,9 +84,8 @@ impl Refusal {
                 (format!("{field}: an Int from -2147483648 to 2147483647"), "BAD_USER_INPUT", None)
             }
         };
-        let mut err = ServerError::new(message, None);
-        let mut ext = async_graphql::ErrorExtensionValues::default();
-        ext.set("code", code);
+        let mut err = super::error::coded(message, code);
+        let ext = err.extensions.get_or_insert_with(Default::default);
         if let Refusal::BadInt(field) = &self {
             ext.set("field", field.as_str());
         }
@@ -97,7 +96,6 @@ impl Refusal {
             ext.set("max", max);
             ext.set("found", found);
         }
-        err.extensions = Some(ext);
         err
     }
 }
@@ -447,11 +445,7 @@ impl Extension for CostLimitsExtension {
                 (true, true) => None,
             };
             if let Some((code, message)) = refusal {
-                let mut err = ServerError::new(message, None);
-                let mut ext = async_graphql::ErrorExtensionValues::default();
-                ext.set("code", code);
-                err.extensions = Some(ext);
-                return Err(err);
+                return Err(super::error::coded(message, code));
             }
         }
         measure(&ctx.schema_env.registry, &doc, variables)

@@ -27,6 +27,16 @@ pub fn field(path: &str) -> &str {
     path.strip_prefix("input.").filter(|rest| !rest.is_empty()).unwrap_or(path)
 }
 
+/// An error decided by one of the schema's extensions (before any resolver), with its
+/// `extensions.code` set.
+pub fn coded(message: impl Into<String>, code: &str) -> ServerError {
+    let mut err = ServerError::new(message, None);
+    let mut ext = async_graphql::ErrorExtensionValues::default();
+    ext.set("code", code);
+    err.extensions = Some(ext);
+    err
+}
+
 impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
         let message = match &err {

@@ -40,22 +40,16 @@ pub fn clean(text: &str) -> Result<Option<String>, char> {
     Ok(needs.then(|| text.chars().filter(|c| !is_bidi_control(*c)).nfc().collect()))
 }
 
-fn field_of(path: &[String]) -> String {
-    let path = match path.first().map(String::as_str) {
-        Some("input") if path.len() > 1 => &path[1..],
-        _ => path,
-    };
-    path.join(".")
-}
-
 fn bad(path: &[String], c: char) -> ServerError {
-    let field = field_of(path);
-    let mut err =
-        ServerError::new(format!("{field}: control character U+{:04X} is not allowed in text", c as u32), None);
-    let mut ext = async_graphql::ErrorExtensionValues::default();
-    ext.set("code", "BAD_USER_INPUT");
-    ext.set("field", field);
-    err.extensions = Some(ext);
+    let joined = path.join(".");
+    let field = super::error::field(&joined);
+    let mut err = super::error::coded(
+        format!("{field}: control character U+{:04X} is not allowed in text", c as u32),
+        "BAD_USER_INPUT",
+    );
+    if let Some(ext) = err.extensions.as_mut() {
+        ext.set("field", field);
+    }
     err
 }
 
