@@ -11,7 +11,7 @@ use async_graphql::parser::types::OperationType;
 pub mod rate_limit;
 pub mod ws;
 
-use crate::auth::Principal;
+use crate::auth::{Claims, Principal};
 use crate::error::AppError;
 use crate::graphql::AppSchema;
 use crate::graphql::context::AppState;
@@ -43,12 +43,9 @@ fn json(status: actix_web::http::StatusCode, body: &impl serde::Serialize) -> Ht
     }
 }
 
-/// The caller of a request: `None` without a token; a token that fails is an error.
-pub async fn authenticate(
-    state: &AppState,
-    authorization: Option<&str>,
-    client_addr: Option<String>,
-) -> Result<Option<Arc<Principal>>, AppError> {
+/// The verified claims of an `Authorization` header: `None` without one; a header that is not
+/// `Bearer <token>`, or a token that fails, is an error.
+pub fn verify_header(state: &AppState, authorization: Option<&str>) -> Result<Option<Claims>, AppError> {
     let Some(value) = authorization.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
@@ -56,16 +53,19 @@ pub async fn authenticate(
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
         .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
-    let claims = state.settings.jwt.verify(token.trim())?;
-    let mut principal = Principal::load(&state.db, &claims.sub).await?;
-    principal.client_addr = client_addr;
-    Ok(Some(Arc::new(principal)))
+    state.settings.jwt.verify(token.trim()).map(Some)
 }
 
-/// The token of an `Authorization: Bearer …` header.
-fn bearer(authorization: Option<&str>) -> Option<&str> {
-    let value = authorization.map(str::trim)?;
-    value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim)
+/// The principal of verified claims, read from the database (roles and department are never
+/// taken from the token).
+pub async fn principal_of(
+    state: &AppState,
+    claims: &Claims,
+    client_addr: Option<String>,
+) -> Result<Arc<Principal>, AppError> {
+    let mut principal = Principal::load(&state.db, &claims.sub).await?;
+    principal.client_addr = client_addr;
+    Ok(Arc::new(principal))
 }
 
 /// `429 Too Many Requests` with `Retry-After` and `RATE_LIMITED` (`extensions.retryAfter`).
@@ -84,12 +84,14 @@ fn rate_limited(state: &AppState, message: &str, limited: rate_limit::Limited) -
 /// The rate limits (see [`rate_limit`]), before anything is read from the database: the
 /// caller's bucket, then the cap on expensive operations. What is returned is held while the
 /// request runs.
-fn admit(state: &AppState, req: &HttpRequest, query: &str) -> Result<Option<rate_limit::Running>, Box<HttpResponse>> {
+fn admit(
+    state: &AppState,
+    req: &HttpRequest,
+    login: Option<&str>,
+    query: &str,
+) -> Result<Option<rate_limit::Running>, Box<HttpResponse>> {
     let Some(limiter) = req.app_data::<web::Data<rate_limit::RateLimiter>>() else { return Ok(None) };
-    let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    // A token that does not verify counts against its address, like no token.
-    let login = bearer(auth).and_then(|t| state.settings.jwt.verify(t).ok()).map(|c| c.sub);
-    let caller = rate_limit::caller(req, login.as_deref(), limiter.limits().trust_forwarded);
+    let caller = rate_limit::caller(req, login, limiter.limits().trust_forwarded);
     if let Err(limited) = limiter.check(&caller) {
         return Err(Box::new(rate_limited(state, "too many requests", limited)));
     }
@@ -111,12 +113,20 @@ fn client_addr(req: &HttpRequest) -> Option<String> {
 }
 
 async fn execute(state: &AppState, schema: &AppSchema, req: &HttpRequest, gql: async_graphql::Request) -> HttpResponse {
-    let _running = match admit(state, req, &gql.query) {
+    let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    // Verified once: a token that does not verify counts against its address, like no token.
+    let verified = verify_header(state, auth);
+    let login = verified.as_ref().ok().and_then(|c| c.as_ref()).map(|c| c.sub.as_str());
+    let _running = match admit(state, req, login, &gql.query) {
         Ok(running) => running,
         Err(refused) => return *refused,
     };
-    let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let principal = match authenticate(state, auth, client_addr(req)).await {
+    let principal = match verified {
+        Ok(None) => Ok(None),
+        Ok(Some(claims)) => principal_of(state, &claims, client_addr(req)).await.map(Some),
+        Err(e) => Err(e),
+    };
+    let principal = match principal {
         Ok(p) => p,
         Err(err) => {
             state.metrics.error(err.code());

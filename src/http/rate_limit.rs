@@ -226,6 +226,13 @@ pub fn address_key(raw: &str) -> String {
 /// prices at [`EXPENSIVE_FIELD_COST`] or more. A query that does not parse is not: the schema
 /// refuses it without running anything.
 pub fn is_expensive(query: &str) -> bool {
+    // Most requests name none of the fields: they are not parsed a second time here.
+    let named = crate::graphql::cost::EXPENSIVE
+        .iter()
+        .any(|(_, field, cost)| *cost >= EXPENSIVE_FIELD_COST && query.contains(field));
+    if !named {
+        return false;
+    }
     let Ok(doc) = async_graphql::parser::parse_query(query) else { return false };
     doc.operations.iter().any(|(_, op)| roots_expensive(&doc, &op.node.selection_set.node, &mut Vec::new()))
 }

@@ -117,9 +117,7 @@ async fn init(
     };
     let token = header.trim().strip_prefix("Bearer ").unwrap_or(header.trim()).trim().to_string();
     let claims = state.settings.jwt.verify(&token)?;
-    let principal = super::authenticate(&state, Some(&format!("Bearer {token}")), addr.clone())
-        .await?
-        .ok_or_else(AppError::unauthenticated)?;
+    let principal = super::principal_of(&state, &claims, addr.clone()).await?;
     let held = connections.hold(&principal.login).ok_or_else(|| {
         AppError::RateLimited(format!("{} sockets are open for this login already", MAX_CONNECTIONS_PER_LOGIN))
     })?;
