@@ -45,6 +45,26 @@ pub struct Model {
     pub paid_at: Option<DateTimeUtc>,
     pub published_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
+    /// APL 9 penalty kinds of the decision (`PenaltyKind` names, comma-separated; empty before).
+    pub penalties: String,
+    /// The penalty kinds announced in the notice of rights (R5, R13).
+    pub notice_penalties: String,
+    /// Confiscated illegal gains or property, fen (R13).
+    pub confiscation_fen: Option<i64>,
+    /// R3+: the end of the statement-and-defence window after the notice (working days).
+    pub statement_due: Option<Date>,
+    /// R3+: when `RECORD_STATEMENT` recorded the party's statement and defence or its waiver.
+    pub statement_recorded_at: Option<DateTimeUtc>,
+    /// R15: the sum of the case's payments, fen.
+    pub paid_fen: i64,
+    /// R15 (APL 66): T4 moved to this date by `grantDeferral`.
+    pub deferred_until: Option<Date>,
+    pub instalments: Option<i32>,
+    /// R15: `REQUEST_ENFORCEMENT` (申请法院强制执行).
+    pub enforcement_requested_at: Option<DateTimeUtc>,
+    /// `CANCEL` (撤销立案) and its reason.
+    pub cancelled_at: Option<DateTimeUtc>,
+    pub cancel_reason: Option<String>,
     /// T1–T5 due dates (Asia/Shanghai), computed with the working-day calendar when the
     /// event that starts each timer happens; null where the timer does not apply.
     pub decision_due: Option<Date>,

@@ -28,6 +28,11 @@ pub struct Model {
     pub reason: Option<String>,
     pub note: Option<String>,
     pub version: i32,
+    /// R6+: the act's dates, carried into the case filed on acceptance.
+    pub occurred_at: Option<DateTimeUtc>,
+    pub ended_at: Option<DateTimeUtc>,
+    /// The RETURNED request this one resubmits.
+    pub replaces_transfer_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

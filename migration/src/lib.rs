@@ -11,6 +11,7 @@ mod m20260103_000001_joint_calls;
 mod m20260103_000002_audit_log_order;
 mod m20260105_000001_oversight;
 mod m20260107_000001_record_chain_v2;
+mod m20261201_000001_procedure;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260103_000002_audit_log_order::Migration),
             Box::new(m20260105_000001_oversight::Migration),
             Box::new(m20260107_000001_record_chain_v2::Migration),
+            Box::new(m20261201_000001_procedure::Migration),
         ]
     }
 }

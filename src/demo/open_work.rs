@@ -228,6 +228,9 @@ fn pending_transfers(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, w: &Windo
             reason: None,
             note: None,
             version: 1,
+            occurred_at: None,
+            ended_at: None,
+            replaces_transfer_id: None,
         });
         b.plan.parties.push(party);
     }

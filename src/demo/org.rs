@@ -362,6 +362,12 @@ pub(super) fn build(rng: &mut Rng, plan: &mut Plan) -> Result<Org, DbErr> {
             name: def.name.to_string(),
             domain: def.domain.to_string(),
             legal_basis: def.legal_basis.to_string(),
+            penalty_basis: String::new(),
+            fine_person_min_fen: None,
+            fine_person_max_fen: None,
+            fine_org_min_fen: None,
+            fine_org_max_fen: None,
+            active: true,
             created_at: setup,
         });
     }

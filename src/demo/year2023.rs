@@ -508,6 +508,9 @@ fn bureau_general(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, days: &Days,
                 reason: None,
                 note: Some("已受理，立案查处".to_string()),
                 version: 2,
+                occurred_at: None,
+                ended_at: None,
+                replaces_transfer_id: None,
             });
             if category == TransferCategory::Forestry && followed.len() < 2 {
                 followed.push((case_id, filed_at));

@@ -287,6 +287,9 @@ pub async fn request_transfer(db: &DatabaseConnection, p: &Principal, input: Req
         reason: None,
         note: None,
         version: 1,
+        occurred_at: None,
+        ended_at: None,
+        replaces_transfer_id: None,
     };
     transfer::Entity::insert(model.clone().into_active_model()).exec_without_returning(&txn).await?;
     let detail = EventDetail::transfer_requested(model.id, &to.code, model.category);
@@ -417,6 +420,17 @@ pub async fn accept_transfer(
         paid_at: None,
         published_at: None,
         closed_at: None,
+        penalties: String::new(),
+        notice_penalties: String::new(),
+        confiscation_fen: None,
+        statement_due: None,
+        statement_recorded_at: None,
+        paid_fen: 0,
+        deferred_until: None,
+        instalments: None,
+        enforcement_requested_at: None,
+        cancelled_at: None,
+        cancel_reason: None,
         decision_due: None,
         hearing_request_due: None,
         delivery_due: None,

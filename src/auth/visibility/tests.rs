@@ -88,6 +88,9 @@ async fn link(db: &DatabaseConnection, from: Uuid, to: Uuid, handed: Option<Uuid
         reason: Set(None),
         note: Set(None),
         version: Set(1),
+        occurred_at: Set(None),
+        ended_at: Set(None),
+        replaces_transfer_id: Set(None),
     }
     .insert(db)
     .await
