@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{DepartmentKind, Role};
-use entity::{department, matter, matter_empowerment, user, user_role};
+use entity::{certificate, department, matter, matter_empowerment, user, user_role};
 use sea_orm::DbErr;
 use uuid::Uuid;
 
@@ -197,6 +197,18 @@ impl UserFactory<'_> {
             Some((issued, until)) => (Some(self.certificates.issue(issued)), Some(until)),
             None => (None, None),
         };
+        if let (Some(number), Some((issued, valid_until))) = (&certificate_no, certificate) {
+            // One certificate each, issued on the first day of its year; the user's id is
+            // reused as the certificate's (no draw from the generator, so the year is unchanged).
+            self.plan.certificates.push(certificate::Model {
+                id,
+                user_id: id,
+                number: number.clone(),
+                valid_from: ymd(issued, 1, 1),
+                valid_until,
+                created_at,
+            });
+        }
         self.plan.users.push(user::Model {
             id,
             search_text: format!("{login} {name}").to_lowercase(),

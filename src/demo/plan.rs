@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use chrono::Datelike;
 use entity::enums::CaseEventKind;
 use entity::{
-    case, case_event, case_officer, compliance_guidance_item, counter, credit_repair, department, evaluation_finding,
-    exemption, file_evaluation, follow_enrollment, legal_review, matter, matter_claim, matter_empowerment, party,
-    patrol_action, publication, reconsideration, record, rectification_notice, review_meeting, three_document_delivery,
-    training, training_attendee, transfer, user, user_role,
+    case, case_event, case_officer, certificate, compliance_guidance_item, counter, credit_repair, department,
+    evaluation_finding, exemption, file_evaluation, follow_enrollment, legal_review, matter, matter_claim,
+    matter_empowerment, party, patrol_action, publication, reconsideration, record, rectification_notice,
+    review_meeting, three_document_delivery, training, training_attendee, transfer, user, user_role,
 };
 use uuid::Uuid;
 
@@ -22,6 +22,7 @@ use crate::events::EventDetail;
 pub(super) struct Plan {
     pub departments: Vec<department::Model>,
     pub users: Vec<user::Model>,
+    pub certificates: Vec<certificate::Model>,
     pub user_roles: Vec<user_role::Model>,
     pub matters: Vec<matter::Model>,
     pub empowerments: Vec<matter_empowerment::Model>,

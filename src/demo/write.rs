@@ -5,10 +5,10 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveM
 
 use super::plan::Plan;
 use entity::{
-    case, case_event, case_officer, compliance_guidance_item, counter, credit_repair, department, evaluation_finding,
-    exemption, file_evaluation, follow_enrollment, legal_review, matter, matter_claim, matter_empowerment, party,
-    patrol_action, publication, reconsideration, record, rectification_notice, review_meeting, three_document_delivery,
-    training, training_attendee, transfer, user, user_role,
+    case, case_event, case_officer, certificate, compliance_guidance_item, counter, credit_repair, department,
+    evaluation_finding, exemption, file_evaluation, follow_enrollment, legal_review, matter, matter_claim,
+    matter_empowerment, party, patrol_action, publication, reconsideration, record, rectification_notice,
+    review_meeting, three_document_delivery, training, training_attendee, transfer, user, user_role,
 };
 
 /// Bind parameters per statement: well under SQLite's 32,766 and PostgreSQL's 65,535.
@@ -19,6 +19,7 @@ const MAX_ROWS: usize = 250;
 pub(super) async fn write(db: &impl ConnectionTrait, plan: Plan) -> Result<(), DbErr> {
     insert::<department::ActiveModel, _>(db, plan.departments).await?;
     insert::<user::ActiveModel, _>(db, plan.users).await?;
+    insert::<certificate::ActiveModel, _>(db, plan.certificates).await?;
     insert::<user_role::ActiveModel, _>(db, plan.user_roles).await?;
     insert::<matter::ActiveModel, _>(db, plan.matters).await?;
     insert::<matter_empowerment::ActiveModel, _>(db, plan.empowerments).await?;
