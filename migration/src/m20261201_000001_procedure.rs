@@ -61,25 +61,24 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
-        m.alter_table(add("matters", &mut ColumnDef::new("penalty_basis").text().not_null().default(""))).await?;
+        m.alter_table(add("matters", ColumnDef::new("penalty_basis").text().not_null().default(""))).await?;
         for name in ["fine_person_min_fen", "fine_person_max_fen", "fine_org_min_fen", "fine_org_max_fen"] {
-            m.alter_table(add("matters", &mut ColumnDef::new(name).big_integer().null())).await?;
+            m.alter_table(add("matters", ColumnDef::new(name).big_integer().null())).await?;
         }
-        m.alter_table(add("matters", &mut ColumnDef::new("active").boolean().not_null().default(true))).await?;
+        m.alter_table(add("matters", ColumnDef::new("active").boolean().not_null().default(true))).await?;
 
-        m.alter_table(add("cases", &mut ColumnDef::new("penalties").string().not_null().default(""))).await?;
-        m.alter_table(add("cases", &mut ColumnDef::new("notice_penalties").string().not_null().default(""))).await?;
-        m.alter_table(add("cases", &mut ColumnDef::new("confiscation_fen").big_integer().null())).await?;
-        m.alter_table(add("cases", &mut ColumnDef::new("statement_due").date().null())).await?;
-        m.alter_table(add("cases", &mut ColumnDef::new("statement_recorded_at").timestamp_with_time_zone().null()))
+        m.alter_table(add("cases", ColumnDef::new("penalties").string().not_null().default(""))).await?;
+        m.alter_table(add("cases", ColumnDef::new("notice_penalties").string().not_null().default(""))).await?;
+        m.alter_table(add("cases", ColumnDef::new("confiscation_fen").big_integer().null())).await?;
+        m.alter_table(add("cases", ColumnDef::new("statement_due").date().null())).await?;
+        m.alter_table(add("cases", ColumnDef::new("statement_recorded_at").timestamp_with_time_zone().null())).await?;
+        m.alter_table(add("cases", ColumnDef::new("paid_fen").big_integer().not_null().default(0))).await?;
+        m.alter_table(add("cases", ColumnDef::new("deferred_until").date().null())).await?;
+        m.alter_table(add("cases", ColumnDef::new("instalments").integer().null())).await?;
+        m.alter_table(add("cases", ColumnDef::new("enforcement_requested_at").timestamp_with_time_zone().null()))
             .await?;
-        m.alter_table(add("cases", &mut ColumnDef::new("paid_fen").big_integer().not_null().default(0))).await?;
-        m.alter_table(add("cases", &mut ColumnDef::new("deferred_until").date().null())).await?;
-        m.alter_table(add("cases", &mut ColumnDef::new("instalments").integer().null())).await?;
-        m.alter_table(add("cases", &mut ColumnDef::new("enforcement_requested_at").timestamp_with_time_zone().null()))
-            .await?;
-        m.alter_table(add("cases", &mut ColumnDef::new("cancelled_at").timestamp_with_time_zone().null())).await?;
-        m.alter_table(add("cases", &mut ColumnDef::new("cancel_reason").text().null())).await?;
+        m.alter_table(add("cases", ColumnDef::new("cancelled_at").timestamp_with_time_zone().null())).await?;
+        m.alter_table(add("cases", ColumnDef::new("cancel_reason").text().null())).await?;
         // Existing decided cases: a fine is a FINE, a decision without one a WARNING.
         m.get_connection()
             .execute_unprepared(
@@ -109,9 +108,9 @@ impl MigrationTrait for Migration {
         .await?;
         m.create_index(unique("payments", &["case_id", "receipt_no"])).await?;
 
-        m.alter_table(add("transfers", &mut ColumnDef::new("occurred_at").timestamp_with_time_zone().null())).await?;
-        m.alter_table(add("transfers", &mut ColumnDef::new("ended_at").timestamp_with_time_zone().null())).await?;
-        m.alter_table(add("transfers", &mut ColumnDef::new("replaces_transfer_id").uuid().null())).await?;
+        m.alter_table(add("transfers", ColumnDef::new("occurred_at").timestamp_with_time_zone().null())).await?;
+        m.alter_table(add("transfers", ColumnDef::new("ended_at").timestamp_with_time_zone().null())).await?;
+        m.alter_table(add("transfers", ColumnDef::new("replaces_transfer_id").uuid().null())).await?;
         Ok(())
     }
 }
