@@ -30,6 +30,7 @@ use crate::error::AppError;
 use crate::graphql::AppSchema;
 use crate::graphql::context::{AppState, RequestCtx};
 use crate::graphql::loaders::Loaders;
+use crate::http::rate_limit::{Caller, Limited, RateLimiter};
 
 /// How long a socket may stay open without `connection_init`.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -176,7 +177,11 @@ fn ended(text: &str) -> Option<String> {
 }
 
 fn refused(protocol: WebSocketProtocols, id: &str, code: &str, message: &str) -> String {
-    let error = serde_json::json!([{ "message": message, "extensions": { "code": code } }]);
+    refused_with(protocol, id, serde_json::json!({ "code": code }), message)
+}
+
+fn refused_with(protocol: WebSocketProtocols, id: &str, extensions: serde_json::Value, message: &str) -> String {
+    let error = serde_json::json!([{ "message": message, "extensions": extensions }]);
     match protocol {
         WebSocketProtocols::GraphQLWS => serde_json::json!({ "type": "error", "id": id, "payload": error }),
         WebSocketProtocols::SubscriptionsTransportWS => {
@@ -204,7 +209,9 @@ pub async fn graphql_ws(
         .headers_mut()
         .insert(header::SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static(protocol.sec_websocket_protocol()));
     let addr = req.connection_info().realip_remote_addr().map(str::to_string);
+    let limiter = req.app_data::<web::Data<RateLimiter>>().map(|l| l.clone().into_inner());
     let run = Connection {
+        limiter,
         state: state.get_ref().clone(),
         schema: AppSchema::clone(&schema),
         connections: Arc::clone(connections.get_ref()),
@@ -216,6 +223,9 @@ pub async fn graphql_ws(
 }
 
 struct Connection {
+    /// The HTTP rate limits apply to each operation sent over the socket too, in the same
+    /// per-login bucket (a socket is not a way around them).
+    limiter: Option<Arc<RateLimiter>>,
     state: AppState,
     schema: AppSchema,
     connections: Arc<Connections>,
@@ -224,6 +234,16 @@ struct Connection {
 }
 
 impl Connection {
+    /// The caller's rate-limit bucket, as for an HTTP request by the same login.
+    fn admit(&self, opened: &Shared) -> Result<(), Limited> {
+        let Some(limiter) = &self.limiter else { return Ok(()) };
+        let login = opened.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(|o| o.principal.login.clone());
+        match login {
+            Some(login) => limiter.check(&Caller::Login(login)),
+            None => Ok(()),
+        }
+    }
+
     async fn serve(self, mut session: actix_ws::Session, messages: actix_ws::MessageStream) {
         let mut messages = messages.max_frame_size(MAX_MESSAGE_BYTES).aggregate_continuations();
         let opened: Shared = Arc::default();
@@ -312,6 +332,16 @@ impl Connection {
                             if let Err(why) = still_allowed(&self.state, &opened).await {
                                 let _ = session.text(refused(self.protocol, &id, "UNAUTHENTICATED", why)).await;
                                 break close(4401, why);
+                            }
+                            if let Err(limited) = self.admit(&opened) {
+                                let extensions = serde_json::json!({
+                                    "code": "RATE_LIMITED", "retryAfter": limited.seconds()
+                                });
+                                let why = "too many requests";
+                                if session.text(refused_with(self.protocol, &id, extensions, why)).await.is_err() {
+                                    break None;
+                                }
+                                continue;
                             }
                             if running.len() >= MAX_OPERATIONS {
                                 let why = format!("at most {MAX_OPERATIONS} operations run at once on one connection");

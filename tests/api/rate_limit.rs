@@ -168,3 +168,41 @@ async fn limits_that_are_off_let_everything_through() {
         assert!(answer.served(), "{}", answer.body);
     }
 }
+
+/// Operations sent over a WebSocket take from the same per-login bucket as HTTP requests: a
+/// socket is not a way around the limit. The refused operation gets RATE_LIMITED with
+/// `retryAfter`; the socket stays open and another login is served.
+#[actix_rt::test]
+async fn operations_over_a_websocket_count_against_the_logins_bucket() {
+    use crate::support::ws;
+
+    let app = TestApp::spawn_with(|s| {
+        s.rate_limits = small(Quota { per_second: 1, burst: 3 }, Quota::OFF);
+    })
+    .await;
+    let mut socket = ws::connect(&app, &app.token("dashboard"), "graphql-transport-ws").await;
+    let mut refused = None;
+    for i in 0..FLOOD {
+        let id = format!("q{i}");
+        ws::send(&mut socket, json!({"id": id, "type": "subscribe", "payload": {"query": ME}})).await;
+        let answer = loop {
+            let msg = ws::next(&mut socket, 30).await.expect("an answer on the open socket");
+            if msg["id"] == id.as_str() && msg["type"] != "complete" {
+                break msg;
+            }
+        };
+        if answer["type"] == "error" {
+            refused = Some(answer);
+            break;
+        }
+        assert_eq!(answer["payload"]["data"]["me"]["login"], "dashboard", "{answer}");
+    }
+    let refused = refused.expect("a refusal within the flood");
+    let error = &refused["payload"][0];
+    assert_eq!(error["extensions"]["code"], "RATE_LIMITED", "{refused}");
+    assert!(error["extensions"]["retryAfter"].as_u64().is_some_and(|s| s >= 1), "{refused}");
+
+    // Another login has its own bucket.
+    let other = send(&app, Some(&app.token("town.beiao")), None, ME).await;
+    assert!(other.served(), "{}", other.body);
+}
