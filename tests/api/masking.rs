@@ -108,3 +108,53 @@ async fn a_trainee_reads_none_of_the_personal_data_an_admin_reads_in_full() {
         assert!(timeline.contains(&uuid), "record id {uuid} whole in the trainee's timeline: {timeline}");
     }
 }
+
+/// The same pass over `caseEvents`: an update's note reaches the trainee's socket anonymised
+/// and the admin's whole, through a real `graphql-transport-ws` client.
+#[actix_rt::test]
+async fn a_trainee_subscribed_to_case_events_reads_the_notes_anonymised() {
+    use crate::support::ws;
+
+    let app = TestApp::spawn().await;
+    let id = followed_case(&app).await;
+    let subscription = r#"subscription($id: ID!) { caseEvents(filter: {caseId: $id}) { kind detail } }"#;
+    let mut sockets = Vec::new();
+    for login in ["court.trainee", "admin"] {
+        let mut socket = ws::connect(&app, &app.token(login), "graphql-transport-ws").await;
+        let start =
+            json!({"id": "1", "type": "subscribe", "payload": {"query": subscription, "variables": {"id": id}}});
+        ws::send(&mut socket, start).await;
+        sockets.push(socket);
+    }
+    // A subscription registers a moment after its `subscribe`: update until each socket has
+    // received an update's event (every update carries the same kind of note).
+    let update = r#"mutation($id: ID!, $v: Int!, $input: UpdateCaseInput!) { updateCase(id: $id, expectedVersion: $v, input: $input) { version } }"#;
+    let mut received: Vec<Option<String>> = vec![None, None];
+    for _ in 0..20 {
+        let read = app.data("admin", "query($id: ID!) { case(id: $id) { version } }", json!({"id": id})).await;
+        let v = read["case"]["version"].clone();
+        app.data("bureau.officer", update, json!({"id": id, "v": v, "input": {"note": note("补充")}})).await;
+        for (socket, got) in sockets.iter_mut().zip(received.iter_mut()) {
+            while let Some(msg) = ws::next(socket, 1).await {
+                if got.is_none() && msg["id"] == "1" && msg["type"] == "next" {
+                    let event = &msg["payload"]["data"]["caseEvents"];
+                    assert_eq!(event["kind"], "UPDATED", "{event}");
+                    *got = Some(event["detail"].to_string());
+                }
+            }
+        }
+        if received.iter().all(Option::is_some) {
+            break;
+        }
+    }
+    let received: Vec<String> = received.into_iter().map(|r| r.expect("an update's event on each socket")).collect();
+    let (trainee, admin) = (&received[0], &received[1]);
+    for leak in LEAKS {
+        assert!(admin.contains(leak), "the admin reads {leak} in full: {admin}");
+        assert!(!trainee.contains(leak), "the trainee's socket carries {leak}: {trainee}");
+    }
+    for leak in [NAME, PHONE, ID_NUMBER, "1234", "5678"] {
+        assert!(!trainee.contains(leak), "the trainee's socket carries {leak}: {trainee}");
+    }
+    assert!(trainee.contains("北岙街道"), "the street stays: {trainee}");
+}
