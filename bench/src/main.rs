@@ -12,6 +12,7 @@
 mod client;
 mod crowd;
 mod server;
+mod soak;
 mod stats;
 
 use std::collections::HashMap;
@@ -62,6 +63,18 @@ struct Args {
     /// The subscription every subscriber sends.
     #[arg(long, default_value = SUBSCRIPTION)]
     query: String,
+    /// Run only the write soak, for this many minutes (issue 12: 30): see `soak.rs`.
+    #[arg(long, default_value_t = 0)]
+    soak: u64,
+    /// Concurrent writers in the soak.
+    #[arg(long, default_value_t = 32)]
+    soak_clients: usize,
+    /// Open cases the soak's writers share.
+    #[arg(long, default_value_t = 64)]
+    soak_cases: usize,
+    /// The demo year's size for the soak (`seed --demo --scale`).
+    #[arg(long, default_value_t = 1.0)]
+    soak_scale: f64,
     /// Where the servers' logs go [default: a new directory under the system temp dir].
     #[arg(long)]
     logs: Option<PathBuf>,
@@ -575,6 +588,24 @@ async fn bench(args: Args) -> io::Result<String> {
     progress(format!("creating a database on {}", args.postgres));
     let db = Database::create(&args.postgres)?;
     let cb = Casebridge { binary, database_url: db.url.clone(), secret: server::secret()?, logs: logs.clone() };
+    if args.soak > 0 {
+        let opts = soak::Options {
+            minutes: args.soak,
+            clients: args.soak_clients,
+            cases: args.soak_cases,
+            scale: args.soak_scale,
+        };
+        let mut report = soak::soak(&cb, &db, opts).await?;
+        report.push_str(&format!(
+            "\nMachine: {}; {}. The run took {:.0} s; server log in {}.\n",
+            server::machine(),
+            server::postgres_version(&args.postgres),
+            started.elapsed().as_secs_f64(),
+            logs.display()
+        ));
+        drop(db);
+        return Ok(report);
+    }
     progress("seeding the demo year");
     let seeded = cb.seed_demo()?;
     let readers = READERS.iter().map(|l| cb.token(l)).collect::<io::Result<Vec<_>>>()?;

@@ -18,8 +18,18 @@ fn fail(msg: impl Into<String>) -> io::Error {
 /// A database of its own on the PostgreSQL server of `admin_url`, dropped when this is.
 pub struct Database {
     admin_url: String,
-    name: String,
+    pub name: String,
     pub url: String,
+}
+
+/// The first column of the first row `sql` returns on `url`, as text.
+pub fn psql_value(url: &str, sql: &str) -> io::Result<String> {
+    let out = Command::new("psql").args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql]).output();
+    let out = out.map_err(|e| fail(format!("running psql (is it installed?): {e}")))?;
+    if !out.status.success() {
+        return Err(fail(format!("psql `{sql}`: {}", String::from_utf8_lossy(&out.stderr).trim())));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 fn psql(admin_url: &str, sql: &str) -> io::Result<()> {
@@ -91,6 +101,13 @@ impl Casebridge {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 
+    /// Migrates and loads the demo year, `scale` times its size.
+    pub fn seed_demo_scaled(&self, scale: f64) -> io::Result<Duration> {
+        let started = Instant::now();
+        self.run(&["seed", "--demo", "--scale", &scale.to_string()])?;
+        Ok(started.elapsed())
+    }
+
     /// Migrates and loads the demo year.
     pub fn seed_demo(&self) -> io::Result<Duration> {
         let started = Instant::now();
@@ -105,6 +122,11 @@ impl Casebridge {
 
     /// Starts `casebridge serve` on a free port and waits until `/healthz` answers.
     pub async fn serve(&self, name: &str) -> io::Result<Server> {
+        self.serve_with(name, &[]).await
+    }
+
+    /// `serve` with extra environment variables (settings of this run).
+    pub async fn serve_with(&self, name: &str, env: &[(&str, &str)]) -> io::Result<Server> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let log_path = self.logs.join(format!("{name}.log"));
@@ -112,6 +134,7 @@ impl Casebridge {
         let child = self
             .command(&["serve"])
             .env("CASEBRIDGE_BIND", addr.to_string())
+            .envs(env.iter().copied())
             .stdout(log.try_clone()?)
             .stderr(log)
             .spawn()?;
@@ -154,6 +177,23 @@ impl Server {
     /// Resident memory now, in bytes (`VmRSS` of /proc/<pid>/status).
     pub fn rss(&self) -> io::Result<u64> {
         rss_of(self.pid())
+    }
+
+    /// Sends SIGTERM and waits up to `within` for the process to exit; how long it took, or
+    /// `None` if it was still running (it is then killed when dropped).
+    pub async fn terminate(&mut self, within: Duration) -> io::Result<Option<(Duration, std::process::ExitStatus)>> {
+        let sent = Instant::now();
+        let status = Command::new("kill").args(["-TERM", &self.pid().to_string()]).status()?;
+        if !status.success() {
+            return Err(fail(format!("kill -TERM {} failed", self.pid())));
+        }
+        while sent.elapsed() < within {
+            if let Some(exit) = self.child.try_wait()? {
+                return Ok(Some((sent.elapsed(), exit)));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(None)
     }
 
     /// CPU time used so far by all its threads (user + system).
