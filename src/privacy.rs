@@ -94,6 +94,7 @@ pub fn mask_text(text: &str, party: Option<&party::Model>) -> String {
     }
     let out = identifiers::blot(&out);
     let out = names::nickname_cues(&out);
+    let out = names::person_cues(&out);
     let out = names::tagged(&out);
     address::blot(&out)
 }

@@ -20,6 +20,51 @@ const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高�
 /// Words that introduce a nickname.
 const NICKNAME_CUES: &[&str] = &["绰号", "外号", "昵称", "小名", "网名", "诨名", "艺名", "人称", "化名"];
 
+/// Words that introduce a person in case records (邻居陈美玲, 证人：朱大福): the name after
+/// one is masked even where the tagger does not see a name.
+const PERSON_CUES: &[&str] = &[
+    "邻居",
+    "证人",
+    "目击者",
+    "目击人",
+    "举报人",
+    "投诉人",
+    "报案人",
+    "受害人",
+    "被害人",
+    "店主",
+    "摊主",
+    "老板",
+    "房东",
+    "租户",
+    "业主",
+    "司机",
+    "驾驶员",
+    "驾驶人",
+    "妻子",
+    "丈夫",
+    "儿子",
+    "女儿",
+    "父亲",
+    "母亲",
+    "家属",
+    "亲属",
+    "同事",
+    "员工",
+    "雇员",
+    "负责人",
+    "法定代表人",
+    "经营者",
+    "联系人",
+    "代理人",
+    "委托人",
+    "见证人",
+    "监护人",
+];
+
+/// What ends a name after a person cue: particles and verbs that follow a name in records.
+const AFTER_NAME: &str = "的在于是和与因到把被将了经常曾也都就又称说讲表示反映承认陈述确认等及以对向从";
+
 /// Words the dictionary or the HMM would otherwise take for names in case records.
 const NOT_NAMES: &[(&str, &str)] = &[
     ("北岙", "ns"),
@@ -178,6 +223,51 @@ pub fn nickname_cues(text: &str) -> String {
             }
             i = k.max(i + 1);
         }
+    }
+    splice(&cs, spans)
+}
+
+/// A name after a person cue (邻居陈美玲反映 → 邻居陈某反映) becomes 张某: two or three Han
+/// characters (four after a compound surname) that open with a common surname, up to a
+/// particle or a reporting verb.
+pub fn person_cues(text: &str) -> String {
+    let (cs, _) = split(text);
+    let n = cs.len();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let Some(cue) = PERSON_CUES.iter().map(|c| c.chars().collect::<Vec<_>>()).find(|c| cs[i..].starts_with(c))
+        else {
+            i += 1;
+            continue;
+        };
+        let mut k = i + cue.len();
+        while k < n && k - (i + cue.len()) < 2 && matches!(cs[k], '：' | ':' | '叫' | '为' | ' ') {
+            k += 1;
+        }
+        let start = k;
+        let rest: String = cs[start..n.min(start + 4)].iter().collect();
+        let surname = COMPOUND_SURNAMES
+            .iter()
+            .find(|s| rest.starts_with(**s))
+            .map(|s| s.chars().count())
+            .or_else(|| cs.get(start).filter(|c| SURNAMES.contains(**c)).map(|_| 1));
+        let Some(surname) = surname else {
+            i = start.max(i + 1);
+            continue;
+        };
+        let max = surname + 2;
+        while k < n && k - start < max && is_han(cs[k]) && cs[k] != '某' {
+            if k - start >= surname + 1 && AFTER_NAME.contains(cs[k]) {
+                break;
+            }
+            k += 1;
+        }
+        if k - start > surname {
+            let name: String = cs[start..k].iter().collect();
+            spans.push((start, k, masked_person(&name)));
+        }
+        i = k.max(i + 1);
     }
     splice(&cs, spans)
 }
