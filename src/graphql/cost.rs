@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
-use async_graphql::parser::types::{ExecutableDocument, FragmentDefinition, Selection, SelectionSet};
+use async_graphql::parser::types::{ExecutableDocument, FragmentDefinition, OperationType, Selection, SelectionSet};
 use async_graphql::registry::{MetaTypeName, Registry};
 use async_graphql::{Name, Positioned, ServerError, ServerResult, Value, Variables};
 
@@ -381,6 +381,33 @@ fn introspects(doc: &ExecutableDocument) -> bool {
         || doc.fragments.values().any(|f| set(&f.node.selection_set.node))
 }
 
+/// The first expensive root field (all of them need a signed caller) that `doc` asks for,
+/// looking through root-level fragments.
+fn expensive_root_field(doc: &ExecutableDocument) -> Option<String> {
+    fn set(doc: &ExecutableDocument, s: &SelectionSet, ty: &str, depth: usize) -> Option<String> {
+        s.items.iter().find_map(|i| match &i.node {
+            Selection::Field(f) => {
+                let name = f.node.name.node.as_str();
+                EXPENSIVE.iter().any(|(t, n, _)| *t == ty && *n == name).then(|| name.to_string())
+            }
+            Selection::InlineFragment(f) => set(doc, &f.node.selection_set.node, ty, depth),
+            Selection::FragmentSpread(spread) if depth < 8 => doc
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .and_then(|f| set(doc, &f.node.selection_set.node, ty, depth + 1)),
+            Selection::FragmentSpread(_) => None,
+        })
+    }
+    doc.operations.iter().find_map(|(_, op)| {
+        let ty = match op.node.ty {
+            OperationType::Query => "Query",
+            OperationType::Mutation => "Mutation",
+            OperationType::Subscription => "Subscription",
+        };
+        set(doc, &op.node.selection_set.node, ty, 0)
+    })
+}
+
 /// Refuses a measure over its budget, naming the first limit passed.
 pub fn check(m: &Measure, budget: &Budget) -> Result<(), Refusal> {
     if m.root_fields > budget.root_fields {
@@ -447,6 +474,10 @@ impl Extension for CostLimitsExtension {
             if let Some((code, message)) = refusal {
                 return Err(super::error::coded(message, code));
             }
+        }
+        // Every expensive field needs a token: say so, rather than that it costs too much.
+        if !signed && let Some(field) = expensive_root_field(&doc) {
+            return Err(super::error::coded(format!("{field} needs a token"), "UNAUTHENTICATED"));
         }
         measure(&ctx.schema_env.registry, &doc, variables)
             .and_then(|m| check(&m, &budget))

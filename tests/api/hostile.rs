@@ -64,6 +64,25 @@ async fn a_signed_alias_bomb_and_aliased_expensive_fields_are_refused() {
     assert_eq!(me["me"]["login"], "bureau.officer");
 }
 
+/// Without a token, an expensive field is refused for what it is (it needs a token), whether
+/// asked once, aliased or behind a fragment, before its cost is weighed.
+#[actix_rt::test]
+async fn anonymous_expensive_fields_need_a_token() {
+    let app = TestApp::spawn().await;
+    for q in [
+        "{ annualReport(year: 2023) }".to_string(),
+        aliases(3, "annualReport(year: 2023)"),
+        "query { ...F } fragment F on Query { statistics(year: 2023) { finesTotal } }".to_string(),
+        r#"{ verifyRecordChain(caseId: "x") { intact } }"#.to_string(),
+    ] {
+        let body = app.gql_with_token(None, &q, json!({})).await;
+        assert_eq!(code(&body), "UNAUTHENTICATED", "{q}: {body}");
+        assert!(body.get("data").is_none_or(Value::is_null), "nothing ran: {body}");
+    }
+    let public = app.gql_with_token(None, "{ publications(first: 1) { totalCount } }", json!({})).await;
+    assert!(public.get("errors").is_none(), "{public}");
+}
+
 #[actix_rt::test]
 async fn introspection_needs_a_token() {
     let app = TestApp::spawn().await;
