@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::Datelike;
 use entity::enums::CaseEventKind;
 use entity::{
-    case, case_event, case_officer, certificate, compliance_guidance_item, counter, credit_repair, department,
-    evaluation_finding, exemption, file_evaluation, follow_enrollment, legal_review, matter, matter_claim,
+    activity, case, case_event, case_officer, certificate, compliance_guidance_item, counter, credit_repair,
+    department, evaluation_finding, exemption, file_evaluation, follow_enrollment, legal_review, matter, matter_claim,
     matter_empowerment, party, patrol_action, payment, publication, reconsideration, record, rectification_notice,
     review_meeting, three_document_delivery, training, training_attendee, transfer, user, user_role,
 };
@@ -51,6 +51,8 @@ pub(super) struct Plan {
     pub training_attendees: Vec<training_attendee::Model>,
     pub patrol_actions: Vec<patrol_action::Model>,
     pub matter_claims: Vec<matter_claim::Model>,
+    /// Study, legal education, outreach, document review and the street campaign.
+    pub activities: Vec<activity::Model>,
 }
 
 impl Plan {

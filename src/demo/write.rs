@@ -5,8 +5,8 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveM
 
 use super::plan::Plan;
 use entity::{
-    case, case_event, case_officer, certificate, compliance_guidance_item, counter, credit_repair, department,
-    evaluation_finding, exemption, file_evaluation, follow_enrollment, legal_review, matter, matter_claim,
+    activity, case, case_event, case_officer, certificate, compliance_guidance_item, counter, credit_repair,
+    department, evaluation_finding, exemption, file_evaluation, follow_enrollment, legal_review, matter, matter_claim,
     matter_empowerment, party, patrol_action, payment, publication, reconsideration, record, rectification_notice,
     review_meeting, three_document_delivery, training, training_attendee, transfer, user, user_role,
 };
@@ -49,6 +49,7 @@ pub(super) async fn write(db: &impl ConnectionTrait, plan: Plan) -> Result<(), D
     insert::<training_attendee::ActiveModel, _>(db, plan.training_attendees).await?;
     insert::<patrol_action::ActiveModel, _>(db, plan.patrol_actions).await?;
     insert::<matter_claim::ActiveModel, _>(db, plan.matter_claims).await?;
+    insert::<activity::ActiveModel, _>(db, plan.activities).await?;
     Ok(())
 }
 
