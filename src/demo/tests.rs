@@ -581,3 +581,34 @@ fn the_demos_cases_carry_penalties_statements_and_payments() {
     assert!(recorded > 0 && waited > 0, "both paths of R3+: {recorded} recorded, {waited} waited");
     assert!(!plan.payments.is_empty());
 }
+
+/// The activities of sections 一 and 三: the report's counts, at every seed, and the street
+/// campaign's penalties are bureau cases of the campaign's matters decided in 2023.
+#[test]
+fn the_demos_activities_hold_the_reports_figures() {
+    use entity::activity::ActivityKind;
+    let cal = Calendar::default();
+    for seed in [0, 99] {
+        let plan = build_plan(&cal, &Rules::default(), &DemoOptions { seed, scale: 1.0 }, now()).expect("plan");
+        let of = |k: ActivityKind| plan.activities.iter().filter(move |a| a.kind == k && a.held_on.year() == 2023);
+        assert_eq!(of(ActivityKind::LeadershipStudy).count(), 6);
+        assert_eq!(of(ActivityKind::CaseExplanation).count(), 5);
+        assert_eq!(of(ActivityKind::Outreach).count(), 6);
+        let leaflets: i64 = of(ActivityKind::Outreach).map(|a| a.quantity).sum();
+        assert!((3_500..4_000).contains(&leaflets), "近4000份: {leaflets}");
+        assert_eq!(of(ActivityKind::NormativeReview).map(|a| a.quantity).sum::<i64>(), 278);
+        for k in [ActivityKind::VendorEntryCheck, ActivityKind::MarketStallCheck] {
+            assert!(of(k).all(|a| a.achieved == Some(a.quantity)), "100%");
+        }
+        let cases: HashMap<Uuid, &case::Model> = plan.cases.iter().map(|c| (c.id, c)).collect();
+        let matters: Vec<&str> = of(ActivityKind::CampaignPenalty)
+            .map(|a| {
+                let c = cases[&a.case_id.expect("a campaign penalty is a case")];
+                assert!(in_2023(c.decided_at), "{}", c.title);
+                c.matter_code.as_str()
+            })
+            .collect();
+        assert_eq!(matters.iter().filter(|m| ["SR-001", "SR-002"].contains(m)).count(), 2, "seed {seed}");
+        assert_eq!(matters.iter().filter(|m| **m == "HW-008").count(), 1, "seed {seed}");
+    }
+}
