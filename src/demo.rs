@@ -25,6 +25,7 @@
 //! Same seed, same rows: ids are UUIDv7 built from the row's own instant and the PRNG, so they
 //! sort by time like server-minted ids. `now` moves only the open work.
 
+mod activities;
 mod catalogue;
 mod lifecycle;
 mod open_work;
@@ -188,5 +189,6 @@ fn build_plan(calendar: &Calendar, rules: &Rules, opts: &DemoOptions, now: DateT
     let exemptions = oversight::exemption_cases(&mut builder, &mut oversight_rng, scale)?;
     builder.plan.number_cases();
     oversight::records(&mut builder, &mut oversight_rng, scale, exemptions)?;
+    activities::build(&mut builder, &mut rng::Rng::stream(opts.seed, "activities"))?;
     Ok(builder.plan)
 }

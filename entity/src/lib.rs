@@ -10,6 +10,7 @@
 //! - enumerations are stored as their GraphQL names (`TEXT`), readable in psql and by
 //!   PostGraphile.
 
+pub mod activity;
 pub mod audit_log;
 pub mod case;
 pub mod case_event;
@@ -47,6 +48,7 @@ pub mod user;
 pub mod user_role;
 
 pub mod prelude {
+    pub use super::activity::Entity as Activity;
     pub use super::audit_log::Entity as AuditLog;
     pub use super::case::Entity as Case;
     pub use super::case_event::Entity as CaseEvent;

@@ -1,7 +1,7 @@
 //! The fixed tables of the demo: departments, towns, the matter catalogue and the word lists
 //! that names, places and texts are drawn from. Data only; no logic.
 
-use entity::enums::DepartmentKind;
+use entity::enums::{DepartmentKind, PartyKind};
 
 use super::{
     BEIAO, BUREAU, CITY_GUIDANCE, COURT, DAMEN, DONGPING, HOUSING, JUSTICE, LUXI, NATURAL_RESOURCES, NIYU,
@@ -301,6 +301,67 @@ pub(super) const MATTERS: &[MatterDef] = &[
     m("GJJ-001", "不按规定办理住房公积金缴存", GJJ, "《住房公积金管理条例》第三十七条", false, false, 100, (10000, 50000), 1),
     m("GJJ-002", "逾期不缴或者少缴住房公积金", GJJ, "《住房公积金管理条例》第三十八条", false, false, 100, (0, 0), 0),
 ];
+
+/// The penalty clause (罚则) of a matter and its fine ranges per party kind (the discretion
+/// benchmark 裁量基准, yuan), CHECKED against the statutes held in `/work/shared/seed/laws/`.
+/// Only the forestry, bidding and provident-fund matters have their statute there; every other
+/// matter's penalty text (the 市容环卫, 城市道路, 城市绿化, 城乡规划, 燃气, 大气/固废/噪声,
+/// 土地, 河道, 殡葬 and 建设工程 regulations) is not held, so its ranges stay null (R12: any
+/// amount R1 allows) and its penalty basis says "罚则原文未收录" rather than guess a band.
+///
+/// `Some((0, 0))` is a clause that fines nobody of that kind: no fine may be imposed.
+pub(super) struct PenaltyDef {
+    pub code: &'static str,
+    pub basis: &'static str,
+    pub person: Option<(i64, i64)>,
+    pub org: Option<(i64, i64)>,
+}
+
+/// No fine at all under the clause.
+const NO_FINE: Option<(i64, i64)> = Some((0, 0));
+
+#[rustfmt::skip]
+pub(super) const CHECKED_PENALTIES: &[PenaltyDef] = &[
+    // 森林法 (2019) 第七十六条第二款: "可以处滥伐林木价值三倍以上五倍以下的罚款" – a multiple of
+    // the timber's value, no fixed band: null.
+    PenaltyDef { code: "LY-001", basis: "《中华人民共和国森林法》第七十六条第二款（滥伐林木价值三倍以上五倍以下的罚款，无定额幅度）", person: None, org: None },
+    // 第七十六条第一款: "并处盗伐林木价值五倍以上十倍以下的罚款": null.
+    PenaltyDef { code: "LY-002", basis: "《中华人民共和国森林法》第七十六条第一款（盗伐林木价值五倍以上十倍以下的罚款，无定额幅度）", person: None, org: None },
+    // 第七十三条第一款: "可以处恢复植被和林业生产条件所需费用三倍以下的罚款": null.
+    PenaltyDef { code: "LY-003", basis: "《中华人民共和国森林法》第七十三条第一款（恢复植被和林业生产条件所需费用三倍以下的罚款，无定额幅度）", person: None, org: None },
+    // 第七十四条第一款: "可以处毁坏林木价值五倍以下的罚款": null.
+    PenaltyDef { code: "LY-004", basis: "《中华人民共和国森林法》第七十四条第一款（毁坏林木价值五倍以下的罚款，无定额幅度）", person: None, org: None },
+    // 招标投标法 (2017) 第五十三条: "处中标项目金额千分之五以上千分之十以下的罚款，对单位直接负责的
+    // 主管人员和其他直接责任人员处单位罚款数额百分之五以上百分之十以下的罚款": proportional, null.
+    PenaltyDef { code: "ZB-001", basis: "《中华人民共和国招标投标法》第五十三条（中标项目金额千分之五以上千分之十以下的罚款，无定额幅度）", person: None, org: None },
+    PenaltyDef { code: "ZB-002", basis: "《中华人民共和国招标投标法》第五十三条（中标项目金额千分之五以上千分之十以下的罚款，无定额幅度）", person: None, org: None },
+    // 住房公积金管理条例 (2019) 第三十七条: "逾期不办理的，处1万元以上5万元以下的罚款" – on the
+    // 单位 only: an organisation ¥10,000–50,000, a person no fine.
+    PenaltyDef { code: "GJJ-001", basis: "《住房公积金管理条例》第三十七条", person: NO_FINE, org: Some((10_000, 50_000)) },
+    // 第三十八条: "责令限期缴存；逾期仍不缴存的，可以申请人民法院强制执行" – no fine at all.
+    PenaltyDef { code: "GJJ-002", basis: "《住房公积金管理条例》第三十八条（无罚款，逾期仍不缴存的申请人民法院强制执行）", person: NO_FINE, org: NO_FINE },
+];
+
+/// Appended to the legal basis of a matter whose penalty text is not among the statutes held.
+pub(super) const PENALTY_TEXT_NOT_HELD: &str = "（罚则原文未收录，罚款幅度未核）";
+
+/// The penalty clause of `def`: the checked one, else its legal basis marked as not checked.
+pub(super) fn penalty_basis(def: &MatterDef) -> String {
+    match CHECKED_PENALTIES.iter().find(|p| p.code == def.code) {
+        Some(p) => p.basis.to_string(),
+        None => format!("{}{PENALTY_TEXT_NOT_HELD}", def.legal_basis),
+    }
+}
+
+/// The checked fine range (yuan) of `def` for a party of `kind`; `None` where there is none
+/// to check (R12 then allows any amount R1 allows).
+pub(super) fn fine_range(def: &MatterDef, kind: PartyKind) -> Option<(i64, i64)> {
+    let p = CHECKED_PENALTIES.iter().find(|p| p.code == def.code)?;
+    match kind {
+        PartyKind::Person => p.person,
+        PartyKind::Organization => p.org,
+    }
+}
 
 /// Matters whose empowerment to one town was interrupted in 2023 (a recall and a re-grant),
 /// and one recalled for good before 2023: they exercise the dated part of R7 without

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use entity::enums::{CaseStatus, HearingState, PartyKind, Procedure, RecordKind, ReviewState};
-use entity::{case, case_officer, party, record};
+use entity::{case, case_officer, party, payment, record};
 use sea_orm::DbErr;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -40,6 +40,9 @@ pub(super) fn hearing_threshold_fen(rules: &Rules, kind: PartyKind) -> i64 {
         PartyKind::Organization => rules.hearing_org_fen,
     }
 }
+
+/// R3+: the statement-and-defence window after the notice, working days (APL 44, 45).
+pub(super) const STATEMENT_DAYS: u32 = 5;
 
 /// A step of a timeline: the API's `CaseAction`.
 pub(super) use entity::enums::CaseAction as Action;
@@ -396,6 +399,38 @@ impl Builder<'_> {
         let paid_at = if fined { timeline.paid_at } else { None };
         let published_at = if decided { timeline.published_at } else { None };
 
+        // R13: the penalties the notice announced and the decision imposed, a fine or else a
+        // warning (a simple case is decided on the spot, with no notice before it).
+        let penalties_of = |fine: Option<i64>| if fine.is_some_and(|f| f > 0) { "FINE" } else { "WARNING" };
+        let penalties = if decided { penalties_of(fine_fen).to_string() } else { String::new() };
+        let notice_penalties =
+            if notice_served_at.is_some() { penalties_of(notice_fine_fen).to_string() } else { String::new() };
+        // R3+: the statement window runs 5 working days from the notice; a decision inside it
+        // follows the party's recorded statement and defence, halfway between the two.
+        let statement_due = notice_served_at.map(|n| cal.add_working_days(local_date(n), STATEMENT_DAYS));
+        let statement_recorded_at = match (notice_served_at, decided_at, statement_due) {
+            (Some(notice), Some(decision), Some(due)) if local_date(decision) <= due => {
+                Some(notice + TimeDelta::seconds((decision - notice).num_seconds() / 2))
+            }
+            _ => None,
+        };
+        // R15: a paid fine is paid in full, by one receipt; drawn from the case's own stream so
+        // the rest of the demo year draws exactly what it drew before.
+        let paid_fen = if paid_at.is_some() { fine_fen.unwrap_or(0) } else { 0 };
+        if let Some(at) = paid_at {
+            let mut side = Rng::stream(id.as_u128() as u64, "payment");
+            let paid_on = local_date(at);
+            self.plan.payments.push(payment::Model {
+                id: side.uuid_at(at),
+                case_id: id,
+                amount_fen: paid_fen,
+                paid_on,
+                receipt_no: format!("3303{}{:08}", paid_on.format("%Y%m%d"), side.below(100_000_000)),
+                recorded_at: at,
+                recorded_by: draft.officers.first().copied(),
+            });
+        }
+
         for officer in &draft.officers {
             self.plan.case_officers.push(case_officer::Model {
                 case_id: id,
@@ -465,12 +500,12 @@ impl Builder<'_> {
             paid_at,
             published_at,
             closed_at,
-            penalties: String::new(),
-            notice_penalties: String::new(),
+            penalties,
+            notice_penalties,
             confiscation_fen: None,
-            statement_due: None,
-            statement_recorded_at: None,
-            paid_fen: 0,
+            statement_due,
+            statement_recorded_at,
+            paid_fen,
             deferred_until: None,
             instalments: None,
             enforcement_requested_at: None,

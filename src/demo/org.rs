@@ -5,12 +5,14 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{DepartmentKind, Role};
+use entity::enums::{DepartmentKind, PartyKind, Role};
 use entity::{certificate, department, matter, matter_empowerment, user, user_role};
 use sea_orm::DbErr;
 use uuid::Uuid;
 
-use super::catalogue::{DATED_EMPOWERMENTS, DEPARTMENTS, EMPOWERED_FROM, MATTERS, MatterDef, TOWNS, TownDef};
+use super::catalogue::{
+    DATED_EMPOWERMENTS, DEPARTMENTS, EMPOWERED_FROM, MATTERS, MatterDef, TOWNS, TownDef, fine_range, penalty_basis,
+};
 use super::people;
 use super::plan::Plan;
 use super::rng::Rng;
@@ -374,11 +376,11 @@ pub(super) fn build(rng: &mut Rng, plan: &mut Plan) -> Result<Org, DbErr> {
             name: def.name.to_string(),
             domain: def.domain.to_string(),
             legal_basis: def.legal_basis.to_string(),
-            penalty_basis: String::new(),
-            fine_person_min_fen: None,
-            fine_person_max_fen: None,
-            fine_org_min_fen: None,
-            fine_org_max_fen: None,
+            penalty_basis: penalty_basis(def),
+            fine_person_min_fen: fine_range(def, PartyKind::Person).map(|r| r.0 * 100),
+            fine_person_max_fen: fine_range(def, PartyKind::Person).map(|r| r.1 * 100),
+            fine_org_min_fen: fine_range(def, PartyKind::Organization).map(|r| r.0 * 100),
+            fine_org_max_fen: fine_range(def, PartyKind::Organization).map(|r| r.1 * 100),
             active: true,
             created_at: setup,
         });

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use chrono::Datelike;
 use entity::enums::CaseEventKind;
 use entity::{
-    case, case_event, case_officer, certificate, compliance_guidance_item, counter, credit_repair, department,
-    evaluation_finding, exemption, file_evaluation, follow_enrollment, legal_review, matter, matter_claim,
-    matter_empowerment, party, patrol_action, publication, reconsideration, record, rectification_notice,
+    activity, case, case_event, case_officer, certificate, compliance_guidance_item, counter, credit_repair,
+    department, evaluation_finding, exemption, file_evaluation, follow_enrollment, legal_review, matter, matter_claim,
+    matter_empowerment, party, patrol_action, payment, publication, reconsideration, record, rectification_notice,
     review_meeting, three_document_delivery, training, training_attendee, transfer, user, user_role,
 };
 use uuid::Uuid;
@@ -28,6 +28,8 @@ pub(super) struct Plan {
     pub empowerments: Vec<matter_empowerment::Model>,
     pub parties: Vec<party::Model>,
     pub cases: Vec<case::Model>,
+    /// One receipt per paid fine (R15).
+    pub payments: Vec<payment::Model>,
     pub case_officers: Vec<case_officer::Model>,
     pub transfers: Vec<transfer::Model>,
     pub records: Vec<record::Model>,
@@ -49,6 +51,8 @@ pub(super) struct Plan {
     pub training_attendees: Vec<training_attendee::Model>,
     pub patrol_actions: Vec<patrol_action::Model>,
     pub matter_claims: Vec<matter_claim::Model>,
+    /// Study, legal education, outreach, document review and the street campaign.
+    pub activities: Vec<activity::Model>,
 }
 
 impl Plan {

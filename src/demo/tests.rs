@@ -477,3 +477,138 @@ fn an_open_hearing_level_notice_is_timed_as_the_api_times_it() {
     crate::cases::timers::refresh(&cal, &mut timed);
     assert_eq!(&timed, c);
 }
+
+/// R12: every fine of the demo, announced or decided, lies in its matter's checked range for
+/// the party's kind; a matter whose penalty clause fines nobody has no fine; a matter left
+/// without a range says why in its penalty basis.
+#[test]
+fn every_demo_fine_lies_in_its_matters_range() {
+    let cal = Calendar::default();
+    for seed in [0, 2024] {
+        let plan = build_plan(&cal, &Rules::default(), &DemoOptions { seed, scale: 1.0 }, now()).expect("plan");
+        let matters: HashMap<Uuid, &entity::matter::Model> = plan.matters.iter().map(|m| (m.id, m)).collect();
+        let parties: HashMap<Uuid, PartyKind> = plan.parties.iter().map(|p| (p.id, p.kind)).collect();
+        let mut in_a_range = 0;
+        for c in &plan.cases {
+            let m = matters[&c.matter_id];
+            let (min, max) = match parties[&c.party_id] {
+                PartyKind::Person => (m.fine_person_min_fen, m.fine_person_max_fen),
+                PartyKind::Organization => (m.fine_org_min_fen, m.fine_org_max_fen),
+            };
+            for fine in [c.fine_fen, c.notice_fine_fen].into_iter().flatten().filter(|f| *f > 0) {
+                if let (Some(min), Some(max)) = (min, max) {
+                    assert!((min..=max).contains(&fine), "seed {seed}: {} fines {fine} outside {min}–{max}", c.title);
+                    in_a_range += 1;
+                }
+            }
+            if max == Some(0) {
+                assert!(c.fine_fen.unwrap_or(0) == 0 && c.notice_fine_fen.unwrap_or(0) == 0, "{}", c.title);
+                assert!(!c.penalties.contains("FINE") && !c.notice_penalties.contains("FINE"), "{}", c.title);
+            }
+        }
+        assert!(in_a_range > 0, "seed {seed}: some fine is checked against a range");
+    }
+    let plan = build_plan(&cal, &Rules::default(), &DemoOptions { seed: 3, scale: 0.05 }, now()).expect("plan");
+    for m in &plan.matters {
+        assert!(!m.penalty_basis.is_empty(), "{}", m.code);
+        for (min, max) in [(m.fine_person_min_fen, m.fine_person_max_fen), (m.fine_org_min_fen, m.fine_org_max_fen)] {
+            assert_eq!(min.is_some(), max.is_some(), "{}", m.code);
+            assert!(min <= max, "{}", m.code);
+        }
+        let unranged = m.fine_person_min_fen.is_none() || m.fine_org_min_fen.is_none();
+        if unranged {
+            assert!(
+                m.penalty_basis.contains("罚则原文未收录") || m.penalty_basis.contains("无定额幅度"),
+                "{}: {}",
+                m.code,
+                m.penalty_basis
+            );
+        }
+    }
+    let gjj = plan.matters.iter().find(|m| m.code == "GJJ-001").expect("GJJ-001");
+    assert_eq!((gjj.fine_org_min_fen, gjj.fine_org_max_fen), (Some(1_000_000), Some(5_000_000)));
+}
+
+/// The procedure columns of every demo case agree with its timeline: penalties named by the
+/// notice and the decision (R13), the statement window and, inside it, a recorded statement
+/// (R3+), and each paid fine paid in full by one receipt (R15).
+#[test]
+fn the_demos_cases_carry_penalties_statements_and_payments() {
+    let cal = Calendar::default();
+    let plan = build_plan(&cal, &Rules::default(), &DemoOptions { seed: 11, scale: 0.3 }, now()).expect("plan");
+    let payments: HashMap<Uuid, Vec<&entity::payment::Model>> =
+        plan.payments.iter().fold(HashMap::new(), |mut by, p| {
+            by.entry(p.case_id).or_default().push(p);
+            by
+        });
+    let mut receipts = HashSet::new();
+    let (mut recorded, mut waited) = (0, 0);
+    for c in &plan.cases {
+        let fined = c.fine_fen.is_some_and(|f| f > 0);
+        match c.decided_at {
+            Some(_) => assert_eq!(c.penalties, if fined { "FINE" } else { "WARNING" }, "{}", c.title),
+            None => assert!(c.penalties.is_empty(), "{}", c.title),
+        }
+        match c.notice_served_at {
+            Some(notice) => {
+                assert!(!c.notice_penalties.is_empty(), "{}", c.title);
+                let due = c.statement_due.expect("a notice opens the statement window");
+                assert_eq!(due, cal.add_working_days(local_date(notice), 5));
+                if let Some(decided) = c.decided_at {
+                    if local_date(decided) <= due {
+                        let at = c.statement_recorded_at.expect("a decision inside the window follows a statement");
+                        assert!(notice < at && at < decided, "{}", c.title);
+                        recorded += 1;
+                    } else {
+                        waited += 1;
+                    }
+                }
+            }
+            None => assert!(c.statement_due.is_none() && c.notice_penalties.is_empty(), "{}", c.title),
+        }
+        let paid = payments.get(&c.id).map(Vec::as_slice).unwrap_or_default();
+        match c.paid_at {
+            Some(at) => {
+                assert_eq!(paid.len(), 1, "{}", c.title);
+                assert_eq!(c.paid_fen, c.fine_fen.unwrap_or(0));
+                assert_eq!(paid[0].amount_fen, c.paid_fen);
+                assert_eq!(paid[0].paid_on, local_date(at));
+                assert!(receipts.insert(paid[0].receipt_no.clone()), "receipt {} twice", paid[0].receipt_no);
+            }
+            None => assert!(paid.is_empty() && c.paid_fen == 0, "{}", c.title),
+        }
+    }
+    assert!(recorded > 0 && waited > 0, "both paths of R3+: {recorded} recorded, {waited} waited");
+    assert!(!plan.payments.is_empty());
+}
+
+/// The activities of sections 一 and 三: the report's counts, at every seed, and the street
+/// campaign's penalties are bureau cases of the campaign's matters decided in 2023.
+#[test]
+fn the_demos_activities_hold_the_reports_figures() {
+    use entity::activity::ActivityKind;
+    let cal = Calendar::default();
+    for seed in [0, 99] {
+        let plan = build_plan(&cal, &Rules::default(), &DemoOptions { seed, scale: 1.0 }, now()).expect("plan");
+        let of = |k: ActivityKind| plan.activities.iter().filter(move |a| a.kind == k && a.held_on.year() == 2023);
+        assert_eq!(of(ActivityKind::LeadershipStudy).count(), 6);
+        assert_eq!(of(ActivityKind::CaseExplanation).count(), 5);
+        assert_eq!(of(ActivityKind::Outreach).count(), 6);
+        let leaflets: i64 = of(ActivityKind::Outreach).map(|a| a.quantity).sum();
+        assert!((3_500..4_000).contains(&leaflets), "近4000份: {leaflets}");
+        assert_eq!(of(ActivityKind::NormativeReview).map(|a| a.quantity).sum::<i64>(), 278);
+        for k in [ActivityKind::VendorEntryCheck, ActivityKind::MarketStallCheck] {
+            assert!(of(k).all(|a| a.achieved == Some(a.quantity)), "100%");
+        }
+        let cases: HashMap<Uuid, &case::Model> = plan.cases.iter().map(|c| (c.id, c)).collect();
+        let matters: Vec<&str> = of(ActivityKind::CampaignPenalty)
+            .map(|a| {
+                let c = cases[&a.case_id.expect("a campaign penalty is a case")];
+                assert!(in_2023(c.decided_at), "{}", c.title);
+                c.matter_code.as_str()
+            })
+            .collect();
+        assert_eq!(matters.iter().filter(|m| ["SR-001", "SR-002"].contains(m)).count(), 2, "seed {seed}");
+        assert_eq!(matters.iter().filter(|m| **m == "HW-008").count(), 1, "seed {seed}");
+    }
+}

@@ -5,9 +5,9 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveM
 
 use super::plan::Plan;
 use entity::{
-    case, case_event, case_officer, certificate, compliance_guidance_item, counter, credit_repair, department,
-    evaluation_finding, exemption, file_evaluation, follow_enrollment, legal_review, matter, matter_claim,
-    matter_empowerment, party, patrol_action, publication, reconsideration, record, rectification_notice,
+    activity, case, case_event, case_officer, certificate, compliance_guidance_item, counter, credit_repair,
+    department, evaluation_finding, exemption, file_evaluation, follow_enrollment, legal_review, matter, matter_claim,
+    matter_empowerment, party, patrol_action, payment, publication, reconsideration, record, rectification_notice,
     review_meeting, three_document_delivery, training, training_attendee, transfer, user, user_role,
 };
 
@@ -25,6 +25,7 @@ pub(super) async fn write(db: &impl ConnectionTrait, plan: Plan) -> Result<(), D
     insert::<matter_empowerment::ActiveModel, _>(db, plan.empowerments).await?;
     insert::<party::ActiveModel, _>(db, plan.parties).await?;
     insert::<case::ActiveModel, _>(db, plan.cases).await?;
+    insert::<payment::ActiveModel, _>(db, plan.payments).await?;
     insert::<case_officer::ActiveModel, _>(db, plan.case_officers).await?;
     insert::<transfer::ActiveModel, _>(db, plan.transfers).await?;
     insert::<record::ActiveModel, _>(db, plan.records).await?;
@@ -48,6 +49,7 @@ pub(super) async fn write(db: &impl ConnectionTrait, plan: Plan) -> Result<(), D
     insert::<training_attendee::ActiveModel, _>(db, plan.training_attendees).await?;
     insert::<patrol_action::ActiveModel, _>(db, plan.patrol_actions).await?;
     insert::<matter_claim::ActiveModel, _>(db, plan.matter_claims).await?;
+    insert::<activity::ActiveModel, _>(db, plan.activities).await?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use entity::{follow_enrollment, party, transfer};
 use sea_orm::DbErr;
 use uuid::Uuid;
 
-use super::catalogue::{MatterDef, PROJECTS};
+use super::catalogue::{MatterDef, PROJECTS, fine_range};
 use super::lifecycle::{
     Actors, Builder, CaseDraft, GeneralShape, general_timeline, hearing_threshold_fen, office_time, simple_cap_fen,
     simple_timeline,
@@ -113,7 +113,16 @@ pub(super) fn general_fine(rules: &Rules, rng: &mut Rng, def: &MatterDef, kind: 
     let lo = def.fine.0.min(hi).max(50);
     let yuan = rng.range(lo, hi.max(lo));
     let yuan = if yuan >= 1000 { yuan / 100 * 100 } else { yuan / 10 * 10 };
-    yuan * 100
+    within_range(def, kind, yuan * 100)
+}
+
+/// R12: `fen` moved into the matter's checked fine range for a party of `kind` (the discretion
+/// benchmark), unchanged where the matter has none.
+pub(super) fn within_range(def: &MatterDef, kind: PartyKind, fen: i64) -> i64 {
+    match fine_range(def, kind) {
+        Some((min, max)) => fen.clamp(min * 100, max * 100),
+        None => fen,
+    }
 }
 
 /// Two distinct certified officers (APL 42), now and then led by `lead`.
@@ -319,6 +328,11 @@ fn plan_general_slots(b: &Builder<'_>, rng: &mut Rng, scale: Scale, simple_sum: 
         ((BUREAU_FINES_FEN as f64 * scale.0) / 10_000.0).round() as i64 * 10_000
     };
     leave_room_for_hearing_fines(b.rules, &mut slots, target - simple_sum);
+    // Scaled down, a fine still lies in its matter's range (R12); the hearing-level fines
+    // below take whatever that leaves.
+    for s in slots.iter_mut().filter(|s| !s.hearing) {
+        s.fine_fen = within_range(org.matters[s.matter].def, s.kind, s.fine_fen);
+    }
     let fixed_sum = simple_sum + slots.iter().filter(|s| !s.hearing).map(|s| s.fine_fen).sum::<i64>();
     let mut hearing: Vec<&mut Slot> = slots.iter_mut().filter(|s| s.hearing).collect();
     hearing_fines(b.rules, rng, &mut hearing, target - fixed_sum);
@@ -446,7 +460,7 @@ fn bureau_general(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, days: &Days,
         // R5: a notice may announce more than is finally decided (after the party's
         // statement), never less; only where both stay below the hearing level.
         let notice_fine = if !slot.major && rng.chance(0.15) {
-            let higher = slot.fine_fen / 100 * 120;
+            let higher = within_range(def, slot.kind, slot.fine_fen / 100 * 120);
             if higher < hearing_threshold_fen(b.rules, slot.kind) { higher } else { slot.fine_fen }
         } else {
             slot.fine_fen

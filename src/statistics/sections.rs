@@ -10,6 +10,7 @@
 //! narrowed to it: rows of that department, or rows of that town (the town column where a
 //! table has one, else the departments serving the town).
 
+pub mod activities;
 pub mod cases;
 pub mod empowerment;
 pub mod overdue;

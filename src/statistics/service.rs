@@ -12,9 +12,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{Role, TransferCategory, TransferStatus};
 use sea_orm::ConnectionTrait;
 
+pub use super::sections::activities::Activities;
 pub use super::sections::cases::{ByProcedure, Month};
 pub use super::sections::overdue::Overdue;
-use super::sections::{Ask, Year, cases, empowerment, overdue, oversight, people, services};
+use super::sections::{Ask, Year, activities, cases, empowerment, overdue, oversight, people, services};
 pub use super::sections::{Ratio, Scope};
 use crate::auth::Principal;
 use crate::calendar::Calendar;
@@ -81,6 +82,8 @@ pub struct Figures {
     pub vendors_persuaded: i64,
     pub vendors_helped_into_market: i64,
     pub open_burning_stopped: i64,
+    /// Study, legal education, outreach, document review and the street campaign (`activities`).
+    pub activities: Activities,
     pub by_month: Vec<Month>,
     pub overdue: Overdue,
     pub computed_at: DateTime<Utc>,
@@ -118,6 +121,7 @@ pub async fn compute(
     let trainings = people::trainings(db, ask).await?;
     let enterprises = services::enterprises(db, ask).await?;
     let overdue = overdue::overdue(db, ask, calendar, transfer_answer_days).await?;
+    let activities = activities::activities(db, ask).await?;
     Ok(Figures {
         year,
         scope: scope.clone(),
@@ -151,6 +155,7 @@ pub async fn compute(
         vendors_persuaded: streets.vendors_persuaded,
         vendors_helped_into_market: streets.vendors_helped_into_market,
         open_burning_stopped: streets.open_burning_stopped,
+        activities,
         by_month,
         overdue,
         computed_at: Utc::now(),

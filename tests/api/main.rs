@@ -24,6 +24,7 @@ mod org;
 mod oversight;
 mod rate_limit;
 mod records;
+mod report;
 mod roles;
 mod schema;
 mod statistics;
