@@ -493,9 +493,30 @@ mod tests {
     /// The refusal of `query` for a caller without a token: `(limit, found)`, or `None` when
     /// the budget let it through (its resolvers then fail without a database, which is fine).
     async fn refusal(query: &str) -> Option<(String, u64)> {
+        refusal_for(query, None).await
+    }
+
+    /// A dashboard's principal: signed, so the signed budget applies.
+    fn dashboard() -> std::sync::Arc<crate::auth::Principal> {
+        std::sync::Arc::new(crate::auth::Principal {
+            user_id: uuid::Uuid::nil(),
+            login: "dashboard".into(),
+            name: "大屏".into(),
+            department_id: uuid::Uuid::nil(),
+            department_kind: entity::enums::DepartmentKind::Bureau,
+            town: None,
+            roles: vec![entity::enums::Role::Dashboard],
+            client_addr: None,
+        })
+    }
+
+    async fn refusal_for(
+        query: &str,
+        principal: Option<std::sync::Arc<crate::auth::Principal>>,
+    ) -> Option<(String, u64)> {
         let schema = crate::graphql::build_schema(None);
         let request = async_graphql::Request::new(query).data(RequestCtx {
-            principal: None,
+            principal,
             today: chrono::NaiveDate::default(),
             client_addr: None,
         });
@@ -505,6 +526,9 @@ mod tests {
         let code = ext.get("code").cloned();
         if code == Some(async_graphql::Value::from("GRAPHQL_VALIDATION_FAILED")) && err.message.contains("spreads") {
             return Some(("cycle".into(), 0));
+        }
+        if code == Some(async_graphql::Value::from("UNAUTHENTICATED")) {
+            return Some(("token".into(), 0));
         }
         let limit = match ext.get("limit")? {
             async_graphql::Value::String(s) => s.clone(),
@@ -550,8 +574,13 @@ mod tests {
 
     #[tokio::test]
     async fn expensive_fields_carry_their_cost() {
-        assert_eq!(refusal(&repeat(1, "annualReport(year: 2023)")).await, Some(("cost".into(), 5_000)));
-        assert_eq!(refusal(&repeat(2, "statistics(year: 2023) { finesTotal }")).await, Some(("cost".into(), 4_002)));
+        // Over the signed budget (20,000) by their own cost alone.
+        let reports = repeat(5, "annualReport(year: 2023)");
+        assert_eq!(refusal_for(&reports, Some(dashboard())).await, Some(("cost".into(), 25_000)));
+        let statistics = repeat(11, "statistics(year: 2023) { finesTotal }");
+        assert_eq!(refusal_for(&statistics, Some(dashboard())).await, Some(("cost".into(), 22_011)));
+        // Without a token they are refused for that, before their cost is weighed.
+        assert_eq!(refusal(&repeat(1, "annualReport(year: 2023)")).await, Some(("token".into(), 0)));
     }
 
     #[tokio::test]
