@@ -32,8 +32,6 @@ enum Want {
     Hidden,
     Forbidden,
     Unauth,
-    /// `QUERY_TOO_COMPLEX`: refused before authentication by the anonymous complexity budget.
-    TooComplex,
 }
 use Want::*;
 
@@ -68,7 +66,7 @@ const TABLE: &[(&str, [Want; 10])] = &[
     ("matters",                 [Rows,  Rows,  Rows,  Rows,  Rows,  Rows,  Rows,   Rows,  Rows,   Unauth]),
     ("verifyRecordChain",       [Rows,  Rows,  Rows,  Own,   Own,   Rows,  Hidden, Rows,  Hidden, Unauth]),
     ("statistics",              [Rows,  Rows,  Rows,  Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Rows, Unauth]),
-    ("annualReport",            [Rows,  Rows,  Rows,  Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Rows, TooComplex]),
+    ("annualReport",            [Rows,  Rows,  Rows,  Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Rows, Unauth]),
     ("publications",            [Rows,  Rows,  Rows,  Rows,  Rows,  Rows,  Rows,   Rows,  Rows,   Rows]),
     ("auditLog",                [Rows,  Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Unauth]),
     ("followCaseEnrollments",   [All,   Own,   Empty, Empty, Empty, Empty, Empty,  Own,   Empty,  Unauth]),
@@ -350,7 +348,6 @@ async fn judge(
         Unauth => Some("UNAUTHENTICATED"),
         Forbidden => Some("FORBIDDEN"),
         Hidden => Some("NOT_FOUND"),
-        TooComplex => Some("QUERY_TOO_COMPLEX"),
         _ => None,
     };
     if got != code {
@@ -401,7 +398,7 @@ async fn judge(
             }
             own(app, field, me.expect("Own is for a signed-in caller"), total, &nodes).await
         }
-        Hidden | Forbidden | Unauth | TooComplex => unreachable!(),
+        Hidden | Forbidden | Unauth => unreachable!(),
     }
 }
 
