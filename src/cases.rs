@@ -2,6 +2,8 @@
 
 pub mod lifecycle;
 pub mod mutations;
+pub mod payments;
+pub mod penalties;
 pub mod review;
 pub mod schema;
 pub mod service;
