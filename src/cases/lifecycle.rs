@@ -545,6 +545,35 @@ pub(crate) async fn mark_published(
     Ok(event)
 }
 
+/// A reconsideration or a court altered the decision's fine: the case carries the new amount,
+/// with its event, inside the concluding transaction.
+pub(crate) async fn alter_fine(
+    txn: &DatabaseTransaction,
+    cal: &Calendar,
+    p: &Principal,
+    case_id: Uuid,
+    fine: Yuan,
+    outcome: entity::enums::ReconsiderationOutcome,
+) -> AppResult<case_event::Model> {
+    let before = case::Entity::find_by_id(case_id)
+        .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("case"))?;
+    if before.fine_fen.is_none() {
+        return Err(AppError::bad_input("fineAmount", "the decision had no fine to alter"));
+    }
+    let mut after = before.clone();
+    after.fine_fen = Some(fine.fen());
+    if after.paid_fen >= fine.fen() && after.paid_at.is_none() && after.delivered_at.is_some() {
+        after.paid_at = Some(Utc::now());
+    }
+    timers::refresh(cal, &mut after);
+    let note = format!("{}: the fine is now {fine} yuan", outcome.as_str());
+    let (_, event) = save(txn, p, &before, after, EventDetail::updated(&["fineAmount"], Some(note))).await?;
+    Ok(event)
+}
+
 /// Writes a changed case with its version bumped (guarded by the old version), and appends
 /// its event.
 pub(crate) async fn save(
