@@ -862,7 +862,8 @@ pub async fn transition_case(
     };
 
     // R14: when the action happened; timers count from it, the event's own time stays now.
-    let at = effective_at(rules, args.effective_at, now, Some(previous_step(&before)))?;
+    let previous = previous_step_at(&txn, &before).await?;
+    let at = effective_at(rules, args.effective_at, now, Some(previous))?;
     let today = local_date(at);
 
     let party = party::Entity::find_by_id(before.party_id)
@@ -1110,15 +1111,9 @@ pub async fn transition_case(
     }
     timers::refresh(cal, &mut after);
     let note = if action == Action::Cancel { args.reason.clone() } else { args.note.clone() };
-    let detail = EventDetail::transitioned(
-        action,
-        before.status,
-        after.status,
-        after.fine_fen,
-        after.notice_fine_fen,
-        note,
-    )
-    .effective(args.effective_at.map(|_| at));
+    let detail =
+        EventDetail::transitioned(action, before.status, after.status, after.fine_fen, after.notice_fine_fen, note)
+            .effective(args.effective_at.map(|_| at));
     let (after, event) = save(&txn, p, &before, after, detail).await?;
     // The oversight records that follow a transition: legal reviews and exemptions.
     use entity::enums::ReviewOutcome;
@@ -1154,7 +1149,24 @@ pub async fn transition_case(
     Ok((after, vec![event]))
 }
 
-/// The time of the case's latest recorded step (R14: no action before it).
+/// When the case's latest step happened (R14: no action before it): its dated steps, and its
+/// latest state-machine action (as it happened, if recorded later).
+async fn previous_step_at(txn: &impl ConnectionTrait, c: &case::Model) -> AppResult<DateTime<Utc>> {
+    use sea_orm::QueryOrder;
+    let last = case_event::Entity::find()
+        .filter(case_event::Column::CaseId.eq(c.id))
+        .filter(case_event::Column::Kind.eq(entity::enums::CaseEventKind::Transitioned))
+        .order_by_desc(case_event::Column::CaseVersion)
+        .one(txn)
+        .await?;
+    let action_at = last.map(|e| match EventDetail::read(e.kind, &e.detail) {
+        Ok(EventDetail::Transitioned(t)) => t.effective_at.unwrap_or(e.at),
+        _ => e.at,
+    });
+    Ok(previous_step(c).max(action_at.unwrap_or(c.filed_at)))
+}
+
+/// The time of the case's latest dated step.
 pub(crate) fn previous_step(c: &case::Model) -> DateTime<Utc> {
     [
         c.notice_served_at,

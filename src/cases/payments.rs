@@ -12,7 +12,9 @@
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use entity::enums::CaseStatus;
 use entity::{case, case_event, payment};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
 use super::lifecycle::{is_case_worker, load_for_write, save};

@@ -38,8 +38,12 @@ fn day(d: NaiveDate) -> String {
 }
 
 async fn act(app: &TestApp, case: &Value, action: &str, input: Value) -> Value {
-    app.gql(Some(OFFICER), &move_query(), json!({"id": case["id"], "v": case["version"], "action": action, "input": input}))
-        .await
+    app.gql(
+        Some(OFFICER),
+        &move_query(),
+        json!({"id": case["id"], "v": case["version"], "action": action, "input": input}),
+    )
+    .await
 }
 
 async fn ok(app: &TestApp, case: &Value, action: &str, input: Value) -> Value {
@@ -121,16 +125,35 @@ async fn r14_effective_at_lies_between_the_previous_step_and_now_at_most_30_days
         serde_json::from_str(case["timeline"][1]["detail"].as_str().expect("detail")).expect("json detail");
     assert!(detail["effectiveAt"].is_string(), "{detail}");
 
-    bad(&act(&app, &case, "SERVE_NOTICE", json!({"fineAmount": "100", "effectiveAt": days_ago(-1)})).await, "effectiveAt");
+    bad(
+        &act(&app, &case, "SERVE_NOTICE", json!({"fineAmount": "100", "effectiveAt": days_ago(-1)})).await,
+        "effectiveAt",
+    );
     // Before the investigation (9 days ago).
-    bad(&act(&app, &case, "SERVE_NOTICE", json!({"fineAmount": "100", "effectiveAt": (Utc::now() - Duration::hours(9 * 24 + 12)).to_rfc3339()})).await, "effectiveAt");
+    bad(
+        &act(
+            &app,
+            &case,
+            "SERVE_NOTICE",
+            json!({"fineAmount": "100", "effectiveAt": (Utc::now() - Duration::hours(9 * 24 + 12)).to_rfc3339()}),
+        )
+        .await,
+        "effectiveAt",
+    );
     let matter = matter_for(&app, OFFICER, json!({"domain": "市容"})).await;
-    let body = app.gql(Some(OFFICER), FILE, json!({"input": filing(&matter, json!({"effectiveAt": days_ago(31)}))})).await;
+    let body =
+        app.gql(Some(OFFICER), FILE, json!({"input": filing(&matter, json!({"effectiveAt": days_ago(31)}))})).await;
     bad(&body, "effectiveAt");
     // Within a minute of now is fine; so is a time between the last step and now.
     let served = ok(&app, &case, "SERVE_NOTICE", json!({"fineAmount": "100", "effectiveAt": days_ago(8)})).await;
     assert_eq!(served["status"], "NOTICE_SERVED");
-    let stated = ok(&app, &served, "RECORD_STATEMENT", json!({"note": "陈述", "effectiveAt": (Utc::now() + Duration::seconds(30)).to_rfc3339()})).await;
+    let stated = ok(
+        &app,
+        &served,
+        "RECORD_STATEMENT",
+        json!({"note": "陈述", "effectiveAt": (Utc::now() + Duration::seconds(30)).to_rfc3339()}),
+    )
+    .await;
     assert_eq!(stated["status"], "NOTICE_SERVED");
 }
 
@@ -140,16 +163,23 @@ async fn r13_a_notice_and_a_decision_name_their_penalties() {
     let case = investigating(&app, None).await;
     bad(&act(&app, &case, "SERVE_NOTICE", json!({"penalties": ["FINE"]})).await, "fineAmount");
     bad(&act(&app, &case, "SERVE_NOTICE", json!({"penalties": ["WARNING"], "fineAmount": "100"})).await, "penalties");
-    bad(&act(&app, &case, "SERVE_NOTICE", json!({"penalties": ["WARNING"], "confiscationAmount": "100"})).await, "confiscationAmount");
+    bad(
+        &act(&app, &case, "SERVE_NOTICE", json!({"penalties": ["WARNING"], "confiscationAmount": "100"})).await,
+        "confiscationAmount",
+    );
     // Default: FINE with a fine.
     let served = ok(&app, &case, "SERVE_NOTICE", json!({"fineAmount": "500"})).await;
     assert_eq!(served["penalties"], json!(["FINE"]));
     assert!(served["hearingRequestDue"].is_null(), "not hearing-level");
     // A heavy kind makes it hearing-level (APL 63), and so does a large confiscation.
-    let heavy = ok(&app, &served, "SERVE_NOTICE", json!({"fineAmount": "500", "penalties": ["FINE", "SUSPEND_BUSINESS"]})).await;
+    let heavy =
+        ok(&app, &served, "SERVE_NOTICE", json!({"fineAmount": "500", "penalties": ["FINE", "SUSPEND_BUSINESS"]}))
+            .await;
     assert!(heavy["hearingRequestDue"].is_string() && heavy["major"] == true, "{heavy}");
     let other = investigating(&app, None).await;
-    let conf = ok(&app, &other, "SERVE_NOTICE", json!({"penalties": ["CONFISCATE_GAINS"], "confiscationAmount": "10000"})).await;
+    let conf =
+        ok(&app, &other, "SERVE_NOTICE", json!({"penalties": ["CONFISCATE_GAINS"], "confiscationAmount": "10000"}))
+            .await;
     assert!(conf["hearingRequestDue"].is_string(), "{conf}");
     assert_eq!(conf["confiscationAmount"], "10000.00");
 
@@ -157,7 +187,11 @@ async fn r13_a_notice_and_a_decision_name_their_penalties() {
     let small = investigating(&app, None).await;
     let small = ok(&app, &small, "SERVE_NOTICE", json!({"fineAmount": "300", "penalties": ["WARNING", "FINE"]})).await;
     let small = ok(&app, &small, "RECORD_STATEMENT", json!({"note": "无异议"})).await;
-    bad(&act(&app, &small, "DECIDE", json!({"penalties": ["FINE", "CONFISCATE_GAINS"], "confiscationAmount": "1"})).await, "penalties");
+    bad(
+        &act(&app, &small, "DECIDE", json!({"penalties": ["FINE", "CONFISCATE_GAINS"], "confiscationAmount": "1"}))
+            .await,
+        "penalties",
+    );
     let decided = ok(&app, &small, "DECIDE", json!({"fineAmount": "200", "penalties": ["FINE"]})).await;
     assert_eq!((decided["penalties"].clone(), decided["fineAmount"].clone()), (json!(["FINE"]), json!("200.00")));
 
@@ -189,9 +223,8 @@ async fn r12_a_fine_outside_the_matters_range_is_refused() {
     bad(&act(&app, &served, "DECIDE", json!({"fineAmount": "20"})).await, "fineAmount");
     ok(&app, &served, "DECIDE", json!({"fineAmount": "50"})).await;
     // At filing of a simple case; an organisation has no range here.
-    let simple = |fine: &str, party: Value| {
-        filing(&code_, json!({"procedure": "SIMPLE", "fineAmount": fine, "party": party}))
-    };
+    let simple =
+        |fine: &str, party: Value| filing(&code_, json!({"procedure": "SIMPLE", "fineAmount": fine, "party": party}));
     let person = json!({"kind": "PERSON", "name": "李四"});
     let body = app.gql(Some(OFFICER), FILE, json!({"input": simple("10", person.clone())})).await;
     bad(&body, "fineAmount");
@@ -218,7 +251,11 @@ async fn r2_plus_a_certificate_that_expires_before_the_decision_stops_it() {
     // Replacing the officers of an investigated case with one uncertified today is refused too.
     let update = "mutation($id: ID!, $v: Int!, $input: UpdateCaseInput!) { updateCase(id: $id, expectedVersion: $v, input: $input) { version } }";
     let body = app
-        .gql(Some(OFFICER), update, json!({"id": case["id"], "v": case["version"], "input": {"officerIds": [officers[0], officers[1]]}}))
+        .gql(
+            Some(OFFICER),
+            update,
+            json!({"id": case["id"], "v": case["version"], "input": {"officerIds": [officers[0], officers[1]]}}),
+        )
         .await;
     bad(&body, "officerIds");
     // On a day the certificate was still valid, the decision stands.
@@ -252,21 +289,23 @@ async fn r15_payments_complete_t4_once_and_the_same_receipt_is_idempotent() {
     // Money before delivery is fine too, but not before the decision.
     let early = investigating(&app, None).await;
     let body = app
-        .gql(Some(OFFICER), &pay_query(), json!({"id": early["id"], "input": {"amount": "1", "paidOn": day(shanghai_today()), "receiptNo": "X"}}))
+        .gql(
+            Some(OFFICER),
+            &pay_query(),
+            json!({"id": early["id"], "input": {"amount": "1", "paidOn": day(shanghai_today()), "receiptNo": "X"}}),
+        )
         .await;
     assert_eq!(code(&body), "CONFLICT", "{body}");
-    let pay = |amount: &str, receipt: &str| {
-        json!({"id": case["id"], "input": {"amount": amount, "paidOn": day(shanghai_today()), "receiptNo": receipt}})
-    };
-    bad(&app.gql(Some(OFFICER), &pay_query(), pay("0", "R0")).await, "input.amount");
-    bad(&app.gql(Some(OFFICER), &pay_query(), pay("1000.01", "R0")).await, "input.amount");
+    let pay = |amount: &str, receipt: &str| json!({"id": case["id"], "input": {"amount": amount, "paidOn": day(shanghai_today()), "receiptNo": receipt}});
+    bad(&app.gql(Some(OFFICER), &pay_query(), pay("0", "R0")).await, "amount");
+    bad(&app.gql(Some(OFFICER), &pay_query(), pay("1000.01", "R0")).await, "amount");
     let first = app.data(OFFICER, &pay_query(), pay("400", "R1")).await["recordPayment"].clone();
     assert_eq!((first["paidAmount"].clone(), first["lateSurcharge"].clone()), (json!("400.00"), json!("0.00")));
     // The same receipt again: the first result, nothing added; another amount: CONFLICT.
     let again = app.data(OFFICER, &pay_query(), pay("400", "R1")).await["recordPayment"].clone();
     assert_eq!((again["paidAmount"].clone(), again["version"].clone()), (json!("400.00"), first["version"].clone()));
     assert_eq!(code(&app.gql(Some(OFFICER), &pay_query(), pay("500", "R1")).await), "CONFLICT");
-    bad(&app.gql(Some(OFFICER), &pay_query(), pay("600.01", "R2")).await, "input.amount");
+    bad(&app.gql(Some(OFFICER), &pay_query(), pay("600.01", "R2")).await, "amount");
     // Not closed before the money is paid.
     bad(&act(&app, &first, "CLOSE", json!({})).await, "paidAmount");
     let paid = app.data(OFFICER, &pay_query(), pay("600", "R2")).await["recordPayment"].clone();
@@ -284,11 +323,12 @@ async fn r15_payments_complete_t4_once_and_the_same_receipt_is_idempotent() {
 async fn r15_a_late_fine_grows_by_three_percent_a_day_to_the_fen_capped_at_the_fine() {
     let app = TestApp::spawn().await;
     let case = delivered(&app, "333.33").await;
-    // Delivered 40 days ago: T4 passed 25 days ago, 25 × 3% > 100%: capped at the fine.
+    // Delivered 40 days ago: T4 passed 25 days ago, 25 × 3% = 75%: 249.9975 → 249.99.
     delivered_on(&app, &case, shanghai_today() - Duration::days(40)).await;
-    let capped = read(&app, &case).await;
-    assert_eq!(capped["lateSurcharge"], "333.33");
-    assert_eq!(capped["overdue"], true);
+    assert_eq!(read(&app, &case).await["lateSurcharge"], "249.99");
+    // Delivered 60 days ago: T4 passed 45 days ago, 135%: capped at the fine.
+    delivered_on(&app, &case, shanghai_today() - Duration::days(60)).await;
+    assert_eq!(read(&app, &case).await["lateSurcharge"], "333.33");
     // Delivered 17 days ago: T4 passed 2 days ago; 2 × 3% of 33333 fen = 1999.98 fen → 19.99.
     delivered_on(&app, &case, shanghai_today() - Duration::days(17)).await;
     let late = read(&app, &case).await;
@@ -300,9 +340,13 @@ async fn r15_a_late_fine_grows_by_three_percent_a_day_to_the_fen_capped_at_the_f
     assert_eq!((part["lateSurcharge"].clone(), part["paidAmount"].clone()), (json!("16.99"), json!("100.00")));
     // Outstanding: 333.33 + 16.99 − 100 = 250.32.
     let rest = |amount: &str| json!({"id": case["id"], "input": {"amount": amount, "paidOn": day(shanghai_today()), "receiptNo": "L2"}});
-    bad(&app.gql(Some(OFFICER), &pay_query(), rest("250.33")).await, "input.amount");
+    bad(&app.gql(Some(OFFICER), &pay_query(), rest("250.33")).await, "amount");
     let paid = app.data(OFFICER, &pay_query(), rest("250.32")).await["recordPayment"].clone();
-    assert_eq!((paid["paidAmount"].clone(), paid["overdue"].clone()), (json!("350.32"), json!(false)));
+    // Paid in full: the surcharge stays as it was on the day the fine was paid.
+    assert_eq!((paid["paidAmount"].clone(), paid["lateSurcharge"].clone()), (json!("350.32"), json!("16.99")));
+    let id = case_uuid(&app, &case).await;
+    let row = case::Entity::find_by_id(id).one(&app.db).await.expect("query").expect("case");
+    assert!(row.paid_at.is_some(), "full payment ends T4");
 }
 
 #[actix_rt::test]
@@ -311,10 +355,18 @@ async fn r15_a_deferral_moves_t4() {
     let case = delivered(&app, "1000").await;
     let q = "mutation($id: ID!, $input: DeferralInput!) { grantDeferral(caseId: $id, input: $input) { paymentDue overdue } }";
     let until = shanghai_today() + Duration::days(60);
-    bad(&app.gql(Some(OFFICER), q, json!({"id": case["id"], "input": {"until": day(until), "reason": " "}})).await, "input.reason");
+    bad(
+        &app.gql(Some(OFFICER), q, json!({"id": case["id"], "input": {"until": day(until), "reason": " "}})).await,
+        "reason",
+    );
     let past = shanghai_today() - Duration::days(1);
-    bad(&app.gql(Some(OFFICER), q, json!({"id": case["id"], "input": {"until": day(past), "reason": "经济困难"}})).await, "input.until");
-    let input = json!({"id": case["id"], "input": {"until": day(until), "instalments": 3, "reason": "经济困难,分期缴纳"}});
+    bad(
+        &app.gql(Some(OFFICER), q, json!({"id": case["id"], "input": {"until": day(past), "reason": "经济困难"}}))
+            .await,
+        "until",
+    );
+    let input =
+        json!({"id": case["id"], "input": {"until": day(until), "instalments": 3, "reason": "经济困难,分期缴纳"}});
     let deferred = app.data(OFFICER, q, input).await["grantDeferral"].clone();
     assert_eq!(deferred["paymentDue"], day(until));
 }
@@ -332,7 +384,7 @@ async fn r15_enforcement_is_requested_between_six_and_nine_months_after_delivery
     bad(&act(&app, &case, "REQUEST_ENFORCEMENT", json!({})).await, "enforcement");
     delivered_on(&app, &case, today - Duration::days(200)).await;
     let requested = ok(&app, &case, "REQUEST_ENFORCEMENT", json!({})).await;
-    assert_eq!((requested["status"].clone(), requested["overdue"].clone()), (json!("DELIVERED"), json!(false)));
+    assert_eq!(requested["status"], "DELIVERED");
     // Enforcement requested: the case may close with the money unpaid.
     ok(&app, &requested, "CLOSE", json!({})).await;
 }
@@ -359,16 +411,30 @@ async fn corrections_before_the_decision_recheck_the_limitation_the_matter_and_t
     let case = investigating(&app, None).await;
     let update = "mutation($id: ID!, $v: Int!, $input: UpdateCaseInput!) { updateCase(id: $id, expectedVersion: $v, input: $input) { version party { name kind } occurredAt matterCode } }";
     let three_years = (Utc::now() - Duration::days(3 * 366)).to_rfc3339();
-    let body = app.gql(Some(OFFICER), update, json!({"id": case["id"], "v": case["version"], "input": {"occurredAt": three_years}})).await;
-    bad(&body, "input.occurredAt");
-    let body = app.gql(Some(OFFICER), update, json!({"id": case["id"], "v": case["version"], "input": {"matterCode": "NO-SUCH"}})).await;
-    bad(&body, "input.matterCode");
+    let body = app
+        .gql(
+            Some(OFFICER),
+            update,
+            json!({"id": case["id"], "v": case["version"], "input": {"occurredAt": three_years}}),
+        )
+        .await;
+    bad(&body, "occurredAt");
+    let body = app
+        .gql(Some(OFFICER), update, json!({"id": case["id"], "v": case["version"], "input": {"matterCode": "NO-SUCH"}}))
+        .await;
+    bad(&body, "matterCode");
     let input = json!({"party": {"kind": "ORGANIZATION", "name": "洞头某某贸易有限公司"}, "occurredAt": days_ago(100)});
     let corrected = app.data(OFFICER, update, json!({"id": case["id"], "v": case["version"], "input": input})).await;
     assert_eq!(corrected["updateCase"]["party"]["kind"], "ORGANIZATION");
     // After the decision nothing is corrected.
     let decided = delivered(&app, "100").await;
-    let body = app.gql(Some(OFFICER), update, json!({"id": decided["id"], "v": decided["version"], "input": {"occurredAt": days_ago(5)}})).await;
+    let body = app
+        .gql(
+            Some(OFFICER),
+            update,
+            json!({"id": decided["id"], "v": decided["version"], "input": {"occurredAt": days_ago(5)}}),
+        )
+        .await;
     assert_eq!(code(&body), "CONFLICT", "{body}");
 }
 
@@ -380,22 +446,23 @@ async fn a_general_case_goes_from_filing_to_closing_with_every_date_as_it_happen
     let case = ok(&app, &case, "SERVE_NOTICE", json!({"fineAmount": "333.33", "effectiveAt": days_ago(27)})).await;
     let notice_day = today - Duration::days(27);
     assert!(case["statementDue"].as_str().expect("statementDue") > day(notice_day).as_str());
-    let case = ok(&app, &case, "RECORD_STATEMENT", json!({"note": "当事人书面陈述", "effectiveAt": days_ago(24)})).await;
+    let case =
+        ok(&app, &case, "RECORD_STATEMENT", json!({"note": "当事人书面陈述", "effectiveAt": days_ago(24)})).await;
     let case = ok(&app, &case, "DECIDE", json!({"effectiveAt": days_ago(20)})).await;
     assert_eq!(case["deliveryDue"].as_str().map(|d| d > day(today - Duration::days(20)).as_str()), Some(true));
     let case = ok(&app, &case, "DELIVER", json!({"effectiveAt": days_ago(17)})).await;
     // T4 counts from the delivery as it happened: 15 days after it, passed 2 days ago.
     assert_eq!(case["paymentDue"], day(today - Duration::days(2)));
     assert_eq!((case["overdue"].clone(), case["lateSurcharge"].clone()), (json!(true), json!("19.99")));
-    let pay = |amount: &str, on: NaiveDate, receipt: &str| {
-        json!({"id": case["id"], "input": {"amount": amount, "paidOn": day(on), "receiptNo": receipt}})
-    };
-    let part = app.data(OFFICER, &pay_query(), pay("100", today - Duration::days(1), "S1")).await["recordPayment"].clone();
+    let pay = |amount: &str, on: NaiveDate, receipt: &str| json!({"id": case["id"], "input": {"amount": amount, "paidOn": day(on), "receiptNo": receipt}});
+    let part =
+        app.data(OFFICER, &pay_query(), pay("100", today - Duration::days(1), "S1")).await["recordPayment"].clone();
     assert_eq!(part["lateSurcharge"], "16.99");
     bad(&act(&app, &part, "CLOSE", json!({})).await, "paidAmount");
     let paid = app.data(OFFICER, &pay_query(), pay("250.32", today, "S2")).await["recordPayment"].clone();
     let closed = ok(&app, &paid, "CLOSE", json!({})).await;
     assert_eq!(closed["status"], "CLOSED");
-    let kinds: Vec<&str> = closed["timeline"].as_array().expect("timeline").iter().map(|e| e["kind"].as_str().unwrap_or("")).collect();
+    let kinds: Vec<&str> =
+        closed["timeline"].as_array().expect("timeline").iter().map(|e| e["kind"].as_str().unwrap_or("")).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "UPDATED").count(), 2, "two payments: {kinds:?}");
 }
