@@ -466,3 +466,48 @@ async fn a_general_case_goes_from_filing_to_closing_with_every_date_as_it_happen
         closed["timeline"].as_array().expect("timeline").iter().map(|e| e["kind"].as_str().unwrap_or("")).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "UPDATED").count(), 2, "two payments: {kinds:?}");
 }
+
+#[actix_rt::test]
+async fn a_revoked_decision_leaves_the_fines_total_and_an_altered_one_counts_at_its_new_amount() {
+    let app = TestApp::spawn().await;
+    let year = shanghai_today().format("%Y").to_string().parse::<i64>().expect("year");
+    let stats = "query($year: Int!) { statistics(year: $year) { finesTotal cases { total } } }";
+    let figures = |v: Value| {
+        let fen = |s: &str| -> i64 {
+            let (y, f) = s.split_once('.').expect("two decimals");
+            y.parse::<i64>().expect("yuan") * 100 + f.parse::<i64>().expect("fen")
+        };
+        (fen(v["statistics"]["finesTotal"].as_str().expect("finesTotal")), v["statistics"]["cases"]["total"].clone())
+    };
+    let before = figures(app.data("dashboard", stats, json!({"year": year})).await);
+    let matter = matter_for(&app, OFFICER, json!({"domain": "市容"})).await;
+    let simple = || {
+        filing(
+            &matter,
+            json!({"procedure": "SIMPLE", "fineAmount": "200", "party": {"kind": "PERSON", "name": "李四"}}),
+        )
+    };
+    let revoked = file(&app, OFFICER, simple()).await;
+    let altered = file(&app, OFFICER, simple()).await;
+    let after_filing = figures(app.data("dashboard", stats, json!({"year": year})).await);
+    assert_eq!(after_filing.0, before.0 + 40_000);
+
+    let register = r#"mutation($c: ID!, $d: Date!) { registerReconsideration(input: {caseId: $c, kind: RECONSIDERATION,
+        applicant: "李四", body: "区人民政府", receivedOn: $d}) { id } }"#;
+    let conclude = r#"mutation($id: ID!, $o: ReconsiderationOutcome!, $d: Date!, $f: Decimal) {
+        concludeReconsideration(id: $id, outcome: $o, concludedOn: $d, fineAmount: $f) { outcome } }"#;
+    let today = day(shanghai_today());
+    for (case, outcome, fine) in [(&revoked, "REVOKED", Value::Null), (&altered, "ALTERED", json!("50"))] {
+        let id = app.data("bureau.reviewer", register, json!({"c": case["id"], "d": today})).await["registerReconsideration"]
+            ["id"]
+            .clone();
+        let done = app.data("bureau.reviewer", conclude, json!({"id": id, "o": outcome, "d": today, "f": fine})).await;
+        assert_eq!(done["concludeReconsideration"]["outcome"], outcome);
+    }
+    let after = figures(app.data("dashboard", stats, json!({"year": year})).await);
+    // The revoked ¥200 leaves; the altered one counts at ¥50. Both decisions still count as cases.
+    assert_eq!(after.0, before.0 + 5_000);
+    assert_eq!(after.1, after_filing.1);
+    let q = "query($id: ID!) { case(id: $id) { fineAmount } }";
+    assert_eq!(app.data(OFFICER, q, json!({"id": altered["id"]})).await["case"]["fineAmount"], "50.00");
+}
