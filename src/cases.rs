@@ -1,6 +1,7 @@
 //! Penalty cases: reads, the lifecycle (filing, updates, transitions) and their timers.
 
 pub mod lifecycle;
+pub mod money;
 pub mod mutations;
 pub mod payments;
 pub mod penalties;

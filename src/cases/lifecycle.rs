@@ -1074,7 +1074,7 @@ pub async fn transition_case(
             // R15: the money is paid in full, or there is none, or the court was asked to
             // enforce it.
             if before.enforcement_requested_at.is_none() {
-                let state = super::payments::money_state(&txn, &before, today).await?;
+                let state = super::money::money_state(&txn, &before, today).await?;
                 if state.outstanding_fen > 0 {
                     return Err(AppError::bad_input(
                         "paidAmount",
@@ -1105,7 +1105,7 @@ pub async fn transition_case(
             after.cancelled_at = Some(at);
             after.cancel_reason = Some(reason.to_string());
         }
-        Action::RequestEnforcement => super::payments::check_enforcement(&txn, &before, today).await.map(|()| {
+        Action::RequestEnforcement => super::money::check_enforcement(&txn, &before, today).await.map(|()| {
             after.enforcement_requested_at = Some(at);
         })?,
     }

@@ -305,13 +305,13 @@ impl CaseObject {
     /// as of today (truncated to the fen).
     async fn late_surcharge(&self, ctx: &Context<'_>) -> Result<Decimal> {
         let today = request(ctx)?.today;
-        let state = super::payments::money_state(&state(ctx)?.db, &self.0, today).await?;
+        let state = super::money::money_state(&state(ctx)?.db, &self.0, today).await?;
         Ok(crate::domain::Yuan::from_fen(state.surcharge_fen).into())
     }
 
     /// R15: the payments recorded, oldest first.
     async fn payments(&self, ctx: &Context<'_>) -> Result<Vec<PaymentObject>> {
-        let rows = super::payments::payments_of(&state(ctx)?.db, self.0.id).await?;
+        let rows = super::money::payments_of(&state(ctx)?.db, self.0.id).await?;
         Ok(rows.into_iter().map(PaymentObject).collect())
     }
 
