@@ -125,7 +125,7 @@ mod tests {
     use super::*;
 
     fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
+        s.parse().expect("a date")
     }
 
     #[test]

@@ -126,8 +126,8 @@ mod tests {
     #[test]
     fn kinds_default_and_are_checked() {
         use PenaltyKind::*;
-        assert_eq!(resolve(Procedure::General, None, Some(100), None).unwrap(), vec![Fine]);
-        assert_eq!(resolve(Procedure::General, None, None, None).unwrap(), vec![Warning]);
+        assert_eq!(resolve(Procedure::General, None, Some(100), None).expect("valid"), vec![Fine]);
+        assert_eq!(resolve(Procedure::General, None, None, None).expect("valid"), vec![Warning]);
         assert!(resolve(Procedure::General, Some(&[Fine]), None, None).is_err());
         assert!(resolve(Procedure::General, Some(&[Warning]), Some(100), None).is_err());
         assert!(resolve(Procedure::Simple, Some(&[RevokeLicence]), None, None).is_err());

@@ -145,7 +145,7 @@ impl ReconsiderationMutation {
         let id = ids::decode(&id, Kind::Reconsideration, "id")?;
         let on = concluded_on.get("concludedOn")?;
         let fine = fine_amount.as_ref().map(|f| f.get("fineAmount")).transpose()?;
-        let row = service::conclude(store(ctx)?, calendar, p, id, outcome.into(), on, note, fine).await?;
+        let row = service::conclude(store(ctx)?, calendar, p, id, (outcome.into(), fine), on, note).await?;
         Ok(row.into())
     }
 }

@@ -64,10 +64,9 @@ pub async fn conclude(
     cal: &Calendar,
     p: &Principal,
     id: Uuid,
-    outcome: ReconsiderationOutcome,
+    (outcome, altered_fine): (ReconsiderationOutcome, Option<Yuan>),
     concluded_on: NaiveDate,
     note: Option<String>,
-    altered_fine: Option<Yuan>,
 ) -> AppResult<reconsideration::Model> {
     access::legal(p)?;
     if outcome == ReconsiderationOutcome::Pending {
