@@ -498,7 +498,11 @@ pub async fn file_case(
         Some(p),
         "mutation:fileCase",
         &[model.id],
-        serde_json::json!({ "caseNo": model.case_no }),
+        serde_json::json!({
+            "caseNo": model.case_no,
+            "effectiveAt": now.to_rfc3339(),
+            "recordedAt": recorded.to_rfc3339(),
+        }),
     )
     .await?;
     txn.commit().await?;
