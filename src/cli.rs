@@ -170,11 +170,22 @@ pub struct RulesArgs {
     /// T7: working days a receiver has to answer a transfer.
     #[arg(long, env = "CASEBRIDGE_TRANSFER_ANSWER_DAYS", default_value_t = Rules::default().transfer_answer_days)]
     pub transfer_answer_days: u32,
+    /// R3+: working days after the notice for the party's statement and defence.
+    #[arg(long, env = "CASEBRIDGE_STATEMENT_DAYS", default_value_t = Rules::default().statement_days)]
+    pub statement_days: u32,
+    /// R14: days back an action's `effectiveAt` may lie.
+    #[arg(long, env = "CASEBRIDGE_BACKDATE_DAYS", default_value_t = Rules::default().backdate_days)]
+    pub backdate_days: u32,
 }
 
 impl RulesArgs {
     pub fn rules(&self) -> Rules {
-        Rules { transfer_answer_days: self.transfer_answer_days, ..Rules::default() }
+        Rules {
+            transfer_answer_days: self.transfer_answer_days,
+            statement_days: self.statement_days,
+            backdate_days: self.backdate_days,
+            ..Rules::default()
+        }
     }
 }
 

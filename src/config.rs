@@ -108,6 +108,10 @@ pub struct Rules {
     pub towns_refer_hearing_level: bool,
     /// T7: working days a receiver has to answer a transfer.
     pub transfer_answer_days: u32,
+    /// R3+: working days after the notice for the party's statement and defence.
+    pub statement_days: u32,
+    /// R14: how many days back an action's `effectiveAt` may lie.
+    pub backdate_days: u32,
 }
 
 impl Default for Rules {
@@ -119,6 +123,8 @@ impl Default for Rules {
             hearing_org_fen: 10_000_000,
             towns_refer_hearing_level: true,
             transfer_answer_days: 5,
+            statement_days: 5,
+            backdate_days: 30,
         }
     }
 }

@@ -54,6 +54,7 @@ text_enum!(
         Closed = "CLOSED",
         NotPenalized = "NOT_PENALIZED",
         TransferredOut = "TRANSFERRED_OUT",
+        Cancelled = "CANCELLED",
     }
 );
 text_enum!(
@@ -136,6 +137,26 @@ text_enum!(
         Deliver = "DELIVER",
         Close = "CLOSE",
         Exempt = "EXEMPT",
+        RecordStatement = "RECORD_STATEMENT",
+        Cancel = "CANCEL",
+        RequestEnforcement = "REQUEST_ENFORCEMENT",
+    }
+);
+text_enum!(
+    /// The kinds of administrative penalty of APL 9 (stored as a comma list on a case).
+    PenaltyKind {
+        Warning = "WARNING",
+        Criticism = "CRITICISM",
+        Fine = "FINE",
+        ConfiscateGains = "CONFISCATE_GAINS",
+        ConfiscateProperty = "CONFISCATE_PROPERTY",
+        SuspendLicence = "SUSPEND_LICENCE",
+        RevokeLicence = "REVOKE_LICENCE",
+        LowerQualification = "LOWER_QUALIFICATION",
+        RestrictActivity = "RESTRICT_ACTIVITY",
+        SuspendBusiness = "SUSPEND_BUSINESS",
+        OrderClosure = "ORDER_CLOSURE",
+        RestrictEmployment = "RESTRICT_EMPLOYMENT",
     }
 );
 

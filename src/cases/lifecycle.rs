@@ -3,8 +3,8 @@
 //! the caller publishes the returned events after the commit.
 
 use chrono::{DateTime, Datelike, Utc};
-use entity::enums::{CaseStatus, DepartmentKind, HearingState, PartyKind, Procedure, ReviewState, Role};
-use entity::{case, case_event, case_officer, department, matter, matter_empowerment, party, user};
+use entity::enums::{CaseStatus, DepartmentKind, HearingState, PartyKind, PenaltyKind, Procedure, ReviewState, Role};
+use entity::{case, case_event, case_officer, certificate, department, matter, matter_empowerment, party, user};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::timers;
+use super::{penalties, timers};
 use crate::auth::{Principal, visibility};
 use crate::calendar::{Calendar, local_date};
 use crate::config::Rules;
@@ -112,6 +112,8 @@ pub struct FileCase {
     pub facts: String,
     pub fine: Option<Yuan>,
     pub officer_ids: Option<Vec<Uuid>>,
+    /// R14: when the filing happened (default now).
+    pub effective_at: Option<DateTime<Utc>>,
 }
 
 /// What a transition carries.
@@ -123,6 +125,13 @@ pub struct TransitionArgs {
     /// EXEMPT: the corrected rectification notice the exemption rests on (else the case's
     /// latest corrected one).
     pub rectification_notice_id: Option<Uuid>,
+    /// R13: the penalty kinds of a notice or decision (default by the fine).
+    pub penalties: Option<Vec<PenaltyKind>>,
+    pub confiscation: Option<Yuan>,
+    /// R14: when the action happened (default now).
+    pub effective_at: Option<DateTime<Utc>>,
+    /// CANCEL: why the filing is cancelled.
+    pub reason: Option<String>,
 }
 
 /// `updateCase`, parsed; `None` leaves a field as it is.
@@ -137,6 +146,11 @@ pub struct UpdateCase {
     /// APL 60: extra days on T1, recorded with a reason.
     pub extend_decision_days: Option<i32>,
     pub note: Option<String>,
+    /// Corrections before the decision (re-checking R1, R6, R7, R12).
+    pub party: Option<NewParty>,
+    pub matter_code: Option<String>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 /// An action on the state machine (the GraphQL `CaseAction`).
@@ -151,6 +165,7 @@ pub fn next_status(procedure: Procedure, from: CaseStatus, action: Action) -> Op
         return match (from, action) {
             (Decided, Deliver) => Some(Delivered),
             (Delivered, Close) => Some(Closed),
+            (Delivered, RequestEnforcement) => Some(Delivered),
             _ => None,
         };
     }
@@ -168,6 +183,12 @@ pub fn next_status(procedure: Procedure, from: CaseStatus, action: Action) -> Op
         (Decided, Deliver) => Some(Delivered),
         (Delivered | NotPenalized, Close) => Some(Closed),
         (Filed | Investigating, Exempt) => Some(NotPenalized),
+        // R3+: the party's statement and defence (or its waiver); the status stays.
+        (NoticeServed | Hearing | LegalReview, RecordStatement) => Some(from),
+        // 撤销立案.
+        (Filed | Investigating | NoticeServed, Cancel) => Some(Cancelled),
+        // R15: 申请法院强制执行; the status stays.
+        (Delivered, RequestEnforcement) => Some(Delivered),
         _ => None,
     }
 }
@@ -181,7 +202,7 @@ pub fn hearing_level(rules: &Rules, kind: PartyKind, fine: Option<Yuan>) -> bool
     fine.is_some_and(|f| f.fen() >= threshold)
 }
 
-fn is_case_worker(p: &Principal, dept: Uuid) -> bool {
+pub(crate) fn is_case_worker(p: &Principal, dept: Uuid) -> bool {
     p.department_id == dept && (p.has(Role::BureauOfficer) || p.has(Role::TownOfficer))
 }
 
@@ -259,26 +280,33 @@ pub(crate) async fn set_officers(
 }
 
 /// R6 (APL 36): no filing when the act ended more than 2 years (5 with serious harm) ago.
-fn check_limitation(input: &FileCase, now: DateTime<Utc>) -> AppResult<()> {
-    if input.occurred_at > now {
-        return Err(AppError::bad_input("occurredAt", "the act cannot lie in the future"));
+/// `filed_at` is the filing's time (R14: it may lie in the past), `prefix` the input path.
+pub(crate) fn check_limitation(
+    (occurred_at, ended_at): (DateTime<Utc>, Option<DateTime<Utc>>),
+    serious_harm: bool,
+    filed_at: DateTime<Utc>,
+    prefix: &str,
+) -> AppResult<()> {
+    let now = Utc::now().max(filed_at);
+    if occurred_at > now {
+        return Err(AppError::bad_input(format!("{prefix}occurredAt"), "the act cannot lie in the future"));
     }
-    if let Some(ended) = input.ended_at {
-        if ended < input.occurred_at {
-            return Err(AppError::bad_input("endedAt", "a continuing act ends after it began"));
+    if let Some(ended) = ended_at {
+        if ended < occurred_at {
+            return Err(AppError::bad_input(format!("{prefix}endedAt"), "a continuing act ends after it began"));
         }
         if ended > now {
-            return Err(AppError::bad_input("endedAt", "the act cannot end in the future"));
+            return Err(AppError::bad_input(format!("{prefix}endedAt"), "the act cannot end in the future"));
         }
     }
-    let ended = input.ended_at.unwrap_or(input.occurred_at);
-    let years = if input.serious_harm { 5 } else { 2 };
-    let filed = local_date(now);
+    let ended = ended_at.unwrap_or(occurred_at);
+    let years = if serious_harm { 5 } else { 2 };
+    let filed = local_date(filed_at);
     let limit = filed.with_year(filed.year() - years).unwrap_or(filed - chrono::Duration::days(365 * years as i64));
     if local_date(ended) < limit {
-        let field = if input.ended_at.is_some() { "endedAt" } else { "occurredAt" };
+        let field = if ended_at.is_some() { "endedAt" } else { "occurredAt" };
         return Err(AppError::bad_input(
-            field,
+            format!("{prefix}{field}"),
             format!("the act ended more than {years} years before filing (APL 36): no penalty may be given"),
         ));
     }
@@ -296,7 +324,9 @@ pub async fn file_case(
     if !(p.has(Role::BureauOfficer) || p.has(Role::TownOfficer)) {
         return Err(AppError::Forbidden("only bureau and town officers file cases".into()));
     }
-    let now = Utc::now();
+    let recorded = Utc::now();
+    // R14: the filing may be recorded after it happened; its dates count from then.
+    let now = effective_at(rules, input.effective_at, recorded, None)?;
     let today = local_date(now);
     let title = input.title.trim().to_string();
     if title.is_empty() || title.chars().count() > 200 {
@@ -305,7 +335,7 @@ pub async fn file_case(
     if input.facts.trim().is_empty() {
         return Err(AppError::bad_input("facts", "the facts are required"));
     }
-    check_limitation(&input, now)?;
+    check_limitation((input.occurred_at, input.ended_at), input.serious_harm, now, "")?;
     // R1 (APL 51): simple procedure only for a warning or a small fine; a general case's fine
     // is decided later.
     match input.procedure {
@@ -338,6 +368,9 @@ pub async fn file_case(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::bad_input("matterCode", "no such matter"))?;
+    if !matter.active {
+        return Err(AppError::bad_input("matterCode", "this matter is no longer in the catalogue"));
+    }
 
     let town = match (dept.kind, &dept.town) {
         (DepartmentKind::TownTeam, Some(own)) => {
@@ -368,6 +401,22 @@ pub async fn file_case(
 
     let officer_ids = input.officer_ids.clone().unwrap_or_else(|| vec![p.user_id]);
     officers(&txn, dept.id, &officer_ids).await?;
+    let simple_kinds = if input.procedure == Procedure::Simple {
+        // R13: a simple case is a WARNING or a FINE; R12: the fine lies in the matter's range;
+        // R2+ (APL 52): the filing officer holds a certificate valid on the filing date.
+        let fine = input.fine.map(Yuan::fen);
+        let kinds = penalties::resolve(Procedure::Simple, None, fine, None)?;
+        penalties::check_range(&matter, input.party.kind, fine)?;
+        if certified_among(&txn, &[p.user_id], today).await? < 1 {
+            return Err(AppError::bad_input(
+                "officerIds",
+                format!("the officer deciding on the spot needs an enforcement certificate valid on {today} (APL 52)"),
+            ));
+        }
+        penalties::to_list(&kinds)
+    } else {
+        String::new()
+    };
 
     let party = input.party.clone().into_model(now);
     party::Entity::insert(party.clone().into_active_model()).exec_without_returning(&txn).await?;
@@ -407,7 +456,7 @@ pub async fn file_case(
         paid_at: None,
         published_at: None,
         closed_at: None,
-        penalties: String::new(),
+        penalties: simple_kinds,
         notice_penalties: String::new(),
         confiscation_fen: None,
         statement_due: None,
@@ -426,7 +475,7 @@ pub async fn file_case(
         next_due: None,
         source_transfer_id: None,
         created_by: Some(p.user_id),
-        updated_at: now,
+        updated_at: recorded,
     };
     timers::refresh(cal, &mut model);
     case::Entity::insert(model.clone().into_active_model()).exec_without_returning(&txn).await?;
@@ -435,7 +484,7 @@ pub async fn file_case(
         &txn,
         NewEvent {
             case_id: model.id,
-            at: now,
+            at: recorded,
             actor_id: Some(p.user_id),
             transfer_id: None,
             record_id: None,
@@ -449,7 +498,11 @@ pub async fn file_case(
         Some(p),
         "mutation:fileCase",
         &[model.id],
-        serde_json::json!({ "caseNo": model.case_no }),
+        serde_json::json!({
+            "caseNo": model.case_no,
+            "effectiveAt": now.to_rfc3339(),
+            "recordedAt": recorded.to_rfc3339(),
+        }),
     )
     .await?;
     txn.commit().await?;
@@ -458,7 +511,7 @@ pub async fn file_case(
 
 /// Loads a case for a write, locked (PostgreSQL `FOR NO KEY UPDATE`, which leaves inserts that reference the row unblocked; SQLite's `BEGIN IMMEDIATE`
 /// already holds the write lock), if the caller may see it.
-async fn load_for_write(txn: &DatabaseTransaction, p: &Principal, id: Uuid) -> AppResult<case::Model> {
+pub(crate) async fn load_for_write(txn: &DatabaseTransaction, p: &Principal, id: Uuid) -> AppResult<case::Model> {
     case::Entity::find_by_id(id)
         .filter(visibility::cases(p, local_date(Utc::now())))
         .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
@@ -496,9 +549,38 @@ pub(crate) async fn mark_published(
     Ok(event)
 }
 
+/// A reconsideration or a court altered the decision's fine: the case carries the new amount,
+/// with its event, inside the concluding transaction.
+pub(crate) async fn alter_fine(
+    txn: &DatabaseTransaction,
+    cal: &Calendar,
+    p: &Principal,
+    case_id: Uuid,
+    fine: Yuan,
+    outcome: entity::enums::ReconsiderationOutcome,
+) -> AppResult<case_event::Model> {
+    let before = case::Entity::find_by_id(case_id)
+        .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("case"))?;
+    if before.fine_fen.is_none() {
+        return Err(AppError::bad_input("fineAmount", "the decision had no fine to alter"));
+    }
+    let mut after = before.clone();
+    after.fine_fen = Some(fine.fen());
+    if after.paid_fen >= fine.fen() && after.paid_at.is_none() && after.delivered_at.is_some() {
+        after.paid_at = Some(Utc::now());
+    }
+    timers::refresh(cal, &mut after);
+    let note = format!("{}: the fine is now {fine} yuan", outcome.as_str());
+    let (_, event) = save(txn, p, &before, after, EventDetail::updated(&["fineAmount"], Some(note))).await?;
+    Ok(event)
+}
+
 /// Writes a changed case with its version bumped (guarded by the old version), and appends
 /// its event.
-async fn save(
+pub(crate) async fn save(
     txn: &DatabaseTransaction,
     p: &Principal,
     before: &case::Model,
@@ -602,8 +684,94 @@ pub async fn update_case(
         if ids.is_empty() {
             return Err(AppError::bad_input("input.officerIds", "a case keeps at least one officer"));
         }
+        // R2+ (APL 42): once investigated, a general case keeps two officers certified today.
+        let investigated = matches!(before.status, Investigating | NoticeServed | Hearing | LegalReview);
+        if before.procedure == Procedure::General
+            && investigated
+            && certified_among(&txn, ids, local_date(Utc::now())).await? < 2
+        {
+            return Err(AppError::bad_input(
+                "officerIds",
+                "an investigated general case needs at least two officers with enforcement certificates valid today (APL 42)",
+            ));
+        }
         set_officers(&txn, before.id, ids, Utc::now()).await?;
         changed.push("officers");
+    }
+    // Corrections of the party, the matter and the act's dates, re-checking R6, R7 and R12.
+    let mut party_kind = None;
+    if let Some(new_party) = input.party {
+        let model = new_party.into_model(Utc::now());
+        party::Entity::insert(model.clone().into_active_model()).exec_without_returning(&txn).await?;
+        after.party_id = model.id;
+        party_kind = Some(model.kind);
+        changed.push("party");
+    }
+    let mut matter_changed = false;
+    if let Some(code) = input.matter_code {
+        let matter = matter::Entity::find()
+            .filter(matter::Column::Code.eq(code.trim()))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::bad_input("input.matterCode", "no such matter"))?;
+        if !matter.active {
+            return Err(AppError::bad_input("input.matterCode", "this matter is no longer in the catalogue"));
+        }
+        if matter.id != before.matter_id {
+            // R7: a town team's matter is empowered to its town on the filing date.
+            let dept = department(&txn, before.department_id).await?;
+            if let (DepartmentKind::TownTeam, Some(own)) = (dept.kind, &dept.town) {
+                let empowerments = matter_empowerment::Entity::find()
+                    .filter(matter_empowerment::Column::MatterId.eq(matter.id))
+                    .all(&txn)
+                    .await?;
+                let filed = local_date(before.filed_at);
+                if !crate::org::service::empowered_on(&empowerments, own, filed) {
+                    return Err(AppError::bad_input(
+                        "input.matterCode",
+                        format!("this matter was not empowered to {own} on the filing date {filed}"),
+                    ));
+                }
+            }
+            after.matter_id = matter.id;
+            after.matter_code = matter.code.clone();
+            matter_changed = true;
+            changed.push("matterCode");
+        }
+    }
+    if let Some(occurred) = input.occurred_at {
+        after.occurred_at = occurred;
+        changed.push("occurredAt");
+    }
+    if let Some(ended) = input.ended_at {
+        after.ended_at = Some(ended);
+        changed.push("endedAt");
+    }
+    if after.occurred_at != before.occurred_at
+        || after.ended_at != before.ended_at
+        || after.serious_harm != before.serious_harm
+    {
+        // R6+: the limitation is checked again against the filing date.
+        check_limitation((after.occurred_at, after.ended_at), after.serious_harm, before.filed_at, "input.")?;
+    }
+    if (matter_changed || party_kind.is_some()) && before.notice_fine_fen.is_some() {
+        // R12: the notice's fine still lies in the (corrected) matter's range for the party.
+        let kind = match party_kind {
+            Some(kind) => kind,
+            None => {
+                party::Entity::find_by_id(before.party_id)
+                    .one(&txn)
+                    .await?
+                    .ok_or_else(|| AppError::internal("case without party"))?
+                    .kind
+            }
+        };
+        let matter = matter_of(&txn, after.matter_id).await?;
+        let field = if matter_changed { "input.matterCode" } else { "input.party" };
+        penalties::check_range(&matter, kind, before.notice_fine_fen).map_err(|e| match e {
+            AppError::BadInput { message, .. } => AppError::bad_input(field, message),
+            other => other,
+        })?;
     }
     timers::refresh(cal, &mut after);
     let detail = EventDetail::updated(&changed, input.note);
@@ -614,7 +782,8 @@ pub async fn update_case(
     Ok((after, vec![event]))
 }
 
-/// Officers of a case holding an enforcement certificate valid `on` (R2).
+/// Officers of a case holding an enforcement certificate valid `on` (R2, R2+), from the
+/// certificate history.
 async fn certified_officers(txn: &impl ConnectionTrait, case_id: Uuid, on: chrono::NaiveDate) -> AppResult<u64> {
     let ids: Vec<Uuid> = case_officer::Entity::find()
         .filter(case_officer::Column::CaseId.eq(case_id))
@@ -623,13 +792,35 @@ async fn certified_officers(txn: &impl ConnectionTrait, case_id: Uuid, on: chron
         .into_iter()
         .map(|o| o.user_id)
         .collect();
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
+    certified_among(txn, &ids, on).await
+}
+
+/// How many of `ids` are active users holding a certificate valid `on`.
+pub(crate) async fn certified_among(txn: &impl ConnectionTrait, ids: &[Uuid], on: chrono::NaiveDate) -> AppResult<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let active: Vec<Uuid> = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
         .filter(user::Column::Active.eq(true))
-        .filter(user::Column::CertificateNo.is_not_null())
-        .filter(user::Column::CertificateValidUntil.gte(on))
-        .count(txn)
-        .await?)
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    if active.is_empty() {
+        return Ok(0);
+    }
+    let holders: std::collections::HashSet<Uuid> = certificate::Entity::find()
+        .filter(certificate::Column::UserId.is_in(active))
+        .filter(certificate::Column::ValidFrom.lte(on))
+        .filter(certificate::Column::ValidUntil.gte(on))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|c| c.user_id)
+        .collect();
+    Ok(holders.len() as u64)
 }
 
 pub async fn transition_case(
@@ -643,7 +834,6 @@ pub async fn transition_case(
     let txn = crate::db::begin_write(db).await?;
     let before = load_for_write(&txn, p, id).await?;
     let now = Utc::now();
-    let today = local_date(now);
 
     // Who: reviews are the legal reviewer's (not an officer of the case, R4); every other
     // action is the owning department's.
@@ -675,6 +865,11 @@ pub async fn transition_case(
         )));
     };
 
+    // R14: when the action happened; timers count from it, the event's own time stays now.
+    let previous = previous_step_at(&txn, &before).await?;
+    let at = effective_at(rules, args.effective_at, now, Some(previous))?;
+    let today = local_date(at);
+
     let party = party::Entity::find_by_id(before.party_id)
         .one(&txn)
         .await?
@@ -693,37 +888,65 @@ pub async fn transition_case(
         }
         after.major = major;
     }
-    if args.fine.is_some() && !matches!(action, Action::ServeNotice | Action::Decide) {
+    let penalising = matches!(action, Action::ServeNotice | Action::Decide);
+    if args.fine.is_some() && !penalising {
         return Err(AppError::bad_input("input.fineAmount", "a fine is given with SERVE_NOTICE or DECIDE"));
+    }
+    if (args.penalties.is_some() || args.confiscation.is_some()) && !penalising {
+        return Err(AppError::bad_input("penalties", "penalties are named with SERVE_NOTICE or DECIDE"));
+    }
+    if args.reason.is_some() && action != Action::Cancel {
+        return Err(AppError::bad_input("reason", "a reason is given with CANCEL"));
+    }
+    // R2+ (APL 42): officers act with certificates valid on the day they act.
+    if before.procedure == Procedure::General
+        && matches!(action, Action::Investigate | Action::ServeNotice | Action::Decide)
+        && certified_officers(&txn, before.id, today).await? < 2
+    {
+        return Err(AppError::bad_input(
+            "officerIds",
+            format!(
+                "{} needs at least two assigned officers with enforcement certificates valid on {today} (APL 42)",
+                action.as_str()
+            ),
+        ));
     }
 
     let mut exemption_notice = None;
     match action {
-        Action::Investigate => {
-            // R2 (APL 42): two certified officers before investigation.
-            if certified_officers(&txn, before.id, today).await? < 2 {
-                return Err(AppError::bad_input(
-                    "officerIds",
-                    "investigation needs at least two assigned officers with valid enforcement certificates (APL 42)",
-                ));
-            }
-        }
+        Action::Investigate => {}
         Action::ServeNotice => {
-            let level = hearing_level(rules, party.kind, args.fine);
+            let fine = args.fine.map(Yuan::fen);
+            let confiscation = args.confiscation.map(Yuan::fen);
+            let kinds = penalties::resolve(before.procedure, args.penalties.as_deref(), fine, confiscation)?;
+            let matter = matter_of(&txn, before.matter_id).await?;
+            penalties::check_range(&matter, party.kind, fine)?;
+            let level = penalties::hearing_level(rules, party.kind, &kinds, fine, confiscation);
             if level && town_team && rules.towns_refer_hearing_level {
                 return Err(AppError::bad_input(
                     "fineAmount",
                     "a hearing-level penalty goes to the bureau by transfer; a town team may not serve notice of it (R7)",
                 ));
             }
-            after.notice_fine_fen = args.fine.map(Yuan::fen);
+            after.notice_fine_fen = fine;
+            after.notice_penalties = penalties::to_list(&kinds);
+            after.confiscation_fen = confiscation;
             after.hearing_level = level;
             after.hearing_state = HearingState::None;
-            after.notice_served_at = Some(now);
+            after.notice_served_at = Some(at);
+            // R3+: a new notice opens a new statement window.
+            after.statement_due = Some(cal.add_working_days(today, rules.statement_days));
+            after.statement_recorded_at = None;
             if level {
                 // A hearing-level penalty is a major decision (R4).
                 after.major = true;
             }
+        }
+        Action::RecordStatement => {
+            if args.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                return Err(AppError::bad_input("note", "the statement and defence, or its waiver, goes in note"));
+            }
+            after.statement_recorded_at = Some(at);
         }
         Action::RequestHearing => {
             if !before.hearing_level {
@@ -784,6 +1007,17 @@ pub async fn transition_case(
                     ));
                 }
             }
+            // R3+ (APL 44–45): the party's statement and defence window has passed, or its
+            // statement (or waiver) was recorded; a held hearing heard it.
+            let heard = before.statement_recorded_at.is_some() || before.hearing_state == HearingState::Held;
+            if let Some(due) = before.statement_due.filter(|due| !heard && today <= *due) {
+                return Err(AppError::bad_input(
+                    "statement",
+                    format!(
+                        "the party may state its case and defend itself until {due}: record it (RECORD_STATEMENT) or wait (APL 44–45)"
+                    ),
+                ));
+            }
             let fine = args.fine.map(Yuan::fen).or(before.notice_fine_fen);
             // R5 (APL 44–45): no heavier penalty than the notice announced.
             if fine.is_some_and(|decided| decided > before.notice_fine_fen.unwrap_or(0)) {
@@ -792,10 +1026,35 @@ pub async fn transition_case(
                     "the decided fine exceeds the one in the notice; serve a new notice first (APL 45)",
                 ));
             }
-            if town_team
-                && rules.towns_refer_hearing_level
-                && hearing_level(rules, party.kind, fine.map(Yuan::from_fen))
-            {
+            let notice_kinds = penalties::parse_list(&before.notice_penalties);
+            let confiscation = args.confiscation.map(Yuan::fen).or(before.confiscation_fen);
+            // Omitted kinds: the notice's (a fine dropped to nothing drops FINE), else by the fine.
+            let default_kinds: Option<Vec<PenaltyKind>> = (!notice_kinds.is_empty()).then(|| {
+                notice_kinds
+                    .iter()
+                    .copied()
+                    .filter(|k| *k != PenaltyKind::Fine || fine.is_some_and(|f| f > 0))
+                    .collect()
+            });
+            let given = args.penalties.clone().or(default_kinds.filter(|k| !k.is_empty()));
+            let kinds = penalties::resolve(before.procedure, given.as_deref(), fine, confiscation)?;
+            // R5 on kinds: nothing the notice did not announce, and no larger confiscation.
+            if !notice_kinds.is_empty() && kinds.iter().any(|k| !notice_kinds.contains(k)) {
+                return Err(AppError::bad_input(
+                    "penalties",
+                    "the decision names a penalty the notice did not; serve a new notice first (APL 44–45)",
+                ));
+            }
+            if confiscation.unwrap_or(0) > before.confiscation_fen.unwrap_or(0) {
+                return Err(AppError::bad_input(
+                    "confiscationAmount",
+                    "the decided confiscation exceeds the notice's; serve a new notice first (APL 45)",
+                ));
+            }
+            let matter = matter_of(&txn, before.matter_id).await?;
+            penalties::check_range(&matter, party.kind, fine)?;
+            let level = penalties::hearing_level(rules, party.kind, &kinds, fine, confiscation);
+            if town_team && rules.towns_refer_hearing_level && level {
                 return Err(AppError::bad_input(
                     "fineAmount",
                     "a town team may not decide a hearing-level penalty (R7)",
@@ -810,10 +1069,28 @@ pub async fn transition_case(
                 ));
             }
             after.fine_fen = fine;
-            after.decided_at = Some(now);
+            after.penalties = penalties::to_list(&kinds);
+            after.confiscation_fen = confiscation;
+            after.decided_at = Some(at);
         }
-        Action::Deliver => after.delivered_at = Some(now),
-        Action::Close => after.closed_at = Some(now),
+        Action::Deliver => after.delivered_at = Some(at),
+        Action::Close => {
+            // R15: the money is paid in full, or there is none, or the court was asked to
+            // enforce it.
+            if before.enforcement_requested_at.is_none() {
+                let state = super::money::money_state(&txn, &before, today).await?;
+                if state.outstanding_fen > 0 {
+                    return Err(AppError::bad_input(
+                        "paidAmount",
+                        format!(
+                            "{} yuan is still outstanding: a case closes when paid in full, or once enforcement was requested",
+                            Yuan::from_fen(state.outstanding_fen)
+                        ),
+                    ));
+                }
+            }
+            after.closed_at = Some(at)
+        }
         Action::Exempt => {
             // APL 33: first or minor violation, corrected: no penalty, but the correction must
             // be verified (a rectification notice on the case, CORRECTED) and the reason given.
@@ -824,16 +1101,23 @@ pub async fn transition_case(
             }
             after.closed_at = None;
         }
+        Action::Cancel => {
+            let reason = args.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+            let Some(reason) = reason else {
+                return Err(AppError::bad_input("reason", "a cancellation (撤销立案) gives its reason"));
+            };
+            after.cancelled_at = Some(at);
+            after.cancel_reason = Some(reason.to_string());
+        }
+        Action::RequestEnforcement => super::money::check_enforcement(&txn, &before, today).await.map(|()| {
+            after.enforcement_requested_at = Some(at);
+        })?,
     }
     timers::refresh(cal, &mut after);
-    let detail = EventDetail::transitioned(
-        action,
-        before.status,
-        after.status,
-        after.fine_fen,
-        after.notice_fine_fen,
-        args.note.clone(),
-    );
+    let note = if action == Action::Cancel { args.reason.clone() } else { args.note.clone() };
+    let detail =
+        EventDetail::transitioned(action, before.status, after.status, after.fine_fen, after.notice_fine_fen, note)
+            .effective(args.effective_at.map(|_| at));
     let (after, event) = save(&txn, p, &before, after, detail).await?;
     // The oversight records that follow a transition: legal reviews and exemptions.
     use entity::enums::ReviewOutcome;
@@ -857,11 +1141,80 @@ pub async fn transition_case(
         Some(p),
         &format!("mutation:transitionCase:{}", action.as_str()),
         &[after.id],
-        serde_json::json!({ "from": before.status.as_str(), "to": after.status.as_str() }),
+        serde_json::json!({
+            "from": before.status.as_str(),
+            "to": after.status.as_str(),
+            "effectiveAt": at.to_rfc3339(),
+            "recordedAt": now.to_rfc3339(),
+        }),
     )
     .await?;
     txn.commit().await?;
     Ok((after, vec![event]))
+}
+
+/// When the case's latest step happened (R14: no action before it): its dated steps, and its
+/// latest state-machine action (as it happened, if recorded later).
+async fn previous_step_at(txn: &impl ConnectionTrait, c: &case::Model) -> AppResult<DateTime<Utc>> {
+    use sea_orm::QueryOrder;
+    let last = case_event::Entity::find()
+        .filter(case_event::Column::CaseId.eq(c.id))
+        .filter(case_event::Column::Kind.eq(entity::enums::CaseEventKind::Transitioned))
+        .order_by_desc(case_event::Column::CaseVersion)
+        .one(txn)
+        .await?;
+    let action_at = last.map(|e| match EventDetail::read(e.kind, &e.detail) {
+        Ok(EventDetail::Transitioned(t)) => t.effective_at.unwrap_or(e.at),
+        _ => e.at,
+    });
+    Ok(previous_step(c).max(action_at.unwrap_or(c.filed_at)))
+}
+
+/// The time of the case's latest dated step.
+pub(crate) fn previous_step(c: &case::Model) -> DateTime<Utc> {
+    [
+        c.notice_served_at,
+        c.statement_recorded_at,
+        c.decided_at,
+        c.delivered_at,
+        c.closed_at,
+        c.enforcement_requested_at,
+        c.cancelled_at,
+    ]
+    .into_iter()
+    .flatten()
+    .fold(c.filed_at, DateTime::max)
+}
+
+/// R14: an action's `effectiveAt`: never in the future (1 minute leeway), never before the
+/// previous step, at most `backdate_days` back. Default: now.
+pub(crate) fn effective_at(
+    rules: &Rules,
+    given: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    previous: Option<DateTime<Utc>>,
+) -> AppResult<DateTime<Utc>> {
+    let Some(at) = given else { return Ok(now) };
+    if at > now + chrono::Duration::minutes(1) {
+        return Err(AppError::bad_input("effectiveAt", "an action cannot happen in the future"));
+    }
+    if at < now - chrono::Duration::days(i64::from(rules.backdate_days)) {
+        return Err(AppError::bad_input(
+            "effectiveAt",
+            format!("an action may be recorded at most {} days after it happened", rules.backdate_days),
+        ));
+    }
+    if let Some(previous) = previous.filter(|prev| at < *prev) {
+        return Err(AppError::bad_input(
+            "effectiveAt",
+            format!("the case's previous step happened at {}; an action cannot precede it", previous.to_rfc3339()),
+        ));
+    }
+    Ok(at)
+}
+
+async fn matter_of(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<matter::Model> {
+    matter::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| AppError::internal("case without matter"))
 }
 
 #[cfg(test)]

@@ -3,11 +3,12 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 
 use super::lifecycle::{self, FileCase, NewParty, TransitionArgs, UpdateCase};
-use super::schema::{CaseObject, PartyKind, Procedure};
+use super::payments::{self, Deferral, NewPayment};
+use super::schema::{CaseObject, PartyKind, PenaltyKind, Procedure};
 use crate::error::AppError;
 use crate::graphql::context::{principal, state};
 use crate::graphql::ids::{self, Kind};
-use crate::graphql::scalars::{DateTime, Decimal};
+use crate::graphql::scalars::{Date, DateTime, Decimal};
 
 /// 当事人 as given. An ID number (persons) or credit code (organisations) is checked
 /// (GB 11643 / GB 32100) when given.
@@ -58,6 +59,8 @@ pub struct FileCaseInput {
     pub fine_amount: Option<Decimal>,
     /// Officers of the filing department; the filer when omitted.
     pub officer_ids: Option<Vec<ID>>,
+    /// When the filing happened, if recorded later (R14: at most 30 days back); default now.
+    pub effective_at: Option<DateTime>,
 }
 
 /// Changes to an open case (before the decision).
@@ -74,6 +77,13 @@ pub struct UpdateCaseInput {
     /// APL 60: extend T1 by this many days (with `note` giving the reason).
     pub extend_decision_days: Option<i32>,
     pub note: Option<String>,
+    /// Corrects the party (before the decision; re-checks the fine range, R12).
+    pub party: Option<PartyInput>,
+    /// Corrects the matter (re-checks R7 on the filing date and R12).
+    pub matter_code: Option<String>,
+    /// Corrects the act's dates (re-checks the limitation, R6).
+    pub occurred_at: Option<DateTime>,
+    pub ended_at: Option<DateTime>,
 }
 
 #[derive(InputObject, Default)]
@@ -86,6 +96,34 @@ pub struct TransitionInput {
     /// EXEMPT: the rectification notice, verified as corrected, that the exemption rests on
     /// (default: the case's latest corrected notice).
     pub rectification_notice_id: Option<ID>,
+    /// SERVE_NOTICE and DECIDE: the penalty kinds (APL 9); default FINE when a fineAmount
+    /// is given, else WARNING (DECIDE: the notice's).
+    pub penalties: Option<Vec<PenaltyKind>>,
+    /// The confiscated gains or property (with CONFISCATE_GAINS or CONFISCATE_PROPERTY).
+    pub confiscation_amount: Option<Decimal>,
+    /// When the action happened, if recorded later (R14): not in the future, not before the
+    /// case's previous step, at most 30 days back. Timers count from it. Default now.
+    pub effective_at: Option<DateTime>,
+    /// CANCEL: why the filing is cancelled (required).
+    pub reason: Option<String>,
+}
+
+/// A payment of a case's fine or surcharge (R15).
+#[derive(InputObject)]
+pub struct PaymentInput {
+    pub amount: Decimal,
+    pub paid_on: Date,
+    /// Unique per case: the same receipt again returns the first result.
+    pub receipt_no: String,
+}
+
+/// A deferral of T4 (APL 66).
+#[derive(InputObject)]
+pub struct DeferralInput {
+    /// The new payment due date.
+    pub until: Date,
+    pub instalments: Option<i32>,
+    pub reason: String,
 }
 
 /// What happens to a case; see rules.md for the state machine.
@@ -114,6 +152,12 @@ pub enum CaseAction {
     Close,
     /// → NOT_PENALIZED: first or minor violation corrected (首违不罚, APL 33).
     Exempt,
+    /// The party's statement and defence, or its waiver, in `note` (R3+); the status stays.
+    RecordStatement,
+    /// 撤销立案: FILED, INVESTIGATING or NOTICE_SERVED → CANCELLED, with a `reason`.
+    Cancel,
+    /// 申请法院强制执行: after T4 passed unpaid, 6 to 9 months after delivery (R15).
+    RequestEnforcement,
 }
 
 pub fn officer_ids(ids: &Option<Vec<ID>>, field: &str) -> Result<Option<Vec<uuid::Uuid>>, AppError> {
@@ -144,6 +188,7 @@ impl CaseMutation {
             facts: input.facts.clone(),
             fine: input.fine_amount.as_ref().map(|f| f.get("fineAmount")).transpose()?,
             officer_ids: officer_ids(&input.officer_ids, "officerIds")?,
+            effective_at: input.effective_at.as_ref().map(|t| t.get("effectiveAt")).transpose()?,
         };
         let s = state(ctx)?;
         let (case, events) = lifecycle::file_case(&s.db, &s.calendar, &s.settings.rules, p, parsed).await?;
@@ -171,6 +216,10 @@ impl CaseMutation {
             officer_ids: officer_ids(&input.officer_ids, "input.officerIds")?,
             extend_decision_days: input.extend_decision_days,
             note: input.note,
+            party: input.party.as_ref().map(|p| p.parse("input.party")).transpose()?,
+            matter_code: input.matter_code,
+            occurred_at: input.occurred_at.as_ref().map(|t| t.get("input.occurredAt")).transpose()?,
+            ended_at: input.ended_at.as_ref().map(|t| t.get("input.endedAt")).transpose()?,
         };
         let s = state(ctx)?;
         let (case, events) = lifecycle::update_case(&s.db, &s.calendar, p, id, expected_version, parsed).await?;
@@ -201,6 +250,10 @@ impl CaseMutation {
                 .as_ref()
                 .map(|id| ids::decode(id, Kind::RectificationNotice, "input.rectificationNoticeId"))
                 .transpose()?,
+            penalties: input.penalties.map(|kinds| kinds.into_iter().map(Into::into).collect()),
+            confiscation: input.confiscation_amount.as_ref().map(|f| f.get("confiscationAmount")).transpose()?,
+            effective_at: input.effective_at.as_ref().map(|t| t.get("effectiveAt")).transpose()?,
+            reason: input.reason,
         };
         let s = state(ctx)?;
         let (case, events) = lifecycle::transition_case(
@@ -212,6 +265,35 @@ impl CaseMutation {
             args,
         )
         .await?;
+        s.bus.publish(events);
+        Ok(CaseObject(case))
+    }
+
+    /// Records a payment of the case's fine (R15), by an officer of its department, after the
+    /// decision: above zero and at most what is outstanding (fine + surcharge − paid). The same
+    /// receipt again returns the case as it is; with another amount it is `CONFLICT`.
+    async fn record_payment(&self, ctx: &Context<'_>, case_id: ID, input: PaymentInput) -> Result<CaseObject> {
+        let p = principal(ctx)?;
+        let id = ids::decode(&case_id, Kind::Case, "caseId")?;
+        let parsed = NewPayment {
+            amount: input.amount.get("input.amount")?,
+            paid_on: input.paid_on.get("input.paidOn")?,
+            receipt_no: input.receipt_no,
+        };
+        let s = state(ctx)?;
+        let (case, events) = payments::record_payment(&s.db, &s.calendar, p, id, parsed).await?;
+        s.bus.publish(events);
+        Ok(CaseObject(case))
+    }
+
+    /// Moves T4 to `until` (APL 66), optionally in instalments, with its reason.
+    async fn grant_deferral(&self, ctx: &Context<'_>, case_id: ID, input: DeferralInput) -> Result<CaseObject> {
+        let p = principal(ctx)?;
+        let id = ids::decode(&case_id, Kind::Case, "caseId")?;
+        let parsed =
+            Deferral { until: input.until.get("input.until")?, instalments: input.instalments, reason: input.reason };
+        let s = state(ctx)?;
+        let (case, events) = payments::grant_deferral(&s.db, &s.calendar, p, id, parsed).await?;
         s.bus.publish(events);
         Ok(CaseObject(case))
     }

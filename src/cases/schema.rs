@@ -45,6 +45,48 @@ pub enum CaseStatus {
     Closed,
     NotPenalized,
     TransferredOut,
+    /// 撤销立案: the filing was cancelled, with its reason; counts in no figure.
+    Cancelled,
+}
+
+/// The kinds of administrative penalty (APL 9).
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::enums::PenaltyKind")]
+pub enum PenaltyKind {
+    Warning,
+    Criticism,
+    Fine,
+    ConfiscateGains,
+    ConfiscateProperty,
+    SuspendLicence,
+    RevokeLicence,
+    LowerQualification,
+    RestrictActivity,
+    SuspendBusiness,
+    OrderClosure,
+    RestrictEmployment,
+}
+
+/// A payment of a case's fine or surcharge (R15).
+pub struct PaymentObject(pub entity::payment::Model);
+
+#[Object(name = "Payment")]
+impl PaymentObject {
+    async fn amount(&self) -> Decimal {
+        crate::domain::Yuan::from_fen(self.0.amount_fen).into()
+    }
+
+    async fn paid_on(&self) -> Date {
+        self.0.paid_on.into()
+    }
+
+    async fn receipt_no(&self) -> &str {
+        &self.0.receipt_no
+    }
+
+    async fn recorded_at(&self) -> DateTime {
+        self.0.recorded_at.into()
+    }
 }
 
 /// The order of `cases`; the id breaks ties so paging is stable.
@@ -235,6 +277,42 @@ impl CaseObject {
     /// The decided fine (for a simple case, the on-the-spot fine).
     async fn fine_amount(&self) -> Option<Decimal> {
         self.0.fine_fen.map(|f| crate::domain::Yuan::from_fen(f).into())
+    }
+
+    /// The penalty kinds of the decision (APL 9); before it, those the notice announced.
+    async fn penalties(&self) -> Vec<PenaltyKind> {
+        let stored = if self.0.penalties.is_empty() { &self.0.notice_penalties } else { &self.0.penalties };
+        super::penalties::parse_list(stored).into_iter().map(Into::into).collect()
+    }
+
+    /// The confiscated illegal gains or property (R13).
+    async fn confiscation_amount(&self) -> Option<Decimal> {
+        self.0.confiscation_fen.map(|f| crate::domain::Yuan::from_fen(f).into())
+    }
+
+    /// R3+: the party may state its case and defend itself until this day (working days after
+    /// the notice); no decision before it passes unless `RECORD_STATEMENT` recorded it.
+    async fn statement_due(&self) -> Option<Date> {
+        self.0.statement_due.map(Into::into)
+    }
+
+    /// R15: the sum of the payments recorded.
+    async fn paid_amount(&self) -> Decimal {
+        crate::domain::Yuan::from_fen(self.0.paid_fen).into()
+    }
+
+    /// R15 (APL 72): after T4 passed unpaid, 3% of the unpaid fine a day, at most the fine,
+    /// as of today (truncated to the fen).
+    async fn late_surcharge(&self, ctx: &Context<'_>) -> Result<Decimal> {
+        let today = request(ctx)?.today;
+        let state = super::money::money_state(&state(ctx)?.db, &self.0, today).await?;
+        Ok(crate::domain::Yuan::from_fen(state.surcharge_fen).into())
+    }
+
+    /// R15: the payments recorded, oldest first.
+    async fn payments(&self, ctx: &Context<'_>) -> Result<Vec<PaymentObject>> {
+        let rows = super::money::payments_of(&state(ctx)?.db, self.0.id).await?;
+        Ok(rows.into_iter().map(PaymentObject).collect())
     }
 
     /// The fine announced in the notice of rights (R5: the decision may not exceed it).

@@ -64,7 +64,11 @@ pub fn refresh(cal: &Calendar, c: &mut case::Model) {
     c.decision_due = decision_due(cal, c);
     c.hearing_request_due = c.notice_served_at.filter(|_| c.hearing_level).map(|t| hearing_request_due_after(cal, t));
     c.delivery_due = c.decided_at.map(|t| delivery_due_after(cal, t));
-    c.payment_due = c.delivered_at.filter(|_| c.fine_fen.unwrap_or(0) > 0).map(|t| payment_due_after(cal, t));
+    // A deferral (APL 66) moves T4.
+    c.payment_due = c
+        .delivered_at
+        .filter(|_| c.fine_fen.unwrap_or(0) > 0)
+        .map(|t| c.deferred_until.unwrap_or_else(|| payment_due_after(cal, t)));
     c.publication_due = c.decided_at.map(|t| publication_due_after(cal, t));
 
     let mut running: Vec<NaiveDate> = Vec::new();
@@ -75,7 +79,8 @@ pub fn refresh(cal: &Calendar, c: &mut case::Model) {
         running.extend(c.delivery_due);
     }
     // Closing a delivered case means the penalty was carried out; until then T4 runs.
-    if c.status == Delivered && c.paid_at.is_none() {
+    // Full payment (R15) ends T4; so does a request to the court to enforce it.
+    if c.status == Delivered && c.paid_at.is_none() && c.enforcement_requested_at.is_none() {
         running.extend(c.payment_due);
     }
     if matches!(c.status, Decided | Delivered | Closed) && c.published_at.is_none() {

@@ -387,7 +387,11 @@ impl Builder<'_> {
                 }
                 Action::Deliver => delivered_at = Some(step.at),
                 Action::Close => closed_at = Some(step.at),
-                Action::Investigate | Action::Exempt => {}
+                Action::Investigate
+                | Action::Exempt
+                | Action::RecordStatement
+                | Action::Cancel
+                | Action::RequestEnforcement => {}
             }
             let detail = EventDetail::transitioned(step.action, from, status, fine_fen, notice_fine_fen, None);
             events.push(event(step.at, step.actor, version, detail).into_model(rng.uuid_at(step.at)));

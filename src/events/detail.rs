@@ -50,6 +50,9 @@ pub struct Updated {
     pub published: Option<bool>,
     #[serde(default)]
     pub publication_id: Option<Uuid>,
+    /// R15: the amount of a recorded payment (`changed: ["payments"]`).
+    #[serde(default, with = "money")]
+    pub amount: Option<Yuan>,
 }
 
 /// `TRANSITIONED`: a state-machine action. `fineAmount` is the case's decided fine after the
@@ -66,6 +69,10 @@ pub struct Transitioned {
     pub notice_fine_amount: Option<Yuan>,
     #[serde(default)]
     pub note: Option<String>,
+    /// R14: when the action happened, if recorded later (the event's own time is when it was
+    /// recorded); `null` when it happened as recorded.
+    #[serde(default)]
+    pub effective_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// `TRANSFER_REQUESTED`, on the sender's case.
@@ -149,6 +156,18 @@ impl EventDetail {
             note,
             published: None,
             publication_id: None,
+            amount: None,
+        })
+    }
+
+    /// A payment recorded on the case (R15).
+    pub fn paid(amount: Yuan, note: String) -> Self {
+        Self::Updated(Updated {
+            changed: vec!["payments".into()],
+            note: Some(note),
+            published: None,
+            publication_id: None,
+            amount: Some(amount),
         })
     }
 
@@ -159,6 +178,7 @@ impl EventDetail {
             note: None,
             published: Some(true),
             publication_id: Some(publication_id),
+            amount: None,
         })
     }
 
@@ -179,7 +199,16 @@ impl EventDetail {
             fine_amount: fine_fen.map(Yuan::from_fen),
             notice_fine_amount: notice_fine_fen.filter(|_| action == CaseAction::ServeNotice).map(Yuan::from_fen),
             note,
+            effective_at: None,
         })
+    }
+
+    /// R14: the time a transition happened, when recorded later.
+    pub fn effective(self, at: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+        match self {
+            Self::Transitioned(t) => Self::Transitioned(Transitioned { effective_at: at, ..t }),
+            other => other,
+        }
     }
 
     pub fn transfer_requested(transfer_id: Uuid, to_department: &str, category: TransferCategory) -> Self {

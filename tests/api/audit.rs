@@ -184,6 +184,13 @@ async fn oversight_mutations(app: &TestApp) {
     let three = r#"mutation($c: ID!) { deliverThreeDocuments(input: {caseId: $c, complianceAdvice: "建立合规制度",
         creditRepairNotice: "可申请信用修复"}) { id } }"#;
     app.data("bureau.officer", three, json!({"c": company})).await;
+    // R15: a deferral and a payment of the company's on-the-spot fine.
+    let until = (crate::support::shanghai_today() + chrono::Duration::days(30)).to_string();
+    let defer =
+        r#"mutation($c: ID!, $u: Date!) { grantDeferral(caseId: $c, input: {until: $u, reason: "经营困难"}) { id } }"#;
+    app.data("bureau.officer", defer, json!({"c": company, "u": until})).await;
+    let pay = r#"mutation($c: ID!, $d: Date!) { recordPayment(caseId: $c, input: {amount: "100", paidOn: $d, receiptNo: "A-1"}) { id } }"#;
+    app.data("bureau.officer", pay, json!({"c": company, "d": today})).await;
     let guidance = r#"mutation { addComplianceGuidanceItem(input: {industry: "紫菜", title: "不占道晾晒", guidance: "晾晒不得占道"}) { id } }"#;
     app.data("bureau.officer", guidance, json!({})).await;
     let training = r#"mutation($d: Date!) { recordTraining(input: {title: "文书制作", organiser: BUREAU, heldOn: $d, attendeeIds: []}) { id } }"#;

@@ -96,6 +96,7 @@ async fn a_case_with_every_kind_of_event(app: &TestApp) -> Value {
     app.data("town.beiao", reject, json!({"id": transfer, "reason": gossip("非本街道管辖")})).await;
 
     let v = step(app, &id, v, "SERVE_NOTICE", json!({"fineAmount": "5000", "note": gossip("送达告知书")})).await;
+    let v = step(app, &id, v, "RECORD_STATEMENT", json!({"note": gossip("陈述申辩")})).await;
     step(app, &id, v, "DECIDE", json!({"fineAmount": "4800.50"})).await;
     id
 }
@@ -169,7 +170,11 @@ async fn a_court_trainee_reads_every_detail_as_json_without_the_party() {
     assert!(kinds.contains(&"T") && kinds.contains(&"R"), "{details:?}");
     // Free text is anonymised, not dropped; amounts are yuan strings.
     let notes: Vec<&str> = details.iter().filter_map(|d| d["note"].as_str().or(d["reason"].as_str())).collect();
-    assert_eq!(notes.len(), 4, "update, investigation, rejection and notice (the decision has none): {details:?}");
+    assert_eq!(
+        notes.len(),
+        5,
+        "update, investigation, rejection, notice and statement (the decision has none): {details:?}"
+    );
     assert!(notes.iter().all(|n| n.contains("钱某")), "{notes:?}");
     let decided = details.iter().find(|d| d["action"] == "DECIDE").expect("DECIDE");
     assert_eq!(decided["fineAmount"], "4800.50");

@@ -71,6 +71,8 @@ const RECONSIDER: &str =
     "mutation($input: RegisterReconsiderationInput!) { registerReconsideration(input: $input) { id } }";
 const CONCLUDE: &str = "mutation($id: ID!, $on: Date!) {
   concludeReconsideration(id: $id, outcome: UPHELD, concludedOn: $on) { id } }";
+const PAY: &str = "mutation($id: ID!, $input: PaymentInput!) { recordPayment(caseId: $id, input: $input) { id } }";
+const DEFER: &str = "mutation($id: ID!, $input: DeferralInput!) { grantDeferral(caseId: $id, input: $input) { id } }";
 const EVALUATE: &str = "mutation($input: RecordFileEvaluationInput!) { recordFileEvaluation(input: $input) { id } }";
 const RECTIFY: &str = "mutation($id: ID!, $note: String!) { rectifyFinding(id: $id, note: $note) { id } }";
 const REPAIR: &str = "mutation($input: AcceptCreditRepairInput!) { acceptCreditRepair(input: $input) { id } }";
@@ -314,6 +316,20 @@ fn refusals(w: &World) -> Vec<Refusal> {
             "receivedOn",
         ),
         refuse("concludeReconsideration", "bureau.officer", CONCLUDE, json!({"id": "nonsense", "on": today}), "id"),
+        refuse(
+            "recordPayment",
+            "bureau.officer",
+            PAY,
+            json!({"id": w.case_id, "input": {"amount": "1", "paidOn": "2023-02-30", "receiptNo": "R-1"}}),
+            "paidOn",
+        ),
+        refuse(
+            "grantDeferral",
+            "bureau.officer",
+            DEFER,
+            json!({"id": w.case_id, "input": {"until": "soon", "reason": "经营困难"}}),
+            "until",
+        ),
         refuse(
             "concludeReconsideration",
             "bureau.officer",

@@ -6,24 +6,24 @@ use serde_json::{Value, json};
 
 use crate::support::{TestApp, code, field};
 
-const FILE: &str = r#"mutation($input: FileCaseInput!) { fileCase(input: $input) {
+pub(crate) const FILE: &str = r#"mutation($input: FileCaseInput!) { fileCase(input: $input) {
   id caseNo status version procedure fineAmount town decisionDue deliveryDue publicationDue overdue
   officers { login } party { name } timeline { kind caseVersion } } }"#;
 
-const MOVE: &str = r#"mutation($id: ID!, $v: Int!, $action: CaseAction!, $input: TransitionInput) {
+pub(crate) const MOVE: &str = r#"mutation($id: ID!, $v: Int!, $action: CaseAction!, $input: TransitionInput) {
   transitionCase(id: $id, expectedVersion: $v, action: $action, input: $input) {
     id status version major fineAmount noticeFineAmount hearingRequestDue decisionDue deliveryDue paymentDue publicationDue
     timeline { kind caseVersion detail } } }"#;
 
-const UPDATE: &str = r#"mutation($id: ID!, $v: Int!, $input: UpdateCaseInput!) {
+pub(crate) const UPDATE: &str = r#"mutation($id: ID!, $v: Int!, $input: UpdateCaseInput!) {
   updateCase(id: $id, expectedVersion: $v, input: $input) { id version major decisionDue overdue } }"#;
 
-fn ago(days: i64) -> String {
+pub(crate) fn ago(days: i64) -> String {
     (Utc::now() - Duration::days(days)).to_rfc3339()
 }
 
 /// A filing by `login` in `matter`, with `extra` fields merged over sensible defaults.
-fn filing(matter: &str, extra: Value) -> Value {
+pub(crate) fn filing(matter: &str, extra: Value) -> Value {
     let mut input = json!({
         "title": "王五占道经营案",
         "procedure": "GENERAL",
@@ -38,13 +38,13 @@ fn filing(matter: &str, extra: Value) -> Value {
     input
 }
 
-async fn matter_for(app: &TestApp, login: &str, filter: Value) -> String {
+pub(crate) async fn matter_for(app: &TestApp, login: &str, filter: Value) -> String {
     let q = "query($f: MatterFilter) { matters(first: 100, filter: $f) { edges { node { code domain } } } }";
     let data = app.data(login, q, json!({"f": filter})).await;
     data["matters"]["edges"][0]["node"]["code"].as_str().expect("a matter").to_string()
 }
 
-async fn certified_bureau_officers(app: &TestApp) -> Vec<String> {
+pub(crate) async fn certified_bureau_officers(app: &TestApp) -> Vec<String> {
     let q = r#"{ users(first: 100, filter: {certified: true, role: BUREAU_OFFICER}) { edges { node { id login department { code } } } } }"#;
     let data = app.data("bureau.officer", q, json!({})).await;
     data["users"]["edges"]
@@ -56,25 +56,25 @@ async fn certified_bureau_officers(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-async fn file(app: &TestApp, login: &str, input: Value) -> Value {
+pub(crate) async fn file(app: &TestApp, login: &str, input: Value) -> Value {
     let body = app.gql(Some(login), FILE, json!({"input": input})).await;
     assert!(body.get("errors").is_none(), "fileCase failed: {body}");
     body["data"]["fileCase"].clone()
 }
 
-async fn act(app: &TestApp, login: &str, case: &Value, action: &str, input: Value) -> Value {
+pub(crate) async fn act(app: &TestApp, login: &str, case: &Value, action: &str, input: Value) -> Value {
     app.gql(Some(login), MOVE, json!({"id": case["id"], "v": case["version"], "action": action, "input": input})).await
 }
 
 /// Performs an action that must succeed; returns the case after it.
-async fn ok(app: &TestApp, login: &str, case: &Value, action: &str, input: Value) -> Value {
+pub(crate) async fn ok(app: &TestApp, login: &str, case: &Value, action: &str, input: Value) -> Value {
     let body = act(app, login, case, action, input).await;
     assert!(body.get("errors").is_none(), "{action} failed: {body}");
     body["data"]["transitionCase"].clone()
 }
 
 /// A general bureau case under investigation with two certified officers.
-async fn investigating(app: &TestApp, extra: Value) -> Value {
+pub(crate) async fn investigating(app: &TestApp, extra: Value) -> Value {
     let matter = matter_for(app, "bureau.officer", json!({"domain": "市容"})).await;
     let officers = certified_bureau_officers(app).await;
     let mut extra = extra;
@@ -253,6 +253,8 @@ async fn r4_the_reviewer_may_not_be_an_officer_and_major_is_never_cleared() {
     assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "major"), "{body}");
 
     let noticed = ok(&app, "bureau.officer", &case, "SERVE_NOTICE", json!({"fineAmount": "500"})).await;
+    // R3+: the party's statement was recorded, so only the review is missing.
+    let noticed = ok(&app, "bureau.officer", &noticed, "RECORD_STATEMENT", json!({"note": "无异议"})).await;
     let body = act(&app, "bureau.officer", &noticed, "DECIDE", json!({})).await;
     assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "legalReview"), "major needs review: {body}");
     let review = ok(&app, "bureau.officer", &noticed, "SUBMIT_FOR_REVIEW", json!({})).await;
@@ -269,9 +271,12 @@ async fn r5_the_decision_may_not_exceed_the_notice_without_a_new_one() {
     let case = investigating(&app, json!({})).await;
     let noticed = ok(&app, "bureau.officer", &case, "SERVE_NOTICE", json!({"fineAmount": "500"})).await;
     assert_eq!(noticed["noticeFineAmount"], "500.00");
+    let noticed = ok(&app, "bureau.officer", &noticed, "RECORD_STATEMENT", json!({"note": "无异议"})).await;
     let body = act(&app, "bureau.officer", &noticed, "DECIDE", json!({"fineAmount": "600"})).await;
     assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "fineAmount"), "{body}");
     let renoticed = ok(&app, "bureau.officer", &noticed, "SERVE_NOTICE", json!({"fineAmount": "600"})).await;
+    // A new notice opens a new statement window (R3+).
+    let renoticed = ok(&app, "bureau.officer", &renoticed, "RECORD_STATEMENT", json!({"note": "无异议"})).await;
     let decided = ok(&app, "bureau.officer", &renoticed, "DECIDE", json!({"fineAmount": "600"})).await;
     assert_eq!(decided["fineAmount"], "600.00");
 
@@ -282,6 +287,11 @@ async fn r5_the_decision_may_not_exceed_the_notice_without_a_new_one() {
     assert_eq!(decided["publicationDue"], calendar.add_working_days(today, 7).format("%Y-%m-%d").to_string());
     let delivered = ok(&app, "bureau.officer", &decided, "DELIVER", json!({})).await;
     assert_eq!(delivered["paymentDue"], (today + Duration::days(15)).format("%Y-%m-%d").to_string());
+    // R15: the fine is paid before the case closes.
+    let pay = r#"mutation($id: ID!, $input: PaymentInput!) { recordPayment(caseId: $id, input: $input) { version } }"#;
+    let input = json!({"amount": "600", "paidOn": today.format("%Y-%m-%d").to_string(), "receiptNo": "R-1"});
+    let paid = app.data("bureau.officer", pay, json!({"id": delivered["id"], "input": input})).await;
+    let delivered = json!({"id": delivered["id"], "version": paid["recordPayment"]["version"]});
     let closed = ok(&app, "bureau.officer", &delivered, "CLOSE", json!({})).await;
     assert_eq!(closed["status"], "CLOSED");
     let body = app

@@ -109,6 +109,8 @@ async fn the_forestry_transfers_of_2023_from_request_to_delivered_decision() {
         let major = i % 6 == 0;
         let fine = if major { "120000" } else { "3000" };
         step(&app, "bureau.officer", case, "SERVE_NOTICE", json!({"fineAmount": fine})).await;
+        // R3+: the party's statement and defence, recorded so the decision need not wait.
+        step(&app, "bureau.officer", case, "RECORD_STATEMENT", json!({"note": "当事人陈述申辩,无新证据"})).await;
         if major {
             assert_eq!(case["major"], true);
             step(&app, "bureau.officer", case, "WAIVE_HEARING", json!({"note": "当事人放弃听证"})).await;

@@ -129,7 +129,8 @@ impl ReconsiderationMutation {
         Ok(row.into())
     }
 
-    /// Concludes a reconsideration or lawsuit; REVOKED starts T6 on the decision's publication.
+    /// Concludes a reconsideration or lawsuit; REVOKED, ALTERED and CONFIRMED_ILLEGAL start T6 on
+    /// the decision's publication. ALTERED may carry the decision's new `fineAmount`.
     async fn conclude_reconsideration(
         &self,
         ctx: &Context<'_>,
@@ -137,12 +138,14 @@ impl ReconsiderationMutation {
         outcome: ReconsiderationOutcome,
         concluded_on: Date,
         note: Option<String>,
+        fine_amount: Option<crate::graphql::scalars::Decimal>,
     ) -> Result<Reconsideration> {
         let p = principal(ctx)?;
         let calendar = &state(ctx)?.calendar;
         let id = ids::decode(&id, Kind::Reconsideration, "id")?;
         let on = concluded_on.get("concludedOn")?;
-        let row = service::conclude(store(ctx)?, calendar, p, id, outcome.into(), on, note).await?;
+        let fine = fine_amount.as_ref().map(|f| f.get("fineAmount")).transpose()?;
+        let row = service::conclude(store(ctx)?, calendar, p, id, (outcome.into(), fine), on, note).await?;
         Ok(row.into())
     }
 }

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::calendar::{Calendar, local_date};
+use crate::domain::Yuan;
 use crate::error::{AppError, AppResult};
 use crate::oversight::access;
 use crate::oversight::list::{Listed, Paging, newest_first};
@@ -63,13 +64,16 @@ pub async fn conclude(
     cal: &Calendar,
     p: &Principal,
     id: Uuid,
-    outcome: ReconsiderationOutcome,
+    (outcome, altered_fine): (ReconsiderationOutcome, Option<Yuan>),
     concluded_on: NaiveDate,
     note: Option<String>,
 ) -> AppResult<reconsideration::Model> {
     access::legal(p)?;
     if outcome == ReconsiderationOutcome::Pending {
         return Err(AppError::bad_input("outcome", "a conclusion is not PENDING"));
+    }
+    if altered_fine.is_some() && outcome != ReconsiderationOutcome::Altered {
+        return Err(AppError::bad_input("fineAmount", "a new fine goes with ALTERED"));
     }
     let w = Write::begin(store).await?;
     let txn = w.txn();
@@ -89,7 +93,17 @@ pub async fn conclude(
     active.concluded_on = sea_orm::Set(Some(concluded_on));
     active.note = sea_orm::Set(opt_text("note", note.as_deref())?);
     let row = active.update(txn).await?;
-    if outcome == ReconsiderationOutcome::Revoked {
+    let mut events = Vec::new();
+    if let Some(fine) = altered_fine {
+        // An altered decision's fine counts at its new amount (finesTotal, payments).
+        let event = crate::cases::lifecycle::alter_fine(txn, cal, p, case_id, fine, outcome).await?;
+        events.push(event);
+    }
+    // T6: a revoked, altered or illegal decision's publication is withdrawn.
+    if matches!(
+        outcome,
+        ReconsiderationOutcome::Revoked | ReconsiderationOutcome::Altered | ReconsiderationOutcome::ConfirmedIllegal
+    ) {
         let now = Utc::now();
         let due = cal.add_working_days(local_date(now), 3);
         publication::Entity::update_many()
@@ -100,8 +114,14 @@ pub async fn conclude(
             .exec(txn)
             .await?;
     }
-    w.audit(p, "concludeReconsideration", &[row.id], serde_json::json!({ "outcome": outcome.as_str() })).await?;
-    w.commit().await?;
+    w.audit(
+        p,
+        "concludeReconsideration",
+        &[row.id],
+        serde_json::json!({ "outcome": outcome.as_str(), "fineAmount": altered_fine.map(|f| f.to_string()) }),
+    )
+    .await?;
+    w.commit_with(events).await?;
     Ok(row)
 }
 

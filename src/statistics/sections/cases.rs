@@ -4,9 +4,9 @@
 //! procedure, decided_at)` for the counts, `(department_id, decided_at, fine_fen)` for fines.
 
 use chrono::{DateTime, Utc};
-use entity::case;
-use entity::enums::{DepartmentKind, Procedure};
-use sea_orm::sea_query::{Condition, SelectStatement};
+use entity::enums::{DepartmentKind, Procedure, ReconsiderationOutcome};
+use entity::{case, reconsideration};
+use sea_orm::sea_query::{Condition, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait};
 
 use super::{Ask, Scope, by_department_and_town, count, departments_of_kind, scalar_list, scalars, sum};
@@ -52,11 +52,27 @@ fn decided_between((from, to): (DateTime<Utc>, DateTime<Utc>)) -> Condition {
     Condition::all().add(case::Column::DecidedAt.gte(from)).add(case::Column::DecidedAt.lt(to))
 }
 
+/// Decisions not revoked by a reconsideration or a court: a revoked decision's fine leaves
+/// `finesTotal` (an altered one counts at its new amount, which the case then carries). A
+/// cancelled case (撤销立案) is never decided, so it counts nowhere here.
+fn not_revoked() -> Condition {
+    let revoked = Query::select()
+        .column(reconsideration::Column::CaseId)
+        .from(reconsideration::Entity)
+        .and_where(reconsideration::Column::Outcome.eq(ReconsiderationOutcome::Revoked))
+        .to_owned();
+    Condition::all().add(case::Column::Id.not_in_subquery(revoked))
+}
+
 /// Counts of simple and general cases, and their fines, decided in `window` among `whose`.
 fn counts_and_fines(window: (DateTime<Utc>, DateTime<Utc>), whose: Condition) -> [SelectStatement; 3] {
     let decided = || decided_between(window).add(whose.clone());
     let of = |p: Procedure| count(case::Entity, decided().add(case::Column::Procedure.eq(p)));
-    [of(Procedure::Simple), of(Procedure::General), sum(case::Entity, case::Column::FineFen, decided())]
+    [
+        of(Procedure::Simple),
+        of(Procedure::General),
+        sum(case::Entity, case::Column::FineFen, decided().add(not_revoked())),
+    ]
 }
 
 /// Penalty cases decided in the year and their fines.
