@@ -2,6 +2,7 @@
 
 pub mod lifecycle;
 pub mod mutations;
+pub mod parties;
 pub mod review;
 pub mod schema;
 pub mod service;

@@ -9,7 +9,10 @@
 //!   the transfer's two departments. `from_department_id`/`to_department_id` are copied from
 //!   the transfer so the read rule needs no load.
 //!
-//! Additive: two new tables.
+//! - indexes on `parties.id_number` and `parties.credit_code`: `CaseFilter.party` and
+//!   `Case.priorCases` find a party's cases by an exact identifier.
+//!
+//! Additive: two new tables, two indexes.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -73,6 +76,10 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(index("transfer_events", &["transfer_id", "id"])).await?;
+
+        // `CaseFilter.party` and `Case.priorCases` find a party's cases by its identifiers.
+        m.create_index(index("parties", &["id_number"])).await?;
+        m.create_index(index("parties", &["credit_code"])).await?;
         Ok(())
     }
 }

@@ -325,3 +325,101 @@ async fn a_town_case_goes_to_the_bureau_from_notice_served_and_becomes_transferr
     assert_eq!(seen["node"]["case"]["status"], "TRANSFERRED_OUT", "{seen}");
     assert_eq!(seen["node"]["resultingCase"]["department"]["code"], "bureau");
 }
+
+const FILE: &str = "mutation($input: FileCaseInput!) { fileCase(input: $input) { id filedAt } }";
+const CASES: &str = "query($f: CaseFilter, $first: Int) { cases(filter: $f, first: $first) { totalCount edges { node { id party { name } } } } }";
+
+async fn file_for(app: &TestApp, party: Value, title: &str) -> Value {
+    let q = "query($f: MatterFilter) { matters(first: 1, filter: $f) { edges { node { code } } } }";
+    let matter =
+        app.data("bureau.officer", q, json!({"f": {"domain": "市容"}})).await["matters"]["edges"][0]["node"]["code"]
+            .clone();
+    let input = json!({
+        "title": title, "procedure": "GENERAL", "matterCode": matter, "party": party,
+        "occurredAt": ago(3), "facts": "占用人行道摆放桌椅经营，经劝导拒不改正。",
+    });
+    let body = app.gql(Some("bureau.officer"), FILE, json!({"input": input})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"]["fileCase"].clone()
+}
+
+fn ids_of(data: &Value, field: &str) -> Vec<Value> {
+    data[field]["edges"].as_array().expect("edges").iter().map(|e| e["node"]["id"].clone()).collect()
+}
+
+#[actix_rt::test]
+async fn a_party_is_found_by_part_of_its_name_or_its_exact_identifier_with_its_prior_cases() {
+    let app = TestApp::spawn().await;
+    let code = "91350100M000100Y43";
+    let a = file_for(
+        &app,
+        json!({"kind": "ORGANIZATION", "name": "洞头望潮海鲜楼有限公司", "creditCode": code}),
+        "占道经营（一）",
+    )
+    .await;
+    let b = file_for(&app, json!({"kind": "ORGANIZATION", "name": "望潮海鲜楼", "creditCode": code}), "占道经营（二）")
+        .await;
+    let c =
+        file_for(&app, json!({"kind": "PERSON", "name": "王五", "idNumber": "11010519491231002X"}), "乱堆物料").await;
+
+    // Part of the name: both spellings, never the other party; titles do not carry the name.
+    let found = app.data("bureau.officer", CASES, json!({"f": {"party": "望潮海鲜楼"}, "first": 100})).await;
+    let ids = ids_of(&found, "cases");
+    assert!(ids.contains(&a["id"]) && ids.contains(&b["id"]) && !ids.contains(&c["id"]), "{found}");
+    for e in found["cases"]["edges"].as_array().expect("edges") {
+        assert!(e["node"]["party"]["name"].as_str().expect("name").contains("望潮海鲜楼"), "{e}");
+    }
+    assert_eq!(found["cases"]["totalCount"], ids.len());
+    // An exact credit code (any case) and an exact ID number; a part of one finds nothing.
+    let found = app.data("bureau.officer", CASES, json!({"f": {"party": code.to_lowercase()}, "first": 100})).await;
+    let ids = ids_of(&found, "cases");
+    assert!(ids.contains(&a["id"]) && ids.contains(&b["id"]) && !ids.contains(&c["id"]), "{found}");
+    let found = app.data("bureau.officer", CASES, json!({"f": {"party": "11010519491231002x"}, "first": 100})).await;
+    assert!(ids_of(&found, "cases").contains(&c["id"]), "{found}");
+    let found = app.data("bureau.officer", CASES, json!({"f": {"party": "1101051949"}, "first": 100})).await;
+    assert!(!ids_of(&found, "cases").contains(&c["id"]), "{found}");
+    // Within what the caller may see: another town's team finds none of the bureau's cases.
+    let found = app.data("town.dongping", CASES, json!({"f": {"party": "望潮海鲜楼"}})).await;
+    assert_eq!(found["cases"]["totalCount"], 0, "{found}");
+
+    // Prior cases: the other cases of the same credit code, newest first, paged by keyset.
+    let q = "query($id: ID!, $first: Int, $after: String) { case(id: $id) { priorCases(first: $first, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } } }";
+    let prior = app.data("bureau.officer", q, json!({"id": b["id"], "first": 10})).await;
+    assert_eq!(ids_of(&prior["case"], "priorCases"), [a["id"].clone()], "{prior}");
+    let c2 =
+        file_for(&app, json!({"kind": "PERSON", "name": "王五", "idNumber": "11010519491231002X"}), "再次乱堆物料")
+            .await;
+    let c3 =
+        file_for(&app, json!({"kind": "PERSON", "name": "王五", "idNumber": "11010519491231002X"}), "第三次").await;
+    let page = app.data("bureau.officer", q, json!({"id": c["id"], "first": 1})).await;
+    assert_eq!(ids_of(&page["case"], "priorCases"), [c3["id"].clone()], "newest first: {page}");
+    assert_eq!(page["case"]["priorCases"]["totalCount"], 2);
+    let after = page["case"]["priorCases"]["pageInfo"]["endCursor"].clone();
+    let page = app.data("bureau.officer", q, json!({"id": c["id"], "first": 1, "after": after})).await;
+    assert_eq!(ids_of(&page["case"], "priorCases"), [c2["id"].clone()], "{page}");
+    assert_eq!(page["case"]["priorCases"]["pageInfo"]["hasNextPage"], false);
+}
+
+#[actix_rt::test]
+async fn court_trainees_and_dashboards_may_not_search_by_party_nor_read_prior_cases() {
+    let app = TestApp::spawn().await;
+    let a =
+        file_for(&app, json!({"kind": "PERSON", "name": "张海鲜", "idNumber": "11010519491231002X"}), "占道经营").await;
+    let trainee = app.data("court.trainee", "{ me { id } }", json!({})).await["me"]["id"].clone();
+    let enroll = "mutation($c: ID!, $t: ID!) { enrollFollowCase(caseId: $c, traineeId: $t) { id } }";
+    app.data("admin", enroll, json!({"c": a["id"], "t": trainee})).await;
+
+    for login in ["court.trainee", "dashboard"] {
+        for party in ["张海鲜", "11010519491231002X"] {
+            let body = app.gql(Some(login), CASES, json!({"f": {"party": party}})).await;
+            assert_eq!(code(&body), "FORBIDDEN", "{login}: {body}");
+        }
+    }
+    // The trainee reads the case it follows, but not the party's other cases.
+    let q = "query($id: ID!) { case(id: $id) { id priorCases { totalCount } } }";
+    let body = app.gql(Some("court.trainee"), q, json!({"id": a["id"]})).await;
+    assert_eq!(code(&body), "FORBIDDEN", "{body}");
+    let body = app.gql(Some("court.trainee"), "query($id: ID!) { case(id: $id) { id } }", json!({"id": a["id"]})).await;
+    assert_eq!(body["data"]["case"]["id"], a["id"], "{body}");
+}
