@@ -287,10 +287,7 @@ pub async fn carry_into_case(
     let drafts = rows.iter().map(|m| as_record(m, Some(case.id))).collect();
     let (records, events) = submit::append_carried(txn, p, case, drafts).await?;
     transfer_material::Entity::update_many()
-        .col_expr(
-            transfer_material::Column::RecordId,
-            sea_orm::sea_query::Expr::col(transfer_material::Column::Id).into(),
-        )
+        .col_expr(transfer_material::Column::RecordId, sea_orm::sea_query::Expr::col(transfer_material::Column::Id))
         .filter(transfer_material::Column::TransferId.eq(t.id))
         .filter(transfer_material::Column::Id.is_in(records.iter().map(|r| r.id)))
         .exec(txn)
