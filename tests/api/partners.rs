@@ -83,7 +83,7 @@ async fn subscribe(app: &TestApp, login: &str, query: &str) -> Socket {
 const ANSWERS: &str = "subscription { caseEvents(filter: { kinds: [TRANSFER_ANSWERED] }) { kind case { id } transfer { id status reason } } }";
 
 #[actix_rt::test]
-async fn the_sender_is_told_live_of_a_rejection_and_a_return_of_a_referral_without_a_case() {
+async fn the_sender_is_told_live_of_a_rejection_a_return_and_an_acceptance_of_a_referral() {
     let app = TestApp::spawn().await;
     let mut liaison = subscribe(&app, "nr.liaison", ANSWERS).await;
     let mut other = subscribe(&app, "housing.liaison", ANSWERS).await;
@@ -107,6 +107,15 @@ async fn the_sender_is_told_live_of_a_rejection_and_a_return_of_a_referral_witho
     let got = next(&mut liaison, 10).await.expect("the liaison hears of the return");
     assert_eq!(got["payload"]["data"]["caseEvents"]["transfer"]["status"], "RETURNED", "{got}");
     assert_eq!(got["payload"]["data"]["caseEvents"]["transfer"]["id"], returned["id"]);
+
+    // An acceptance reaches it on the case the transfer became.
+    let accepted = referral(&app, json!({})).await;
+    let body = answer(&app, "accept", &accepted["id"], json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let got = next(&mut liaison, 10).await.expect("the liaison hears of the acceptance");
+    let event = &got["payload"]["data"]["caseEvents"];
+    assert_eq!(event["transfer"]["status"], "ACCEPTED", "{got}");
+    assert_eq!(event["case"]["id"], body["data"]["acceptTransfer"]["resultingCase"]["id"]);
 
     // Who may not read the transfers heard nothing.
     assert!(next(&mut other, 2).await.is_none(), "another department's liaison");
