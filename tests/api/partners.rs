@@ -122,6 +122,34 @@ async fn the_sender_is_told_live_of_a_rejection_a_return_and_an_acceptance_of_a_
     assert!(next(&mut trainee, 1).await.is_none(), "a court trainee");
 }
 
+/// On PostgreSQL an answer to a caseless transfer reaches a subscriber of another instance
+/// (`NOTIFY` on the transfer channel), also after the listener connection was lost (replay).
+#[actix_rt::test]
+#[ignore = "PostgreSQL only (two instances on one database): TEST_DATABASE_URL=postgres://… cargo test -- --include-ignored"]
+async fn on_postgresql_an_answer_reaches_the_sender_on_another_instance() {
+    crate::support::postgres_only();
+    let app = TestApp::spawn().await;
+    let other = TestApp::attach(&app.database_url).await;
+    let mut liaison = subscribe(&other, "nr.liaison", ANSWERS).await;
+    let t = referral(&app, json!({})).await;
+    answer(&app, "reject", &t["id"], json!({})).await;
+    let got = next(&mut liaison, 15).await.expect("the answer from the other instance");
+    assert_eq!(got["payload"]["data"]["caseEvents"]["transfer"]["id"], t["id"], "{got}");
+
+    use sea_orm::ConnectionTrait;
+    let t = referral(&app, json!({})).await;
+    app.db
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+        )
+        .await
+        .expect("terminate listeners");
+    answer(&app, "return", &t["id"], json!({})).await;
+    let got = next(&mut liaison, 30).await.expect("the answer after the listener recovered");
+    assert_eq!(got["payload"]["data"]["caseEvents"]["transfer"]["status"], "RETURNED", "{got}");
+}
+
 #[actix_rt::test]
 async fn a_returned_request_is_resubmitted_and_linked_and_nothing_else_can_be_replaced() {
     let app = TestApp::spawn().await;
