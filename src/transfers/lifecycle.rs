@@ -308,7 +308,11 @@ pub async fn request_transfer(db: &DatabaseConnection, p: &Principal, input: Req
     if let Some(old) = input.replaces_transfer_id {
         // A resubmission names a RETURNED request of the same sender (rules.md: "the sender may
         // send a new request"); anything else, seen or not, is the same refusal.
-        let replaced = service::get(&txn, p, today, old).await.ok();
+        let replaced = match service::get(&txn, p, today, old).await {
+            Ok(t) => Some(t),
+            Err(AppError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
         if !replaced.is_some_and(|r| r.status == TransferStatus::Returned && r.from_department_id == p.department_id) {
             return Err(AppError::bad_input(
                 "replacesTransferId",
