@@ -3,6 +3,7 @@
 pub mod lifecycle;
 pub mod money;
 pub mod mutations;
+pub mod parties;
 pub mod payments;
 pub mod penalties;
 pub mod review;

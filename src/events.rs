@@ -26,11 +26,14 @@ pub mod detail;
 pub mod pg;
 pub mod schema;
 pub mod subscriptions;
+pub mod transfer;
 
 /// The PostgreSQL channel that carries committed event ids between instances.
 pub const CHANNEL: &str = "casebridge_events";
 /// The PostgreSQL channel that carries "the figures changed" between instances.
 pub const FIGURES_CHANNEL: &str = "casebridge_stats";
+/// The PostgreSQL channel that carries committed transfer event ids (`transfer::append`).
+pub const TRANSFER_CHANNEL: &str = "casebridge_transfer_events";
 
 pub use detail::EventDetail;
 
@@ -129,6 +132,8 @@ impl Committed {
 pub struct Bus {
     sender: broadcast::Sender<Arc<case_event::Model>>,
     committed: broadcast::Sender<Arc<Committed>>,
+    /// Committed events of transfers without a case ([`transfer`]), for `caseEvents`.
+    transfers: broadcast::Sender<Arc<entity::transfer_event::Model>>,
     /// False when a PostgreSQL listener feeds the bus (it also sees this instance's events).
     local: bool,
     /// Bumped when a figure of the statistics moved without a case event (a notice, a
@@ -147,7 +152,8 @@ impl Bus {
     pub fn new(capacity: usize, local: bool) -> Self {
         let (sender, _) = broadcast::channel(capacity);
         let (committed, _) = broadcast::channel(capacity);
-        Self { sender, committed, local, figures: watch::channel(0).0 }
+        let (transfers, _) = broadcast::channel(capacity);
+        Self { sender, committed, transfers, local, figures: watch::channel(0).0 }
     }
 
     /// Publishes committed events (call after `commit`). With a PostgreSQL listener this does
@@ -167,6 +173,26 @@ impl Bus {
             }
             let _ = self.committed.send(Arc::new(Committed::new(event)));
         }
+    }
+
+    /// Publishes committed transfer events (call after `commit`); like [`publish`](Self::publish),
+    /// a no-op when a PostgreSQL listener feeds the bus.
+    pub fn publish_transfer(&self, events: impl IntoIterator<Item = entity::transfer_event::Model>) {
+        if self.local {
+            self.deliver_transfer(events);
+        }
+    }
+
+    /// Hands transfer events to this instance's subscribers.
+    pub fn deliver_transfer(&self, events: impl IntoIterator<Item = entity::transfer_event::Model>) {
+        for event in events {
+            let _ = self.transfers.send(Arc::new(event));
+        }
+    }
+
+    /// Transfer events (of transfers without a case), for `caseEvents`.
+    pub fn subscribe_transfers(&self) -> broadcast::Receiver<Arc<entity::transfer_event::Model>> {
+        self.transfers.subscribe()
     }
 
     /// The bare events, for in-process consumers that need no visibility check.

@@ -2,6 +2,7 @@
 //! (request, then accept, reject, return or withdraw).
 
 pub mod lifecycle;
+pub mod materials;
 pub mod mutations;
 pub mod schema;
 pub mod service;

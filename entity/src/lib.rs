@@ -44,6 +44,8 @@ pub mod three_document_delivery;
 pub mod training;
 pub mod training_attendee;
 pub mod transfer;
+pub mod transfer_event;
+pub mod transfer_material;
 pub mod user;
 pub mod user_role;
 

@@ -12,6 +12,7 @@ mod m20260103_000002_audit_log_order;
 mod m20260105_000001_oversight;
 mod m20260107_000001_record_chain_v2;
 mod m20261201_000001_procedure;
+mod m20261201_000003_transfer_materials;
 mod m20261201_000004_activities;
 
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260105_000001_oversight::Migration),
             Box::new(m20260107_000001_record_chain_v2::Migration),
             Box::new(m20261201_000001_procedure::Migration),
+            Box::new(m20261201_000003_transfer_materials::Migration),
             Box::new(m20261201_000004_activities::Migration),
         ]
     }

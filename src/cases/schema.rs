@@ -118,6 +118,9 @@ pub struct CaseFilter {
     pub search: Option<String>,
     /// Only cases with a timer (T1–T5) past due and unmet (`true`), or none (`false`).
     pub overdue: Option<bool>,
+    /// Part of a party's name (case-insensitive), or an exact ID number or credit code.
+    /// `FORBIDDEN` to court trainees and dashboards.
+    pub party: Option<String>,
 }
 
 impl CaseFilter {
@@ -136,6 +139,7 @@ impl CaseFilter {
             filed_to: self.filed_to.as_ref().map(|t| t.get("filter.filedTo")).transpose()?,
             search: self.search.clone(),
             overdue: self.overdue,
+            party: self.party.clone(),
         })
     }
 }
@@ -405,6 +409,22 @@ impl CaseObject {
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<crate::events::schema::CaseEventObject>> {
         let events = loaders(ctx)?.events_by_case.load_one(self.0.id).await.map_err(AppError::from)?;
         Ok(events.unwrap_or_default().into_iter().map(crate::events::schema::CaseEventObject::stored).collect())
+    }
+
+    /// The other cases of this case's party (the same party, or the same ID number or credit
+    /// code) that the caller may see, newest filing first. `FORBIDDEN` to court trainees and
+    /// dashboards.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn prior_cases(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CaseConnection> {
+        let (p, today) = (principal(ctx)?, request(ctx)?.today);
+        let (rows, info, cond) =
+            super::parties::prior_cases(&state(ctx)?.db, p, today, &self.0, first, after.as_deref()).await?;
+        Ok(CaseConnection::new(rows.into_iter().map(|(c, m)| (c, CaseObject(m))).collect(), info, cond))
     }
 
     /// Transfers this case came from or was handed over in.

@@ -24,6 +24,8 @@ pub struct CaseFilter {
     pub filed_to: Option<DateTime<Utc>>,
     pub search: Option<String>,
     pub overdue: Option<bool>,
+    /// Part of a party's name, or an exact ID number / credit code (`parties`).
+    pub party: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -99,7 +101,10 @@ pub async fn list(
 ) -> AppResult<(Vec<(String, case::Model)>, PageInfo, Condition)> {
     let tag = order.tag();
     let page = Page::new(args.first, args.after, args.last, args.before, tag)?;
-    let condition = Condition::all().add(visibility::cases(p, today)).add(filter.condition(p, today));
+    let condition = Condition::all()
+        .add(visibility::cases(p, today))
+        .add(filter.condition(p, today))
+        .add(super::parties::filter(p, filter.party.as_deref())?);
 
     let query = Case::find().filter(condition.clone());
     let (edges, info) =

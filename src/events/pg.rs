@@ -10,12 +10,12 @@
 use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
-use entity::case_event;
+use entity::{case_event, transfer_event};
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::{Bus, CHANNEL, FIGURES_CHANNEL as STATS_CHANNEL};
+use super::{Bus, CHANNEL, FIGURES_CHANNEL as STATS_CHANNEL, TRANSFER_CHANNEL};
 
 /// Ids remembered to drop duplicates after a replay.
 const REMEMBERED: usize = 20_000;
@@ -74,6 +74,39 @@ async fn deliver(db: &DatabaseConnection, bus: &Bus, seen: &mut Seen, ids: Vec<U
     Ok(())
 }
 
+/// Transfer events (`events::transfer`) by id, as [`deliver`] does for case events.
+async fn deliver_transfer(
+    db: &DatabaseConnection,
+    bus: &Bus,
+    seen: &mut Seen,
+    ids: Vec<Uuid>,
+) -> Result<(), sea_orm::DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rows = transfer_event::Entity::find()
+        .filter(transfer_event::Column::Id.is_in(ids))
+        .order_by_asc(transfer_event::Column::Id)
+        .all(db)
+        .await?;
+    bus.deliver_transfer(rows.into_iter().filter(|e| seen.insert(e.id)));
+    Ok(())
+}
+
+/// [`replay`] for transfer events.
+async fn replay_transfers(db: &DatabaseConnection, bus: &Bus, seen: &mut Seen) -> Result<(), sea_orm::DbErr> {
+    let Some(last) = seen.last else { return Ok(()) };
+    let from = seen.floor.map_or(replay_from(last, REPLAY_MARGIN), |f| f.max(replay_from(last, REPLAY_MARGIN)));
+    let rows = transfer_event::Entity::find()
+        .filter(transfer_event::Column::Id.gt(from))
+        .order_by_asc(transfer_event::Column::Id)
+        .limit(REPLAY_LIMIT)
+        .all(db)
+        .await?;
+    bus.deliver_transfer(rows.into_iter().filter(|e| seen.insert(e.id)).collect::<Vec<_>>());
+    Ok(())
+}
+
 async fn replay(db: &DatabaseConnection, bus: &Bus, seen: &mut Seen) -> Result<(), sea_orm::DbErr> {
     let Some(last) = seen.last else { return Ok(()) };
     let from = seen.floor.map_or(replay_from(last, REPLAY_MARGIN), |f| f.max(replay_from(last, REPLAY_MARGIN)));
@@ -117,6 +150,10 @@ pub async fn listen(url: String, db: DatabaseConnection, bus: Bus) {
         Ok(None) => seen.floor = Some(Uuid::nil()),
         Err(e) => tracing::warn!(error = %e, "event listener: cannot read the newest event"),
     }
+    // Transfer events are numbered apart; their replays start from the listener's start too.
+    let start = Uuid::now_v7();
+    let mut seen_transfers =
+        Seen { order: VecDeque::new(), set: HashSet::new(), last: Some(start), floor: Some(start) };
     loop {
         let mut listener = match PgListener::connect(&url).await {
             Ok(l) => l,
@@ -126,7 +163,7 @@ pub async fn listen(url: String, db: DatabaseConnection, bus: Bus) {
                 continue;
             }
         };
-        if let Err(e) = listener.listen_all([CHANNEL, STATS_CHANNEL]).await {
+        if let Err(e) = listener.listen_all([CHANNEL, STATS_CHANNEL, TRANSFER_CHANNEL]).await {
             tracing::warn!(error = %e, "event listener: LISTEN failed; retrying");
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
@@ -136,10 +173,21 @@ pub async fn listen(url: String, db: DatabaseConnection, bus: Bus) {
         if let Err(e) = replay(&db, &bus, &mut seen).await {
             tracing::warn!(error = %e, "event listener: replay failed");
         }
+        if let Err(e) = replay_transfers(&db, &bus, &mut seen_transfers).await {
+            tracing::warn!(error = %e, "event listener: transfer replay failed");
+        }
         tracing::info!("event listener: listening on {CHANNEL} and {STATS_CHANNEL}");
         loop {
             match listener.try_recv().await {
                 Ok(Some(n)) if n.channel() == STATS_CHANNEL => bus.figures_changed_here(),
+                Ok(Some(n)) if n.channel() == TRANSFER_CHANNEL => {
+                    let ids: Vec<Uuid> =
+                        n.payload().split(',').filter_map(|s| Uuid::try_parse(s.trim()).ok()).collect();
+                    if let Err(e) = deliver_transfer(&db, &bus, &mut seen_transfers, ids).await {
+                        tracing::warn!(error = %e, "event listener: loading transfer events failed; replaying");
+                        let _ = replay_transfers(&db, &bus, &mut seen_transfers).await;
+                    }
+                }
                 Ok(Some(n)) => {
                     let ids: Vec<Uuid> =
                         n.payload().split(',').filter_map(|s| Uuid::try_parse(s.trim()).ok()).collect();
@@ -155,6 +203,9 @@ pub async fn listen(url: String, db: DatabaseConnection, bus: Bus) {
                     bus.figures_changed_here();
                     if let Err(e) = replay(&db, &bus, &mut seen).await {
                         tracing::warn!(error = %e, "event listener: replay failed");
+                    }
+                    if let Err(e) = replay_transfers(&db, &bus, &mut seen_transfers).await {
+                        tracing::warn!(error = %e, "event listener: transfer replay failed");
                     }
                 }
                 Err(e) => {

@@ -58,6 +58,8 @@ struct Parsed {
 
 struct Sub {
     rx: broadcast::Receiver<Arc<Committed>>,
+    /// Events of transfers without a case (`events::transfer`).
+    trx: broadcast::Receiver<Arc<entity::transfer_event::Model>>,
     db: DatabaseConnection,
     /// Keeps the login watched while this subscription lives.
     _standing: Arc<Standing>,
@@ -85,6 +87,7 @@ impl Sub {
         let left = (expires_at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
         Self {
             rx: bus.subscribe_committed(),
+            trx: bus.subscribe_transfers(),
             db,
             access: standing.access(),
             _standing: standing,
@@ -114,6 +117,31 @@ impl Sub {
             && visibility::can_read_case(&principal, case, today()))
     }
 
+    /// A transfer event, if this subscriber asked for it and may read the transfer: decided in
+    /// memory from the row (`events::transfer::can_read`).
+    fn admit_transfer(&self, event: &entity::transfer_event::Model) -> bool {
+        // api.md: a transfer's answers reach its sender "also when no case exists"; the rest of
+        // a caseless transfer's log (its request, its materials) stays on `Transfer`, so every
+        // other event of `caseEvents` keeps its case.
+        if event.kind != StoredKind::TransferAnswered {
+            return false;
+        }
+        if !self.filter.kinds.is_empty() && !self.filter.kinds.contains(&event.kind) {
+            return false;
+        }
+        // A transfer event belongs to no case.
+        if self.filter.case_id.is_some() {
+            return false;
+        }
+        if self.filter.department_id.is_some_and(|d| d != event.from_department_id && d != event.to_department_id) {
+            return false;
+        }
+        match &*self.access.borrow() {
+            Access::Granted(p) => super::transfer::can_read(p, event),
+            Access::Revoked(_) => false,
+        }
+    }
+
     async fn next(&mut self) -> Option<Result<CaseEventObject>> {
         if self.done {
             return None;
@@ -133,11 +161,21 @@ impl Sub {
                     continue;
                 }
                 r = self.rx.recv() => r,
+                t = self.trx.recv() => match t {
+                    Ok(event) => {
+                        if self.admit_transfer(&event) {
+                            return Some(Ok(CaseEventObject::Transfer(event)));
+                        }
+                        continue;
+                    }
+                    Err(RecvError::Lagged(missed)) => Err(RecvError::Lagged(missed)),
+                    Err(RecvError::Closed) => Err(RecvError::Closed),
+                },
             };
             match received {
                 Ok(committed) => match self.admit(&committed).await {
                     Ok(true) => {
-                        return Some(Ok(CaseEventObject(committed.event.clone(), Some(Arc::clone(&committed)))));
+                        return Some(Ok(CaseEventObject::Case(committed.event.clone(), Some(Arc::clone(&committed)))));
                     }
                     Ok(false) => continue,
                     Err(e) => {

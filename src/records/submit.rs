@@ -497,6 +497,66 @@ async fn append(
     Ok(Submitted { records, events })
 }
 
+/// Appends records that were written elsewhere before their case existed (a transfer's
+/// materials, carried into the case its acceptance files) to the end of `case`'s chain, in
+/// the given order, inside the caller's transaction (which holds the case: it was just filed
+/// in it). Each draft keeps its id, content, times, submitter and key; this sets the case,
+/// `seq` and `previous_hash`, seals it (R11, `chain::seal`), counts it on the case and appends
+/// its `RECORD_SUBMITTED` event, acted by `actor`.
+pub async fn append_carried(
+    txn: &DatabaseTransaction,
+    actor: &Principal,
+    case: &case::Model,
+    drafts: Vec<record::Model>,
+) -> AppResult<(Vec<record::Model>, Vec<case_event::Model>)> {
+    if drafts.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let last = record::Entity::find()
+        .filter(record::Column::CaseId.eq(case.id))
+        .order_by_desc(record::Column::Seq)
+        .one(txn)
+        .await?;
+    let (mut seq, mut previous_hash) = last.map_or((0, None), |r| (r.seq, Some(r.hash)));
+    let now = micros(Utc::now());
+    let mut records = Vec::with_capacity(drafts.len());
+    let mut events = Vec::with_capacity(drafts.len());
+    let n = drafts.len() as i32;
+    for draft in drafts {
+        seq += 1;
+        let mut model = record::Model {
+            case_id: case.id,
+            seq,
+            recorded_at: micros(draft.recorded_at),
+            submitted_at: micros(draft.submitted_at),
+            hash: String::new(),
+            previous_hash: previous_hash.take(),
+            hash_version: 0,
+            ..draft
+        };
+        chain::seal(&mut model);
+        previous_hash = Some(model.hash.clone());
+        record::Entity::insert(model.clone().into_active_model()).exec_without_returning(txn).await?;
+        let event = events::append(
+            txn,
+            NewEvent {
+                case_id: case.id,
+                at: now,
+                actor_id: Some(actor.user_id),
+                transfer_id: None,
+                record_id: Some(model.id),
+                case_version: case.version,
+                detail: EventDetail::record_submitted(&model),
+            },
+        )
+        .await?;
+        events.push(event);
+        records.push(model);
+    }
+    chain::count_appended(txn, case.id, n).await?;
+    Ok((records, events))
+}
+
 /// What the checks of an item read: the locked visible cases, the cases the caller's
 /// transfers reach, the caller's stored records by key, and the case of each corrected record.
 type Found<'f> =

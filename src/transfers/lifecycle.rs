@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Utc};
 use entity::enums::{
     CaseStatus, DepartmentKind, HearingState, Procedure, ReviewState, Role, TransferCategory, TransferStatus,
 };
-use entity::{case, case_event, department, matter, matter_empowerment, party, transfer};
+use entity::{case, case_event, department, matter, matter_empowerment, party, transfer, transfer_event};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect,
@@ -32,6 +32,11 @@ pub struct RequestTransfer {
     pub case_id: Option<Uuid>,
     pub party: Option<NewParty>,
     pub matter_code: Option<String>,
+    /// R6+: the act's dates, kept by the case an acceptance files.
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The RETURNED request of the same sender this one resubmits.
+    pub replaces_transfer_id: Option<Uuid>,
 }
 
 /// `acceptTransfer`, parsed.
@@ -67,8 +72,26 @@ impl Refusal {
     }
 }
 
-/// A written transfer and the case events to publish after the commit.
-pub type Written = (transfer::Model, Vec<case_event::Model>);
+/// A written transfer and the events to publish after the commit: case events, and events of
+/// the transfer's own timeline when no case carries them (`events::transfer`).
+#[derive(Debug)]
+pub struct Written {
+    pub transfer: transfer::Model,
+    pub events: Vec<case_event::Model>,
+    pub transfer_events: Vec<transfer_event::Model>,
+}
+
+impl Written {
+    fn new(transfer: transfer::Model, events: Vec<case_event::Model>) -> Self {
+        Self { transfer, events, transfer_events: Vec::new() }
+    }
+}
+
+/// Microseconds, the precision both backends keep.
+fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    t.trunc_subsecs(6)
+}
 
 /// Subjects become case titles, which hold 200 characters.
 const SUBJECT_MAX_CHARS: usize = 200;
@@ -182,6 +205,80 @@ async fn sender_case_event(
     Ok(Some(event))
 }
 
+/// The sender's side of a transfer change: an event on the sender's case when the transfer
+/// hands one over, else (a fresh referral) an event on the transfer's own timeline, so the
+/// sender is told of every change (rules.md, "Transfer states"; api.md: "also when no case
+/// exists").
+async fn sender_event(
+    txn: &DatabaseTransaction,
+    p: &Principal,
+    t: &transfer::Model,
+    at: DateTime<Utc>,
+    detail: EventDetail,
+) -> AppResult<Written> {
+    let mut written = Written::new(t.clone(), Vec::new());
+    if t.case_id.is_some() {
+        written.events.extend(sender_case_event(txn, p, t, at, detail).await?);
+    } else {
+        written.transfer_events.push(events::transfer::append(txn, t, at, Some(p.user_id), None, detail).await?);
+    }
+    Ok(written)
+}
+
+/// Whether a case's status still allows it to be handed over: FILED or INVESTIGATING (rules.md,
+/// case states), and for a town team's case also NOTICE_SERVED (R7+: a town case that reaches
+/// hearing level goes to the bureau once the notice shows it).
+fn may_hand_over(case: &case::Model, sender_kind: DepartmentKind) -> bool {
+    matches!(case.status, CaseStatus::Filed | CaseStatus::Investigating)
+        || (sender_kind == DepartmentKind::TownTeam && case.status == CaseStatus::NoticeServed)
+}
+
+/// R6 (APL 36), for the act dates of a transfer at acceptance (R6+): the act ended (`endedAt`
+/// for a continuing act, else `occurredAt`) no more than 2 years, 5 with serious harm, before
+/// the filing date. The same rule as filing (`cases::lifecycle`), on the transfer's fields.
+fn check_limitation(
+    occurred_at: DateTime<Utc>,
+    ended_at: Option<DateTime<Utc>>,
+    serious_harm: bool,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let ended = ended_at.unwrap_or(occurred_at);
+    let years = if serious_harm { 5 } else { 2 };
+    let filed = local_date(now);
+    let limit = filed.with_year(filed.year() - years).unwrap_or(filed - chrono::Duration::days(365 * years as i64));
+    if local_date(ended) < limit {
+        let field = if ended_at.is_some() { "endedAt" } else { "occurredAt" };
+        return Err(AppError::bad_input(
+            field,
+            format!("the act ended more than {years} years before acceptance (APL 36, R6+): the case cannot be filed"),
+        ));
+    }
+    Ok(())
+}
+
+/// The act's dates as given: never in the future, and a continuing act ends after it began.
+fn check_act_dates(
+    occurred_at: Option<DateTime<Utc>>,
+    ended_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if occurred_at.is_some_and(|o| o > now) {
+        return Err(AppError::bad_input("occurredAt", "the act cannot lie in the future"));
+    }
+    if let Some(ended) = ended_at {
+        let Some(occurred) = occurred_at else {
+            return Err(AppError::bad_input("occurredAt", "a continuing act's end needs its beginning"));
+        };
+        if ended < occurred {
+            return Err(AppError::bad_input("endedAt", "a continuing act ends after it began"));
+        }
+        if ended > now {
+            return Err(AppError::bad_input("endedAt", "the act cannot end in the future"));
+        }
+    }
+    Ok(())
+}
+
 /// `requestTransfer`: a PENDING transfer from the caller's department.
 pub async fn request_transfer(db: &DatabaseConnection, p: &Principal, input: RequestTransfer) -> AppResult<Written> {
     if !may_send(p) {
@@ -205,8 +302,24 @@ pub async fn request_transfer(db: &DatabaseConnection, p: &Principal, input: Req
     };
     let now = Utc::now();
     let today = local_date(now);
+    check_act_dates(input.occurred_at, input.ended_at, now)?;
 
     let txn = crate::db::begin_write(db).await?;
+    if let Some(old) = input.replaces_transfer_id {
+        // A resubmission names a RETURNED request of the same sender (rules.md: "the sender may
+        // send a new request"); anything else, seen or not, is the same refusal.
+        let replaced = match service::get(&txn, p, today, old).await {
+            Ok(t) => Some(t),
+            Err(AppError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        if !replaced.is_some_and(|r| r.status == TransferStatus::Returned && r.from_department_id == p.department_id) {
+            return Err(AppError::bad_input(
+                "replacesTransferId",
+                "a resubmission replaces a RETURNED transfer sent by your department",
+            ));
+        }
+    }
     let to = department::Entity::find_by_id(input.to_department_id)
         .one(&txn)
         .await?
@@ -237,10 +350,12 @@ pub async fn request_transfer(db: &DatabaseConnection, p: &Principal, input: Req
                     "this case came in by transfer and may not be transferred on (R8)",
                 ));
             }
-            // rules.md, case states: FILED|INVESTIGATING -> TRANSFERRED_OUT.
-            if !matches!(case.status, CaseStatus::Filed | CaseStatus::Investigating) {
+            // rules.md, case states: FILED|INVESTIGATING -> TRANSFERRED_OUT; R7+: a town case
+            // also from NOTICE_SERVED.
+            if !may_hand_over(&case, p.department_kind) {
                 return Err(AppError::Conflict(format!(
-                    "a {} case can no longer be transferred out: only a FILED or INVESTIGATING one",
+                    "a {} case can no longer be transferred out: only a FILED or INVESTIGATING one \
+                     (a town team's also NOTICE_SERVED, R7+)",
                     case.status.as_str()
                 )));
             }
@@ -287,13 +402,14 @@ pub async fn request_transfer(db: &DatabaseConnection, p: &Principal, input: Req
         reason: None,
         note: None,
         version: 1,
-        occurred_at: None,
-        ended_at: None,
-        replaces_transfer_id: None,
+        // A handed-over case brings its own act dates unless the request names them.
+        occurred_at: input.occurred_at.map(micros).or_else(|| case.as_ref().map(|c| c.occurred_at)),
+        ended_at: input.ended_at.map(micros).or_else(|| case.as_ref().and_then(|c| c.ended_at)),
+        replaces_transfer_id: input.replaces_transfer_id,
     };
     transfer::Entity::insert(model.clone().into_active_model()).exec_without_returning(&txn).await?;
     let detail = EventDetail::transfer_requested(model.id, &to.code, model.category);
-    let event = sender_case_event(&txn, p, &model, now, detail).await?;
+    let written = sender_event(&txn, p, &model, now, detail).await?;
     let mut targets = vec![model.id];
     targets.extend(model.case_id);
     crate::audit::write(
@@ -301,11 +417,15 @@ pub async fn request_transfer(db: &DatabaseConnection, p: &Principal, input: Req
         Some(p),
         "mutation:requestTransfer",
         &targets,
-        serde_json::json!({ "transferId": model.id.to_string(), "toDepartment": to.code }),
+        serde_json::json!({
+            "transferId": model.id.to_string(),
+            "toDepartment": to.code,
+            "replaces": model.replaces_transfer_id.map(|r| r.to_string()),
+        }),
     )
     .await?;
     txn.commit().await?;
-    Ok((model, event.into_iter().collect()))
+    Ok(written)
 }
 
 /// `acceptTransfer`: files the receiver's case and links it, in one transaction; a
@@ -344,8 +464,8 @@ pub async fn accept_transfer(
     };
     // The sender kept working on its case while the transfer was pending; past
     // INVESTIGATING it can no longer become TRANSFERRED_OUT (rules.md, case states).
-    if let Some(c) = sender_case.as_ref().filter(|c| !matches!(c.status, CaseStatus::Filed | CaseStatus::Investigating))
-    {
+    let sender_kind = cases::department(&txn, before.from_department_id).await?.kind;
+    if let Some(c) = sender_case.as_ref().filter(|c| !may_hand_over(c, sender_kind)) {
         return Err(AppError::Conflict(format!(
             "the sender's case is now {} and can no longer be transferred out: reject or return the transfer",
             c.status.as_str()
@@ -387,6 +507,15 @@ pub async fn accept_transfer(
     let party = party::Model { id: Uuid::now_v7(), created_at: now, ..source_party };
     party::Entity::insert(party.clone().into_active_model()).exec_without_returning(&txn).await?;
 
+    // R6+: the case keeps the act's dates of the request (or of the handed-over case), and
+    // the limitation period is checked again on the acceptance date.
+    let serious_harm = sender_case.as_ref().is_some_and(|c| c.serious_harm);
+    let occurred_at = before.occurred_at.or(sender_case.as_ref().map(|c| c.occurred_at));
+    let ended_at = before.ended_at.or(sender_case.as_ref().and_then(|c| c.ended_at));
+    if let Some(occurred) = occurred_at {
+        check_limitation(occurred, ended_at, serious_harm, now)?;
+    }
+
     let case_no = cases::next_case_no(&txn, &dept, today.year()).await?;
     let mut filed = case::Model {
         id: Uuid::now_v7(),
@@ -402,14 +531,15 @@ pub async fn accept_transfer(
         matter_id: matter.id,
         matter_code: matter.code.clone(),
         major: sender_case.as_ref().is_some_and(|c| c.major),
-        serious_harm: sender_case.as_ref().is_some_and(|c| c.serious_harm),
+        serious_harm,
         fine_fen: None,
         notice_fine_fen: None,
         hearing_level: false,
         hearing_state: HearingState::None,
         review_state: ReviewState::None,
-        occurred_at: sender_case.as_ref().map_or(before.requested_at, |c| c.occurred_at),
-        ended_at: sender_case.as_ref().and_then(|c| c.ended_at),
+        // Without act dates (a request made before R6+), the request's time, as before.
+        occurred_at: occurred_at.unwrap_or(before.requested_at),
+        ended_at,
         location: sender_case.as_ref().and_then(|c| c.location.clone()),
         facts: before.facts.clone(),
         filed_at: now,
@@ -472,6 +602,8 @@ pub async fn accept_transfer(
     );
     let answered = EventDetail::transfer_accepted(before.id, filed.id, note.clone());
     out.push(events::append(&txn, new_case_event(answered.clone())).await?);
+    // The sender's materials enter the new case's record chain, in their order (R11).
+    out.extend(super::materials::carry_into_case(&txn, p, &before, &filed).await?);
 
     if let Some(old) = &sender_case {
         // R8: the handed-over case leaves the sender's workload; its timers stop.
@@ -529,7 +661,7 @@ pub async fn accept_transfer(
     )
     .await?;
     txn.commit().await?;
-    Ok((after, out))
+    Ok(Written::new(after, out))
 }
 
 /// `rejectTransfer` / `returnTransfer`: the receiver says no, with its reason.
@@ -557,7 +689,7 @@ pub async fn refuse_transfer(
     };
     let after = finish(&txn, &before, after).await?;
     let detail = EventDetail::transfer_refused(after.id, after.status, reason);
-    let event = sender_case_event(&txn, p, &after, now, detail).await?;
+    let written = sender_event(&txn, p, &after, now, detail).await?;
     crate::audit::write(
         &txn,
         Some(p),
@@ -567,7 +699,7 @@ pub async fn refuse_transfer(
     )
     .await?;
     txn.commit().await?;
-    Ok((after, event.into_iter().collect()))
+    Ok(written)
 }
 
 /// `withdrawTransfer`: the sender takes back a request that is still PENDING.
@@ -585,8 +717,8 @@ pub async fn withdraw_transfer(db: &DatabaseConnection, p: &Principal, id: Uuid)
     // The sender's timeline shows the transfer ended; CaseEventKind has no kind of its own for
     // a withdrawal, and the fixed enum of api.md is not widened for it.
     let detail = EventDetail::transfer_withdrawn(after.id);
-    let event = sender_case_event(&txn, p, &after, now, detail).await?;
+    let written = sender_event(&txn, p, &after, now, detail).await?;
     crate::audit::write(&txn, Some(p), "mutation:withdrawTransfer", &[after.id], serde_json::json!({})).await?;
     txn.commit().await?;
-    Ok((after, event.into_iter().collect()))
+    Ok(written)
 }

@@ -3,12 +3,17 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
-use super::lifecycle::{self, AcceptTransfer, Refusal, RequestTransfer};
+use super::lifecycle::{self, AcceptTransfer, Refusal, RequestTransfer, Written};
+use super::materials;
 use super::schema::{TransferCategory, TransferObject};
 use crate::cases::mutations::{PartyInput, officer_ids};
 use crate::error::AppError;
-use crate::graphql::context::{principal, state};
+use crate::graphql::context::{AppState, principal, state};
 use crate::graphql::ids::{self, Kind};
+use crate::graphql::scalars::DateTime;
+use crate::records::mutations::AttachmentInput;
+use crate::records::schema::{RecordKind, RecordObject};
+use crate::records::submit::{NewAttachment, NewRecord};
 
 /// 移送申请: hands a matter, or one of the sender's own cases, to another department.
 #[derive(InputObject)]
@@ -30,6 +35,27 @@ pub struct RequestTransferInput {
     /// The matter (执法事项) proposed for the receiver's case; with `caseId` it defaults to the
     /// case's matter. The receiver may name another when it accepts.
     pub matter_code: Option<String>,
+    /// When the act happened (R6+): the case an acceptance files keeps it, and the limitation
+    /// period (R6) is checked on the acceptance date. With `caseId` it defaults to the case's.
+    pub occurred_at: Option<DateTime>,
+    /// When a continuing act ended.
+    pub ended_at: Option<DateTime>,
+    /// A resubmission: the RETURNED transfer of the caller's department this request replaces.
+    pub replaces_transfer_id: Option<ID>,
+}
+
+/// 移送材料: one material the sender adds to a PENDING transfer.
+#[derive(InputObject)]
+pub struct TransferMaterialInput {
+    /// Chosen by the client, unique per submitting user (1 to 200 characters): the same input
+    /// again returns the first material and writes nothing; another material is `CONFLICT`.
+    pub idempotency_key: String,
+    pub kind: RecordKind,
+    /// The material's text (1 to 100,000 characters).
+    pub content: String,
+    /// When it was recorded; at most 5 minutes ahead of the server's clock.
+    pub recorded_at: DateTime,
+    pub attachment: Option<AttachmentInput>,
 }
 
 /// 受理: how the receiver files its case.
@@ -66,11 +92,17 @@ impl TransferMutation {
             case_id: input.case_id.as_ref().map(|id| ids::decode(id, Kind::Case, "caseId")).transpose()?,
             party: input.party.as_ref().map(|party| party.parse("party")).transpose()?,
             matter_code: input.matter_code,
+            occurred_at: input.occurred_at.as_ref().map(|t| t.get("occurredAt")).transpose()?,
+            ended_at: input.ended_at.as_ref().map(|t| t.get("endedAt")).transpose()?,
+            replaces_transfer_id: input
+                .replaces_transfer_id
+                .as_ref()
+                .map(|id| ids::decode(id, Kind::Transfer, "replacesTransferId"))
+                .transpose()?,
         };
         let s = state(ctx)?;
-        let (transfer, events) = lifecycle::request_transfer(&s.db, p, parsed).await?;
-        s.bus.publish(events);
-        Ok(TransferObject(transfer))
+        let written = lifecycle::request_transfer(&s.db, p, parsed).await?;
+        Ok(publish(s, written))
     }
 
     /// 受理: the receiving department's officer accepts a PENDING transfer. Its case is filed
@@ -92,9 +124,8 @@ impl TransferMutation {
             officer_ids: officer_ids(&input.officer_ids, "officerIds")?,
         };
         let s = state(ctx)?;
-        let (transfer, events) = lifecycle::accept_transfer(&s.db, &s.calendar, p, id, parsed).await?;
-        s.bus.publish(events);
-        Ok(TransferObject(transfer))
+        let written = lifecycle::accept_transfer(&s.db, &s.calendar, p, id, parsed).await?;
+        Ok(publish(s, written))
     }
 
     /// 不予受理: the receiver rejects a PENDING transfer as not its competence, saying why
@@ -109,14 +140,46 @@ impl TransferMutation {
         refuse(ctx, &id, Refusal::Return, &reason).await
     }
 
+    /// 移送材料: the sending department adds a material to its PENDING transfer (any other
+    /// status is `CONFLICT`; anyone else who sees the transfer is `FORBIDDEN`). Shown in
+    /// `Transfer.materials`; on acceptance the materials enter the resulting case's record
+    /// chain (R11) in their order, with the same ids.
+    async fn add_transfer_material(
+        &self,
+        ctx: &Context<'_>,
+        transfer_id: ID,
+        input: TransferMaterialInput,
+    ) -> Result<RecordObject> {
+        let p = principal(ctx)?;
+        let id = ids::decode(&transfer_id, Kind::Transfer, "transferId")?;
+        let item = NewRecord {
+            idempotency_key: input.idempotency_key,
+            case_id: uuid::Uuid::nil(),
+            kind: input.kind.into(),
+            content: input.content,
+            recorded_at: input.recorded_at.get("recordedAt")?,
+            attachment: input.attachment.map(|a| NewAttachment {
+                sha256: a.sha256,
+                media_type: a.media_type,
+                size_bytes: a.size_bytes,
+                uri: a.uri,
+            }),
+            corrects_record_id: None,
+        }
+        .validate("", chrono::Utc::now())?;
+        let s = state(ctx)?;
+        let added = materials::add_material(&s.db, p, id, item).await?;
+        s.bus.publish_transfer(added.events);
+        Ok(RecordObject(added.record))
+    }
+
     /// 撤回: the sending department takes back a transfer that is still PENDING. Final.
     async fn withdraw_transfer(&self, ctx: &Context<'_>, id: ID) -> Result<TransferObject> {
         let p = principal(ctx)?;
         let id = transfer_id(&id)?;
         let s = state(ctx)?;
-        let (transfer, events) = lifecycle::withdraw_transfer(&s.db, p, id).await?;
-        s.bus.publish(events);
-        Ok(TransferObject(transfer))
+        let written = lifecycle::withdraw_transfer(&s.db, p, id).await?;
+        Ok(publish(s, written))
     }
 }
 
@@ -124,7 +187,13 @@ async fn refuse(ctx: &Context<'_>, id: &ID, how: Refusal, reason: &str) -> Resul
     let p = principal(ctx)?;
     let id = transfer_id(id)?;
     let s = state(ctx)?;
-    let (transfer, events) = lifecycle::refuse_transfer(&s.db, p, id, how, reason).await?;
-    s.bus.publish(events);
-    Ok(TransferObject(transfer))
+    let written = lifecycle::refuse_transfer(&s.db, p, id, how, reason).await?;
+    Ok(publish(s, written))
+}
+
+/// Publishes a committed change's events and returns its transfer.
+fn publish(s: &AppState, written: Written) -> TransferObject {
+    s.bus.publish(written.events);
+    s.bus.publish_transfer(written.transfer_events);
+    TransferObject(written.transfer)
 }

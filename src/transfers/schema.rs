@@ -5,6 +5,7 @@ use entity::enums::TransferStatus as StoredStatus;
 use entity::transfer;
 use uuid::Uuid;
 
+use super::materials;
 use super::service::{self, OverdueFilter, TransferFilter as ParsedFilter};
 use crate::cases::schema::CaseObject;
 use crate::error::AppError;
@@ -13,6 +14,7 @@ use crate::graphql::ids::{self, Kind};
 use crate::graphql::scalars::{Date, DateTime};
 use crate::org::schema::DepartmentObject;
 use crate::privacy;
+use crate::records::schema::RecordObject;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::enums::TransferCategory")]
@@ -162,6 +164,36 @@ impl TransferObject {
     async fn answered_at(&self) -> Option<DateTime> {
         self.0.answered_at.map(Into::into)
     }
+
+    /// When the act happened (R6+): the case an acceptance files keeps it.
+    async fn occurred_at(&self) -> Option<DateTime> {
+        self.0.occurred_at.map(Into::into)
+    }
+
+    /// When a continuing act ended (R6+).
+    async fn ended_at(&self) -> Option<DateTime> {
+        self.0.ended_at.map(Into::into)
+    }
+
+    /// The RETURNED transfer this request resubmits, if the caller may see it.
+    async fn replaces(&self, ctx: &Context<'_>) -> Result<Option<TransferObject>> {
+        let Some(id) = self.0.replaces_transfer_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)?.transfers.load_one(id).await.map_err(AppError::from)?.map(TransferObject))
+    }
+
+    /// 移送材料, in the order they were added. Before acceptance each is its own sealed record
+    /// outside any chain (`previousHash` null, `seq` its place in the transfer); once accepted,
+    /// the records they became in the resulting case's chain (same ids).
+    async fn materials(&self, ctx: &Context<'_>) -> Result<Vec<RecordObject>> {
+        materials_of(ctx, &self.0).await
+    }
+}
+
+/// A transfer's materials as records (the transfer is one the caller may see).
+pub async fn materials_of(ctx: &Context<'_>, t: &transfer::Model) -> Result<Vec<RecordObject>> {
+    Ok(materials::materials(&state(ctx)?.db, t).await?.into_iter().map(RecordObject).collect())
 }
 
 pub async fn transfer_by_id(ctx: &Context<'_>, id: Uuid) -> Result<TransferObject, AppError> {

@@ -22,6 +22,7 @@ mod lifecycle;
 mod masking;
 mod org;
 mod oversight;
+mod partners;
 mod procedure;
 mod rate_limit;
 mod records;
