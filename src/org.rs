@@ -1,4 +1,5 @@
 //! The organisation: departments, users, and the matter catalogue with its town empowerments.
 
+pub mod certificates;
 pub mod schema;
 pub mod service;
