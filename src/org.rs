@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod certificates;
+pub mod import;
 pub mod mutations;
 pub mod schema;
 pub mod service;

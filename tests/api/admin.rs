@@ -312,3 +312,107 @@ async fn certificates_keep_their_history_and_a_renewal_never_moves_a_past_year()
         }
     }
 }
+
+fn matters_csv() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/matters.csv")
+}
+
+/// The CSV fixture written as an XLSX workbook (money as numbers, as a spreadsheet holds it).
+fn matters_xlsx(dir: &std::path::Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(matters_csv()).expect("fixture");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, line) in text.lines().enumerate() {
+        for (c, cell) in line.split(',').enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            match cell.parse::<f64>() {
+                Ok(n) if r > 0 => sheet.write_number(r, c, n).map(|_| ()),
+                _ if cell.is_empty() => Ok(()),
+                _ => sheet.write_string(r, c, cell).map(|_| ()),
+            }
+            .expect("cell");
+        }
+    }
+    let path = dir.join("matters.xlsx");
+    book.save(&path).expect("save xlsx");
+    path
+}
+
+#[actix_rt::test]
+async fn matters_import_from_csv_and_xlsx_idempotently_with_a_dry_run() {
+    use casebridge::org::import::import_file;
+    let app = TestApp::spawn().await;
+    let csv = matters_csv();
+
+    // A dry run says what would change and writes nothing.
+    let dry = import_file(&app.db, &csv, true).await.expect("dry run");
+    assert_eq!((dry.created(), dry.updated(), dry.empowerments_added()), (2, 1, 2), "{:?}", dry.lines());
+    let lines = dry.lines();
+    assert!(lines.contains(&"would create IMP-001".to_string()), "{lines:?}");
+    assert!(lines.contains(&"would update SR-001: penaltyBasis, fineRange".to_string()), "{lines:?}");
+    assert!(lines.iter().any(|l| l.starts_with("would empower IMP-001 to 东屏街道 from 2024-01-01 until 2024-12-31")));
+    assert_eq!(matter(&app, "admin", "IMP-001").await, Value::Null, "nothing written");
+
+    let done = import_file(&app.db, &csv, false).await.expect("import");
+    assert_eq!((done.created(), done.updated(), done.empowerments_added()), (2, 1, 2));
+    let m = matter(&app, "bureau.officer", "IMP-001").await;
+    assert_eq!(
+        m["fineRange"],
+        json!({ "personMin": "50.00", "personMax": "200.00", "organizationMin": null, "organizationMax": null })
+    );
+    assert_eq!(m["empowerments"].as_array().map(Vec::len), Some(2));
+    let sr = matter(&app, "bureau.officer", "SR-001").await;
+    assert_eq!(sr["fineRange"]["organizationMax"], "5000.00");
+    assert_eq!(sr["empowerments"].as_array().map(Vec::len), Some(6), "covered already: no new period");
+
+    // Again: no change. The XLSX of the same sheet: no change either.
+    let again = import_file(&app.db, &csv, false).await.expect("again");
+    assert_eq!((again.created(), again.updated(), again.empowerments_added(), again.unchanged()), (0, 0, 0, 3));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let xlsx = matters_xlsx(dir.path());
+    let from_xlsx = import_file(&app.db, &xlsx, false).await.expect("xlsx");
+    assert_eq!(from_xlsx.unchanged(), 3, "{:?}", from_xlsx.lines());
+
+    // An XLSX with a change imports it.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let header = ["code", "name", "domain", "legalBasis", "penaltyBasis", "personMax", "towns"];
+    let row = [
+        "IMP-003",
+        "违规倾倒建筑垃圾",
+        "环境卫生",
+        "《城市建筑垃圾管理规定》第九条",
+        "第二十六条",
+        "",
+        "鹿西乡:2025-01-01",
+    ];
+    for (c, (h, v)) in header.iter().zip(row).enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("header");
+        sheet.write_string(1, c as u16, v).expect("cell");
+    }
+    sheet.write_number(1, 5, 3000).expect("number");
+    let path = dir.path().join("more.xlsx");
+    book.save(&path).expect("save");
+    let more = import_file(&app.db, &path, false).await.expect("xlsx import");
+    assert_eq!((more.created(), more.empowerments_added()), (1, 1), "{:?}", more.lines());
+    assert_eq!(matter(&app, "admin", "IMP-003").await["fineRange"]["personMax"], "3000.00");
+
+    // A bad row: reported with its line and column, and nothing written.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "code,name,domain,legalBasis,penaltyBasis,personMin,personMax\n\
+         IMP-004,甲,市容,据,罚,,\n\
+         IMP-005,乙,市容,据,罚,300,200\n",
+    )
+    .expect("write");
+    let err = import_file(&app.db, &bad, false).await.expect_err("bad row");
+    let text = err.to_string();
+    assert!(text.contains("line 3, column personMax"), "{text}");
+    assert_eq!(matter(&app, "admin", "IMP-004").await, Value::Null, "all or nothing");
+
+    // Audited.
+    let q = r#"{ auditLog(first: 20, filter: { action: "import:matters" }) { totalCount } }"#;
+    let audit = app.data("admin", q, json!({})).await;
+    assert_eq!(audit["auditLog"]["totalCount"], 4, "{audit}");
+}
