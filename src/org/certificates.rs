@@ -105,6 +105,51 @@ pub async fn add(
     Ok((user, true))
 }
 
+/// `updateOfficer` corrects the user's current certificate in place (its number, its end);
+/// the history follows: the certificate that was current takes the new number and end (its
+/// start stays, moved back if the new end lies before it), or, when the user had none, one
+/// valid from `today` (or the end, if earlier) is added.
+pub async fn follow_correction(
+    txn: &impl ConnectionTrait,
+    before: &user::Model,
+    after: &user::Model,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let (Some(number), Some(until)) = (&after.certificate_no, after.certificate_valid_until) else {
+        return Ok(());
+    };
+    if before.certificate_no == after.certificate_no && before.certificate_valid_until == after.certificate_valid_until
+    {
+        return Ok(());
+    }
+    let was = history(txn, after.id).await?.into_iter().find(|c| {
+        Some(&c.number) == before.certificate_no.as_ref() && Some(c.valid_until) == before.certificate_valid_until
+    });
+    match was {
+        Some(c) => {
+            let from = c.valid_from.min(until);
+            let mut row = c.into_active_model();
+            row.number = Set(number.clone());
+            row.valid_from = Set(from);
+            row.valid_until = Set(until);
+            row.update(txn).await?;
+        }
+        None => {
+            certificate::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                user_id: Set(after.id),
+                number: Set(number.clone()),
+                valid_from: Set(crate::calendar::local_date(now).min(until)),
+                valid_until: Set(until),
+                created_at: Set(now),
+            }
+            .insert(txn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 /// The certificate `users` shows as current on `today`: of those begun by then, the one that
 /// runs longest (so one valid today wins over a lapsed one); none when none has begun.
 pub fn current(history: &[certificate::Model], today: NaiveDate) -> Option<&certificate::Model> {

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use chrono::{NaiveDate, Utc};
 use entity::matter;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Statement};
 
 use super::admin::{self, FineRange, MatterChange, MatterSpec};
 use crate::domain::Yuan;
@@ -409,8 +409,17 @@ pub async fn import_matters(
     }
     if dry_run {
         txn.rollback().await?;
-    } else {
-        txn.commit().await?;
+        return Ok(report);
+    }
+    txn.commit().await?;
+    if report.outcomes.iter().any(Outcome::is_change) && db.get_database_backend() == DbBackend::Postgres {
+        // The running servers' live statistics recompute (empowerments are figures).
+        let notify = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, '')",
+            [crate::events::FIGURES_CHANNEL.into()],
+        );
+        db.execute_raw(notify).await?;
     }
     Ok(report)
 }

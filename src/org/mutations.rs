@@ -111,6 +111,8 @@ impl MatterInput {
     }
 }
 
+/// Every administration write moves some figure (officers, certificates, empowerments, the
+/// catalogue): after its commit the live statistics are told (`Bus::figures_changed`).
 #[derive(Default)]
 pub struct OrgMutation;
 
@@ -126,7 +128,10 @@ impl OrgMutation {
             roles: input.roles.into_iter().map(Into::into).collect(),
             certificate: input.certificate.as_ref().map(|c| c.parse("input.certificate")).transpose()?,
         };
-        Ok(UserObject(admin::create_user(&state(ctx)?.db, p, new).await?))
+        let s = state(ctx)?;
+        let out = UserObject(admin::create_user(&s.db, p, new).await?);
+        s.bus.figures_changed(&s.db);
+        Ok(out)
     }
 
     /// Changes a user (admin only): name, department, roles (replaced), `active: false` for a
@@ -144,7 +149,10 @@ impl OrgMutation {
             roles: input.roles.map(|r| r.into_iter().map(Into::into).collect()),
             active: input.active,
         };
-        Ok(UserObject(admin::update_user(&state(ctx)?.db, p, id, changes).await?))
+        let s = state(ctx)?;
+        let out = UserObject(admin::update_user(&s.db, p, id, changes).await?);
+        s.bus.figures_changed(&s.db);
+        Ok(out)
     }
 
     /// Adds a certificate to a user's history (admin only); the current certificate follows.
@@ -152,14 +160,20 @@ impl OrgMutation {
         let p = principal(ctx)?;
         let user_id = ids::decode(&user_id, Kind::User, "userId")?;
         let cert = input.parse("input")?;
-        Ok(UserObject(admin::add_certificate(&state(ctx)?.db, p, user_id, cert).await?))
+        let s = state(ctx)?;
+        let out = UserObject(admin::add_certificate(&s.db, p, user_id, cert).await?);
+        s.bus.figures_changed(&s.db);
+        Ok(out)
     }
 
     /// Creates a department (admin only); a duplicate code is `CONFLICT`.
     async fn create_department(&self, ctx: &Context<'_>, input: DepartmentInput) -> Result<DepartmentObject> {
         let p = principal(ctx)?;
         let spec = DepartmentSpec::parse(&input.code, &input.name, input.kind.into(), input.town.as_deref())?;
-        Ok(DepartmentObject(admin::create_department(&state(ctx)?.db, p, spec).await?))
+        let s = state(ctx)?;
+        let out = DepartmentObject(admin::create_department(&s.db, p, spec).await?);
+        s.bus.figures_changed(&s.db);
+        Ok(out)
     }
 
     /// Changes a department (admin only).
@@ -167,14 +181,20 @@ impl OrgMutation {
         let p = principal(ctx)?;
         let id = ids::decode(&id, Kind::Department, "id")?;
         let spec = DepartmentSpec::parse(&input.code, &input.name, input.kind.into(), input.town.as_deref())?;
-        Ok(DepartmentObject(admin::update_department(&state(ctx)?.db, p, id, spec).await?))
+        let s = state(ctx)?;
+        let out = DepartmentObject(admin::update_department(&s.db, p, id, spec).await?);
+        s.bus.figures_changed(&s.db);
+        Ok(out)
     }
 
     /// Adds a matter to the catalogue (admin only); a duplicate code is `CONFLICT`.
     async fn create_matter(&self, ctx: &Context<'_>, input: MatterInput) -> Result<MatterObject> {
         let p = principal(ctx)?;
         let spec = input.parse()?;
-        Ok(MatterObject(admin::create_matter(&state(ctx)?.db, p, spec).await?))
+        let s = state(ctx)?;
+        let out = MatterObject(admin::create_matter(&s.db, p, spec).await?);
+        s.bus.figures_changed(&s.db);
+        Ok(out)
     }
 
     /// Corrects a matter (admin only).
@@ -182,7 +202,10 @@ impl OrgMutation {
         let p = principal(ctx)?;
         let id = ids::decode(&id, Kind::Matter, "id")?;
         let spec = input.parse()?;
-        Ok(MatterObject(admin::update_matter(&state(ctx)?.db, p, id, spec).await?))
+        let s = state(ctx)?;
+        let out = MatterObject(admin::update_matter(&s.db, p, id, spec).await?);
+        s.bus.figures_changed(&s.db);
+        Ok(out)
     }
 
     /// 赋权: `town` holds the matter from `from` until `until` (inclusive; open when null).
@@ -199,7 +222,10 @@ impl OrgMutation {
         let matter_id = ids::decode(&matter_id, Kind::Matter, "matterId")?;
         let from = from.get("from")?;
         let until = until.as_ref().map(|u| u.get("until")).transpose()?;
-        Ok(MatterObject(admin::empower_matter(&state(ctx)?.db, p, matter_id, &town, from, until).await?))
+        let s = state(ctx)?;
+        let out = MatterObject(admin::empower_matter(&s.db, p, matter_id, &town, from, until).await?);
+        s.bus.figures_changed(&s.db);
+        Ok(out)
     }
 
     /// Ends a town's empowerment on `until` (the last day it holds the matter).
@@ -213,6 +239,9 @@ impl OrgMutation {
         let p = principal(ctx)?;
         let matter_id = ids::decode(&matter_id, Kind::Matter, "matterId")?;
         let until = until.get("until")?;
-        Ok(MatterObject(admin::end_empowerment(&state(ctx)?.db, p, matter_id, &town, until).await?))
+        let s = state(ctx)?;
+        let out = MatterObject(admin::end_empowerment(&s.db, p, matter_id, &town, until).await?);
+        s.bus.figures_changed(&s.db);
+        Ok(out)
     }
 }

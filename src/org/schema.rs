@@ -44,6 +44,10 @@ pub enum Role {
 
 /// Anything with a global ID.
 #[derive(Interface)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one value per `node` call, returned at once: boxing the case would only add an allocation"
+)]
 #[graphql(field(name = "id", ty = "ID"))]
 pub enum Node {
     Case(CaseObject),

@@ -416,3 +416,29 @@ async fn matters_import_from_csv_and_xlsx_idempotently_with_a_dry_run() {
     let audit = app.data("admin", q, json!({})).await;
     assert_eq!(audit["auditLog"]["totalCount"], 4, "{audit}");
 }
+
+/// Each administration mutation once, as the admin (for the audit log's every-mutation check).
+pub async fn every_mutation(app: &TestApp) {
+    let bureau = department_id(app, "bureau").await;
+    let input =
+        json!({ "login": "audit.officer", "name": "审计测试", "departmentId": bureau, "roles": ["BUREAU_OFFICER"] });
+    let user = app.data("admin", CREATE_USER, json!({ "input": input })).await["createUser"]["id"].clone();
+    app.data("admin", UPDATE_USER, json!({ "id": user, "input": { "name": "审计测试员" } })).await;
+    let cert = json!({ "number": "浙审-0001", "validFrom": "2026-01-01", "validUntil": "2031-12-31" });
+    app.data("admin", ADD_CERTIFICATE, json!({ "id": user, "input": cert })).await;
+    let dept = json!({ "code": "audit-line", "name": "审计测试局", "kind": "LINE_DEPARTMENT" });
+    let q = "mutation($input: DepartmentInput!) { createDepartment(input: $input) { id } }";
+    let d = app.data("admin", q, json!({ "input": dept.clone() })).await["createDepartment"]["id"].clone();
+    let q = "mutation($id: ID!, $input: DepartmentInput!) { updateDepartment(id: $id, input: $input) { id } }";
+    app.data("admin", q, json!({ "id": d, "input": dept })).await;
+    let matter =
+        json!({ "code": "AUD-001", "name": "审计事项", "domain": "市容", "legalBasis": "据", "penaltyBasis": "罚" });
+    let q = "mutation($input: MatterInput!) { createMatter(input: $input) { id } }";
+    let m = app.data("admin", q, json!({ "input": matter.clone() })).await["createMatter"]["id"].clone();
+    let q = "mutation($id: ID!, $input: MatterInput!) { updateMatter(id: $id, input: $input) { id } }";
+    app.data("admin", q, json!({ "id": m, "input": matter })).await;
+    let q = r#"mutation($id: ID!) { empowerMatter(matterId: $id, town: "北岙街道", from: "2026-01-01") { id } }"#;
+    app.data("admin", q, json!({ "id": m })).await;
+    let q = r#"mutation($id: ID!) { endEmpowerment(matterId: $id, town: "北岙街道", until: "2026-12-31") { id } }"#;
+    app.data("admin", q, json!({ "id": m })).await;
+}
