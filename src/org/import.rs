@@ -351,6 +351,10 @@ impl From<sea_orm::DbErr> for ImportError {
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            ImportError::Rows(rows) if rows.iter().all(|r| r.line == 0) => {
+                let messages: Vec<String> = rows.iter().map(ToString::to_string).collect();
+                write!(f, "{}; nothing written", messages.join("; "))
+            }
             ImportError::Rows(rows) => {
                 writeln!(f, "{} bad row(s), nothing written:", rows.len())?;
                 for r in rows {
