@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `seed --demo`, `token`, `schema`, `holidays`, `report`.
+//! The command line: `serve`, `migrate`, `seed --demo`, `token`, `schema`, `holidays`, `report`,
+//! `import matters`.
 
 use clap::{Args, Parser, Subcommand};
 
@@ -33,6 +34,29 @@ pub enum Command {
     Holidays(HolidayArgs),
     /// Print section 一 of the annual report for a year, every figure computed from the data.
     Report(ReportArgs),
+    /// Load a catalogue from a CSV or XLSX file.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// The matter catalogue (执法事项), idempotent by code: columns code, name, domain,
+    /// legalBasis, penaltyBasis (required), personMin, personMax, organizationMin,
+    /// organizationMax (yuan), active, towns (town:from:until items separated by ';' or '|').
+    /// A bad row writes nothing.
+    Matters(ImportMattersArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ImportMattersArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The sheet: .csv, or .xlsx (its first worksheet).
+    pub file: std::path::PathBuf,
+    /// Print what would change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Args, Debug)]
@@ -344,6 +368,14 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             Ok(())
         }
         Command::Report(args) => report(args).await,
+        Command::Import(ImportCommand::Matters(args)) => {
+            let db = args.db.connect().await?;
+            let report = crate::org::import::import_file(&db, &args.file, args.dry_run).await?;
+            for line in report.lines() {
+                println!("{line}");
+            }
+            Ok(())
+        }
     }
 }
 

@@ -40,6 +40,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     crate::cases::mutations::CaseMutation,
+    crate::org::mutations::OrgMutation,
     crate::transfers::mutations::TransferMutation,
     crate::records::mutations::RecordMutation,
     crate::follow_case::schema::FollowCaseMutation,

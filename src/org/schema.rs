@@ -7,10 +7,11 @@ use uuid::Uuid;
 
 use super::service::{self, MatterFilter as ParsedMatterFilter, UserFilter as ParsedUserFilter};
 use crate::cases::schema::CaseObject;
+use crate::domain::Yuan;
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{loaders, principal, request, state};
 use crate::graphql::ids::{self, Kind};
-use crate::graphql::scalars::Date;
+use crate::graphql::scalars::{Date, Decimal};
 use crate::records::schema::RecordObject;
 use crate::transfers::schema::TransferObject;
 
@@ -47,6 +48,10 @@ pub enum Role {
     reason = "a node lives for one resolver; boxing the case would add an allocation to every case read"
 )]
 #[derive(Interface)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one value per `node` call, returned at once: boxing the case would only add an allocation"
+)]
 #[graphql(field(name = "id", ty = "ID"))]
 pub enum Node {
     Case(CaseObject),
@@ -150,6 +155,58 @@ impl UserObject {
     async fn active(&self) -> bool {
         self.0.active
     }
+
+    /// Every enforcement certificate the user held or holds, oldest first (the history; the
+    /// current one is `certificateNo`). Shown where `certificateNo` is: within the user's own
+    /// department and to admins; empty elsewhere.
+    async fn certificates(&self, ctx: &Context<'_>) -> Result<Vec<Certificate>> {
+        if !self.may_see_certificate(ctx)? {
+            return Ok(Vec::new());
+        }
+        let rows = super::certificates::history(&state(ctx)?.db, self.0.id).await?;
+        Ok(rows.into_iter().map(Certificate).collect())
+    }
+}
+
+/// An enforcement certificate (执法证), valid from `validFrom` to `validUntil`, both inclusive.
+pub struct Certificate(entity::certificate::Model);
+
+#[Object]
+impl Certificate {
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+
+    async fn valid_from(&self) -> Date {
+        self.0.valid_from.into()
+    }
+
+    async fn valid_until(&self) -> Date {
+        self.0.valid_until.into()
+    }
+}
+
+/// The discretion benchmark (裁量基准) of a matter per party kind, in yuan; a null bound is no
+/// bound.
+pub struct FineRange(super::admin::FineRange);
+
+#[Object]
+impl FineRange {
+    async fn person_min(&self) -> Option<Decimal> {
+        self.0.person_min.map(|f| Yuan::from_fen(f).into())
+    }
+
+    async fn person_max(&self) -> Option<Decimal> {
+        self.0.person_max.map(|f| Yuan::from_fen(f).into())
+    }
+
+    async fn organization_min(&self) -> Option<Decimal> {
+        self.0.organization_min.map(|f| Yuan::from_fen(f).into())
+    }
+
+    async fn organization_max(&self) -> Option<Decimal> {
+        self.0.organization_max.map(|f| Yuan::from_fen(f).into())
+    }
 }
 
 /// 赋权: a town team holds a matter from `from` until `until` (inclusive; open-ended when null).
@@ -211,6 +268,22 @@ impl MatterObject {
     /// The article the matter rests on.
     async fn legal_basis(&self) -> &str {
         &self.0.legal_basis
+    }
+
+    /// The penalty clause (罚则) the matter's fines are imposed under.
+    async fn penalty_basis(&self) -> &str {
+        &self.0.penalty_basis
+    }
+
+    /// The discretion benchmark (R12); null when the matter has no bound at all.
+    async fn fine_range(&self) -> Option<FineRange> {
+        let range = super::admin::FineRange::of(&self.0);
+        (!range.is_unbounded()).then_some(FineRange(range))
+    }
+
+    /// Still in the catalogue: an inactive matter takes no new filings.
+    async fn active(&self) -> bool {
+        self.0.active
     }
 
     /// Held by at least one town today (赋权镇街).

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use entity::enums::Role;
 use entity::{matter, matter_empowerment, user, user_role};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityName, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
@@ -118,10 +118,13 @@ pub async fn matters(
         None => {}
     }
     if let Some(s) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
+        // The pattern is lowercased: compare the lowercased columns (codes are ASCII, which
+        // `lower()` folds alike on SQLite and PostgreSQL), so `SR-001` finds SR-001 on both.
+        let lower = |c: matter::Column| Expr::expr(Func::lower(Expr::col(c)));
         cond = cond.add(
             Condition::any()
-                .add(Expr::col(matter::Column::Name).like(crate::sql::contains(s.trim())))
-                .add(Expr::col(matter::Column::Code).like(crate::sql::contains(s.trim()))),
+                .add(lower(matter::Column::Name).like(crate::sql::contains(s.trim())))
+                .add(lower(matter::Column::Code).like(crate::sql::contains(s.trim()))),
         );
     }
     let mut query = matter::Entity::find().filter(cond.clone());

@@ -283,6 +283,7 @@ async fn every_mutation_is_in_the_audit_log_with_who_and_from_where() {
     // Every mutation of the schema is covered: a new mutation writes its audit row (through
     // `audit::write`, in its transaction) and is exercised here.
     oversight_mutations(&app).await;
+    crate::admin::every_mutation(&app).await;
     let rows = entries(&app, json!({"action": "mutation:*", "from": started}), 5).await;
     let by_action: HashMap<&str, &Value> = rows.iter().map(|r| (r["action"].as_str().expect("action"), r)).collect();
     let schema = app.data("admin", r#"{ __type(name: "Mutation") { fields { name } } }"#, json!({})).await;

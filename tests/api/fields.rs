@@ -403,6 +403,72 @@ fn refusals(w: &World) -> Vec<Refusal> {
             "certificateValidUntil",
         ),
         refuse("updateOfficer", "admin", OFFICER, json!({"id": "nonsense"}), "id"),
+        // Administration (tests/api/admin.rs has the rest).
+        refuse(
+            "createUser",
+            "admin",
+            "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
+            json!({"input": {"login": "has space", "name": "某", "departmentId": unknown(Kind::Department), "roles": ["BUREAU_OFFICER"]}}),
+            "login",
+        ),
+        refuse(
+            "updateUser",
+            "admin",
+            "mutation($id: ID!) { updateUser(id: $id, input: {name: \"某\"}) { id } }",
+            json!({"id": "nonsense"}),
+            "id",
+        ),
+        refuse(
+            "addCertificate",
+            "admin",
+            "mutation($id: ID!, $input: CertificateInput!) { addCertificate(userId: $id, input: $input) { id } }",
+            json!({"id": w.officer_id, "input": {"number": "浙X-1", "validFrom": "2026-02-01", "validUntil": "2026-01-31"}}),
+            "validUntil",
+        ),
+        refuse(
+            "createDepartment",
+            "admin",
+            "mutation($input: DepartmentInput!) { createDepartment(input: $input) { id } }",
+            json!({"input": {"code": "town-x", "name": "某街道执法队", "kind": "TOWN_TEAM"}}),
+            "town",
+        ),
+        refuse(
+            "updateDepartment",
+            "admin",
+            "mutation($id: ID!, $input: DepartmentInput!) { updateDepartment(id: $id, input: $input) { id } }",
+            json!({"id": "nonsense", "input": {"code": "x", "name": "某", "kind": "COURT"}}),
+            "id",
+        ),
+        refuse(
+            "createMatter",
+            "admin",
+            "mutation($input: MatterInput!) { createMatter(input: $input) { id } }",
+            json!({"input": {"code": "X-1", "name": "某", "domain": "市容", "legalBasis": "据", "penaltyBasis": "罚",
+                "fineRange": {"personMin": "500", "personMax": "200"}}}),
+            "fineRange.personMax",
+        ),
+        refuse(
+            "updateMatter",
+            "admin",
+            "mutation($id: ID!, $input: MatterInput!) { updateMatter(id: $id, input: $input) { id } }",
+            json!({"id": unknown(Kind::Matter), "input": {"code": "X-1", "name": "某", "domain": "市容", "legalBasis": "据",
+                "penaltyBasis": "罚", "fineRange": {"organizationMin": "-1"}}}),
+            "fineRange.organizationMin",
+        ),
+        refuse(
+            "empowerMatter",
+            "admin",
+            "mutation($id: ID!, $from: Date!) { empowerMatter(matterId: $id, town: \"北岙街道\", from: $from) { id } }",
+            json!({"id": unknown(Kind::Matter), "from": "never"}),
+            "from",
+        ),
+        refuse(
+            "endEmpowerment",
+            "admin",
+            "mutation($id: ID!) { endEmpowerment(matterId: $id, town: \"北岙街道\", until: \"2026-12-31\") { id } }",
+            json!({"id": "nonsense"}),
+            "matterId",
+        ),
     ]
 }
 

@@ -93,6 +93,7 @@ pub async fn update_officer(
     let w = Write::begin(store).await?;
     let txn = w.txn();
     let u = user::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| AppError::not_found("user"))?;
+    let before = u.clone();
     let mut active = u.into_active_model();
     if let Some(no) = certificate_no {
         active.certificate_no = sea_orm::Set(Some(text("certificateNo", &no)?));
@@ -104,6 +105,7 @@ pub async fn update_officer(
         active.joined_on = sea_orm::Set(Some(j));
     }
     let u = active.update(txn).await?;
+    crate::org::certificates::follow_correction(txn, &before, &u, Utc::now()).await?;
     w.audit(p, "updateOfficer", &[u.id], serde_json::json!({})).await?;
     w.commit().await?;
     Ok(u)

@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait};
 
 use super::{Ask, Ratio, by_department, by_department_and_town, count, departments_of_kind, scalars};
 use crate::error::AppResult;
+use crate::org::certificates;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Officers {
@@ -44,7 +45,9 @@ fn officers(ask: Ask<'_>) -> Condition {
     Condition::all().add(user::Column::Active.eq(true)).add(whose)
 }
 
-/// The certificate rate is taken on the year's last day, or today in the current year.
+/// The certificate rate is taken on the year's last day, or today in the current year, from the
+/// certificate history: the certificate valid on that day counts, so a renewal today never
+/// changes a past year.
 pub async fn officers_and_certificates(db: &impl ConnectionTrait, ask: Ask<'_>) -> AppResult<Officers> {
     let y = ask.year;
     let as_of = if ask.today < y.last { std::cmp::max(ask.today, y.first) } else { y.last };
@@ -55,7 +58,7 @@ pub async fn officers_and_certificates(db: &impl ConnectionTrait, ask: Ask<'_>) 
         db,
         [
             count(user::Entity, on_roll()),
-            count(user::Entity, on_roll().add(user::Column::CertificateValidUntil.gte(as_of))),
+            count(user::Entity, on_roll().add(user::Column::Id.in_subquery(certificates::holders_on(as_of)))),
             count(user::Entity, officers(ask).add(y.days(user::Column::JoinedOn))),
         ],
     )
