@@ -72,7 +72,7 @@ async fn transfer_and_record_mutations(app: &TestApp, case_id: &Value) {
     let bureau = department_id(app, "bureau").await;
     let request = r#"mutation($input: RequestTransferInput!) { requestTransfer(input: $input) { id } }"#;
     let mut ids = Vec::new();
-    for i in 0..4 {
+    for i in 0..5 {
         let input = json!({"toDepartmentId": bureau, "category": "FORESTRY", "subject": format!("林业线索{i}"),
             "facts": "卫片发现疑似毁林。", "party": {"kind": "PERSON", "name": "林某"}});
         ids.push(app.data("nr.liaison", request, json!({"input": input})).await["requestTransfer"]["id"].clone());
@@ -84,6 +84,11 @@ async fn transfer_and_record_mutations(app: &TestApp, case_id: &Value) {
             json!({}),
         )
         .await;
+    // The sender adds a material to a pending request.
+    let material = r#"mutation($t: ID!, $input: TransferMaterialInput!) { addTransferMaterial(transferId: $t, input: $input) { id } }"#;
+    let input = json!({"idempotencyKey": "audit-material", "kind": "DOCUMENT", "content": "卫片比对图",
+        "recordedAt": Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)});
+    app.data("nr.liaison", material, json!({"t": ids[4], "input": input})).await;
     let accept = r#"mutation($id: ID!, $m: String) { acceptTransfer(id: $id, input: {matterCode: $m}) { status } }"#;
     app.data("bureau.officer", accept, json!({"id": ids[0], "m": matter["matters"]["edges"][0]["node"]["code"]})).await;
     app.data(
@@ -254,6 +259,7 @@ async fn every_mutation_is_in_the_audit_log_with_who_and_from_where() {
         ("mutation:rejectTransfer", "bureau.officer"),
         ("mutation:returnTransfer", "bureau.officer"),
         ("mutation:withdrawTransfer", "nr.liaison"),
+        ("mutation:addTransferMaterial", "nr.liaison"),
         ("mutation:submitRecord", "bureau.officer"),
         ("mutation:submitRecords", "bureau.officer"),
     ];
@@ -261,10 +267,12 @@ async fn every_mutation_is_in_the_audit_log_with_who_and_from_where() {
         *m.entry(r["action"].as_str().expect("action")).or_default() += 1;
         m
     });
-    assert_eq!(counted["mutation:requestTransfer"], 4, "four requests");
+    assert_eq!(counted["mutation:requestTransfer"], 5, "five requests");
     // Acceptance writes a row for the transfer and one for the case it filed.
     assert_eq!(counted["mutation:acceptTransfer"], 2);
-    assert_eq!(rows.len(), expected.len() + 4, "one row per mutation target: {rows:#?}");
+    // A material's row names the transfer and the material.
+    assert_eq!(counted["mutation:addTransferMaterial"], 2);
+    assert_eq!(rows.len(), expected.len() + 6, "one row per mutation target: {rows:#?}");
     for (action, login) in expected {
         let row = by_action.get(action).unwrap_or_else(|| panic!("no {action} row in {rows:#?}"));
         assert_eq!(row["user"]["login"], login, "{action}");
@@ -304,7 +312,10 @@ async fn every_mutation_is_in_the_audit_log_with_who_and_from_where() {
     assert_eq!(
         actions,
         [
+            "mutation:addTransferMaterial",
+            "mutation:addTransferMaterial",
             "mutation:reportToJointCall",
+            "mutation:requestTransfer",
             "mutation:requestTransfer",
             "mutation:requestTransfer",
             "mutation:requestTransfer",

@@ -227,6 +227,13 @@ fn refusals(w: &World) -> Vec<Refusal> {
             json!({"input": {"caseId": w.case_id, "category": "OTHER", "subject": "移送", "facts": "事实。", "toDepartmentId": "nonsense"}}),
             "toDepartmentId",
         ),
+        refuse(
+            "addTransferMaterial",
+            "nr.liaison",
+            "mutation($t: ID!, $input: TransferMaterialInput!) { addTransferMaterial(transferId: $t, input: $input) { id } }",
+            json!({"t": "nonsense", "input": {"idempotencyKey": "m-1", "kind": "NOTE", "content": "材料", "recordedAt": today}}),
+            "transferId",
+        ),
         refuse("acceptTransfer", "nr.liaison", ACCEPT, json!({"id": unknown(Kind::Case)}), "id"),
         refuse("rejectTransfer", "nr.liaison", REJECT, json!({"id": "nonsense", "reason": "不属本部门管辖"}), "id"),
         refuse("returnTransfer", "nr.liaison", RETURN, json!({"id": "nonsense", "reason": "材料不全"}), "id"),
