@@ -43,10 +43,6 @@ pub enum Role {
 }
 
 /// Anything with a global ID.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "a node lives for one resolver; boxing the case would add an allocation to every case read"
-)]
 #[derive(Interface)]
 #[allow(
     clippy::large_enum_variant,

@@ -258,7 +258,7 @@ pub fn person_cues(text: &str) -> String {
         };
         let max = surname + 2;
         while k < n && k - start < max && is_han(cs[k]) && cs[k] != '某' {
-            if k - start >= surname + 1 && AFTER_NAME.contains(cs[k]) {
+            if k - start > surname && AFTER_NAME.contains(cs[k]) {
                 break;
             }
             k += 1;
