@@ -32,6 +32,9 @@ pub mod transfer;
 pub const CHANNEL: &str = "casebridge_events";
 /// The PostgreSQL channel that carries "the figures changed" between instances.
 pub const FIGURES_CHANNEL: &str = "casebridge_stats";
+/// The PostgreSQL channel that carries "a user's access changed" (deactivated, roles, department)
+/// between instances: their subscribers are re-read at once.
+pub const USERS_CHANNEL: &str = "casebridge_users";
 /// The PostgreSQL channel that carries committed transfer event ids (`transfer::append`).
 pub const TRANSFER_CHANNEL: &str = "casebridge_transfer_events";
 
@@ -139,6 +142,8 @@ pub struct Bus {
     /// Bumped when a figure of the statistics moved without a case event (a notice, a
     /// training …): the live statistics recompute.
     figures: watch::Sender<u64>,
+    /// Bumped when an admin changed a user's access: subscribers are re-read at once.
+    users: watch::Sender<u64>,
 }
 
 impl Default for Bus {
@@ -153,7 +158,7 @@ impl Bus {
         let (sender, _) = broadcast::channel(capacity);
         let (committed, _) = broadcast::channel(capacity);
         let (transfers, _) = broadcast::channel(capacity);
-        Self { sender, committed, transfers, local, figures: watch::channel(0).0 }
+        Self { sender, committed, transfers, local, figures: watch::channel(0).0, users: watch::channel(0).0 }
     }
 
     /// Publishes committed events (call after `commit`). With a PostgreSQL listener this does
@@ -216,23 +221,48 @@ impl Bus {
     /// signal). Call after the write committed.
     pub fn figures_changed(&self, db: &sea_orm::DatabaseConnection) {
         self.figures_changed_here();
-        if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-            let db = db.clone();
-            tokio::spawn(async move {
-                let notify = sea_orm::Statement::from_sql_and_values(
-                    sea_orm::DbBackend::Postgres,
-                    "SELECT pg_notify($1, '')",
-                    [FIGURES_CHANNEL.into()],
-                );
-                if let Err(e) = db.execute_raw(notify).await {
-                    tracing::warn!(error = %e, "could not notify the other instances of a statistics change");
-                }
-            });
-        }
+        notify_others(db, FIGURES_CHANNEL);
+    }
+
+    /// A user's access changed on this instance's database: its subscribers are re-read now.
+    pub fn users_changed_here(&self) {
+        self.users.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// [`users_changed_here`](Self::users_changed_here), and on PostgreSQL on every other
+    /// instance (`NOTIFY casebridge_users`). Call after the write committed: revoking a user
+    /// takes effect at once, on open subscriptions too.
+    pub fn users_changed(&self, db: &sea_orm::DatabaseConnection) {
+        self.users_changed_here();
+        notify_others(db, USERS_CHANNEL);
+    }
+
+    /// Wakes on every "a user's access changed" signal.
+    pub fn watch_users(&self) -> watch::Receiver<u64> {
+        self.users.subscribe()
     }
 
     /// Wakes on every "the figures changed" signal.
     pub fn watch_figures(&self) -> watch::Receiver<u64> {
         self.figures.subscribe()
     }
+}
+
+/// `NOTIFY channel` on PostgreSQL, in the background (each instance's listener turns it into a
+/// local signal); nothing on SQLite, which has one instance.
+fn notify_others(db: &sea_orm::DatabaseConnection, channel: &'static str) {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return;
+    }
+    let db = db.clone();
+    tokio::spawn(async move {
+        let notify = sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_notify($1, '')",
+            [channel.into()],
+        );
+        if let Err(e) = db.execute_raw(notify).await {
+            tracing::warn!(error = %e, channel, "could not notify the other instances");
+        }
+    });
 }

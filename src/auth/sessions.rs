@@ -76,12 +76,19 @@ pub struct Sessions {
 
 impl Sessions {
     /// Registers a subscription of `principal` (just loaded, so the freshest standing of its
-    /// login) and makes sure the re-reading task runs.
-    pub fn watch(self: &Arc<Self>, principal: &Principal, db: &DatabaseConnection, every: Duration) -> Arc<Standing> {
+    /// login) and makes sure the re-reading task runs: every `every`, and at once whenever
+    /// `wake` changes (an admin changed a user's access, here or on another instance).
+    pub fn watch(
+        self: &Arc<Self>,
+        principal: &Principal,
+        db: &DatabaseConnection,
+        every: Duration,
+        wake: watch::Receiver<u64>,
+    ) -> Arc<Standing> {
         let mut task = self.refresher.lock().unwrap_or_else(PoisonError::into_inner);
         if task.as_ref().is_none_or(JoinHandle::is_finished) {
             // Started from the first subscription (and again if its worker went away).
-            *task = Some(tokio::spawn(reread(Arc::downgrade(self), db.clone(), every)));
+            *task = Some(tokio::spawn(reread(Arc::downgrade(self), db.clone(), every, wake)));
         }
         drop(task);
         let granted = Access::Granted(Arc::new(Principal { client_addr: None, ..principal.clone() }));
@@ -103,13 +110,23 @@ impl Sessions {
     }
 }
 
-/// Re-reads every subscribed login each round, until the sessions are gone.
-async fn reread(sessions: Weak<Sessions>, db: DatabaseConnection, every: Duration) {
+/// Re-reads every subscribed login each round, and when woken, until the sessions are gone.
+async fn reread(sessions: Weak<Sessions>, db: DatabaseConnection, every: Duration, mut wake: watch::Receiver<u64>) {
     let mut round = tokio::time::interval(every.max(Duration::from_secs(1)));
     round.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     round.tick().await;
+    let mut wakes = true;
     loop {
-        round.tick().await;
+        tokio::select! {
+            _ = round.tick() => {}
+            changed = wake.changed(), if wakes => {
+                // The bus went away (tests that build sessions alone): rounds only.
+                wakes = changed.is_ok();
+                if !wakes {
+                    continue;
+                }
+            }
+        }
         let Some(live) = sessions.upgrade().map(|s| s.live()) else { return };
         if live.is_empty() {
             continue;

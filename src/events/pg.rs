@@ -15,7 +15,7 @@ use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::{Bus, CHANNEL, FIGURES_CHANNEL as STATS_CHANNEL, TRANSFER_CHANNEL};
+use super::{Bus, CHANNEL, FIGURES_CHANNEL as STATS_CHANNEL, TRANSFER_CHANNEL, USERS_CHANNEL};
 
 /// Ids remembered to drop duplicates after a replay.
 const REMEMBERED: usize = 20_000;
@@ -163,13 +163,14 @@ pub async fn listen(url: String, db: DatabaseConnection, bus: Bus) {
                 continue;
             }
         };
-        if let Err(e) = listener.listen_all([CHANNEL, STATS_CHANNEL, TRANSFER_CHANNEL]).await {
+        if let Err(e) = listener.listen_all([CHANNEL, STATS_CHANNEL, TRANSFER_CHANNEL, USERS_CHANNEL]).await {
             tracing::warn!(error = %e, "event listener: LISTEN failed; retrying");
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
         }
         // Whatever committed while we were not listening.
         bus.figures_changed_here();
+        bus.users_changed_here();
         if let Err(e) = replay(&db, &bus, &mut seen).await {
             tracing::warn!(error = %e, "event listener: replay failed");
         }
@@ -180,6 +181,7 @@ pub async fn listen(url: String, db: DatabaseConnection, bus: Bus) {
         loop {
             match listener.try_recv().await {
                 Ok(Some(n)) if n.channel() == STATS_CHANNEL => bus.figures_changed_here(),
+                Ok(Some(n)) if n.channel() == USERS_CHANNEL => bus.users_changed_here(),
                 Ok(Some(n)) if n.channel() == TRANSFER_CHANNEL => {
                     let ids: Vec<Uuid> =
                         n.payload().split(',').filter_map(|s| Uuid::try_parse(s.trim()).ok()).collect();
@@ -201,6 +203,7 @@ pub async fn listen(url: String, db: DatabaseConnection, bus: Bus) {
                     // are lost, so read them from the log.
                     tracing::warn!("event listener: connection lost and re-established; replaying");
                     bus.figures_changed_here();
+                    bus.users_changed_here();
                     if let Err(e) = replay(&db, &bus, &mut seen).await {
                         tracing::warn!(error = %e, "event listener: replay failed");
                     }

@@ -83,7 +83,7 @@ impl Sub {
         filter: Parsed,
         expires_at: DateTime<Utc>,
     ) -> Self {
-        let standing = sessions.watch(principal, &db, recheck);
+        let standing = sessions.watch(principal, &db, recheck, bus.watch_users());
         let left = (expires_at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
         Self {
             rx: bus.subscribe_committed(),

@@ -152,6 +152,8 @@ impl OrgMutation {
         let s = state(ctx)?;
         let out = UserObject(admin::update_user(&s.db, p, id, changes).await?);
         s.bus.figures_changed(&s.db);
+        // Deactivation, roles and department apply at once, to open subscriptions too.
+        s.bus.users_changed(&s.db);
         Ok(out)
     }
 
@@ -184,6 +186,8 @@ impl OrgMutation {
         let s = state(ctx)?;
         let out = DepartmentObject(admin::update_department(&s.db, p, id, spec).await?);
         s.bus.figures_changed(&s.db);
+        // A department's kind and town are part of its users' access.
+        s.bus.users_changed(&s.db);
         Ok(out)
     }
 

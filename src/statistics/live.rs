@@ -209,7 +209,7 @@ impl StatisticsSubscription {
             .data_opt::<LiveStats>()
             .ok_or_else(|| AppError::Internal("the schema carries no live statistics".into()))?;
         let feed = live.feed(state, (year, scope.clone()));
-        let standing = state.sessions.watch(p, &state.db, state.settings.subscription_recheck);
+        let standing = state.sessions.watch(p, &state.db, state.settings.subscription_recheck, state.bus.watch_users());
         let expires_at = ctx.data_opt::<Session>().map_or(DateTime::<Utc>::MAX_UTC, |s| s.expires_at);
         let sub = Sub {
             rx: feed.rx.clone(),

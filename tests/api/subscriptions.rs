@@ -256,3 +256,39 @@ async fn every_idle_subscription_of_a_deactivated_user_ends_without_waiting_for_
     let got = next(&mut colleague, 15).await.expect("the colleague's event");
     assert_eq!(got["payload"]["data"]["caseEvents"]["case"]["caseNo"], filed["caseNo"], "{got}");
 }
+
+async fn deactivate_through_the_api(app: &TestApp, login: &str) {
+    let q = r#"query($s: String) { users(first: 5, filter: {search: $s}) { edges { node { id login } } } }"#;
+    let users = app.data("admin", q, json!({"s": login})).await;
+    let id = users["users"]["edges"]
+        .as_array()
+        .and_then(|es| es.iter().find(|e| e["node"]["login"] == login))
+        .map(|e| e["node"]["id"].clone())
+        .expect("the user");
+    let update = r#"mutation($id: ID!) { updateUser(id: $id, input: {active: false}) { active } }"#;
+    assert_eq!(app.data("admin", update, json!({"id": id})).await["updateUser"]["active"], false);
+}
+
+/// api.md: revoking a user takes effect at once, on open subscriptions too. With the periodic
+/// re-read an hour away, an admin's `updateUser(active: false)` ends the subscription now.
+#[actix_rt::test]
+async fn an_admins_deactivation_ends_open_subscriptions_at_once() {
+    let app = TestApp::spawn_with(|s| s.subscription_recheck = Duration::from_secs(3600)).await;
+    let mut leaver = subscribe(&app, &app.token("town.beiao"), EVENTS).await;
+    deactivate_through_the_api(&app, "town.beiao").await;
+    let msg = next(&mut leaver, 30).await.expect("a closing message");
+    assert_eq!(msg["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{msg}");
+}
+
+/// The same across instances: the subscriber is on B, the admin acts on A (NOTIFY).
+#[actix_rt::test]
+#[ignore = "PostgreSQL only: instances share a database"]
+async fn on_postgresql_a_deactivation_on_one_instance_ends_subscriptions_on_another() {
+    crate::support::postgres_only();
+    let app = TestApp::spawn_with(|s| s.subscription_recheck = Duration::from_secs(3600)).await;
+    let other = TestApp::attach_with(&app.database_url, |s| s.subscription_recheck = Duration::from_secs(3600)).await;
+    let mut leaver = subscribe(&other, &other.token("town.beiao"), EVENTS).await;
+    deactivate_through_the_api(&app, "town.beiao").await;
+    let msg = next(&mut leaver, 30).await.expect("a closing message");
+    assert_eq!(msg["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{msg}");
+}

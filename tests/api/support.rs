@@ -80,7 +80,7 @@ impl TestApp {
         Self::attach_with(url, |_| {}).await
     }
 
-    async fn attach_with(url: &str, change: impl FnOnce(&mut Settings)) -> Self {
+    pub async fn attach_with(url: &str, change: impl FnOnce(&mut Settings)) -> Self {
         let url = url.to_string();
         let db = casebridge::db::connect(&url, 4).await.expect("connect");
         let mut settings = Settings {
