@@ -233,29 +233,6 @@ fn may_hand_over(case: &case::Model, sender_kind: DepartmentKind) -> bool {
         || (sender_kind == DepartmentKind::TownTeam && case.status == CaseStatus::NoticeServed)
 }
 
-/// R6 (APL 36), for the act dates of a transfer at acceptance (R6+): the act ended (`endedAt`
-/// for a continuing act, else `occurredAt`) no more than 2 years, 5 with serious harm, before
-/// the filing date. The same rule as filing (`cases::lifecycle`), on the transfer's fields.
-fn check_limitation(
-    occurred_at: DateTime<Utc>,
-    ended_at: Option<DateTime<Utc>>,
-    serious_harm: bool,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    let ended = ended_at.unwrap_or(occurred_at);
-    let years = if serious_harm { 5 } else { 2 };
-    let filed = local_date(now);
-    let limit = filed.with_year(filed.year() - years).unwrap_or(filed - chrono::Duration::days(365 * years as i64));
-    if local_date(ended) < limit {
-        let field = if ended_at.is_some() { "endedAt" } else { "occurredAt" };
-        return Err(AppError::bad_input(
-            field,
-            format!("the act ended more than {years} years before acceptance (APL 36, R6+): the case cannot be filed"),
-        ));
-    }
-    Ok(())
-}
-
 /// The act's dates as given: never in the future, and a continuing act ends after it began.
 fn check_act_dates(
     occurred_at: Option<DateTime<Utc>>,
@@ -513,7 +490,8 @@ pub async fn accept_transfer(
     let occurred_at = before.occurred_at.or(sender_case.as_ref().map(|c| c.occurred_at));
     let ended_at = before.ended_at.or(sender_case.as_ref().and_then(|c| c.ended_at));
     if let Some(occurred) = occurred_at {
-        check_limitation(occurred, ended_at, serious_harm, now)?;
+        // Acceptance files the case: the filing's rule, on the transfer's fields.
+        cases::check_limitation((occurred, ended_at), serious_harm, now, "")?;
     }
 
     let case_no = cases::next_case_no(&txn, &dept, today.year()).await?;
