@@ -311,6 +311,31 @@ async fn certificates_keep_their_history_and_a_renewal_never_moves_a_past_year()
             }
         }
     }
+
+    // Two officers with histories in one list (one batch): each gets its own, oldest first.
+    let renewal = json!({ "number": "浙C-2026-0003", "validFrom": day(0), "validUntil": day(6 * 365) });
+    app.data("admin", ADD_CERTIFICATE, json!({ "id": other["id"], "input": renewal })).await;
+    let q = r#"query($first: Int, $after: String) { users(first: $first, after: $after, filter: { role: BUREAU_OFFICER }) {
+        pageInfo { hasNextPage endCursor } edges { node { id certificateNo certificates { number validFrom } } } } }"#;
+    let listed = app.all_nodes("admin", q, "users", json!({}), 100).await;
+    let numbers = |id: &Value| -> Vec<Value> {
+        let u = listed.iter().find(|u| u["id"] == *id).expect("listed");
+        u["certificates"].as_array().expect("certificates").iter().map(|c| c["number"].clone()).collect()
+    };
+    assert_eq!(numbers(&lapsed["id"]), vec![lapsed["certificateNo"].clone(), json!("浙C-2026-0001")]);
+    assert_eq!(numbers(&other["id"]), vec![other["certificateNo"].clone(), json!("浙C-2026-0003")]);
+    let mut seen_numbers = std::collections::HashSet::new();
+    for u in &listed {
+        let certs = u["certificates"].as_array().expect("certificates");
+        let from: Vec<&str> = certs.iter().map(|c| c["validFrom"].as_str().expect("validFrom")).collect();
+        assert!(from.is_sorted(), "oldest first: {u}");
+        if u["certificateNo"].is_string() {
+            assert!(certs.iter().any(|c| c["number"] == u["certificateNo"]), "its own history: {u}");
+        }
+        for c in certs {
+            assert!(seen_numbers.insert(c["number"].to_string()), "one user's certificate only: {u}");
+        }
+    }
 }
 
 fn matters_csv() -> std::path::PathBuf {
