@@ -41,7 +41,8 @@ async fn matter(app: &TestApp, login: &str, code: &str) -> Value {
 
 /// The certificate rate and the new officers of a year, as the dashboard reads them.
 async fn figures(app: &TestApp, year: i32) -> Value {
-    let q = r#"query($y: Int!) { statistics(year: $y) { certificateRate { numerator denominator percent } newOfficers } }"#;
+    let q =
+        r#"query($y: Int!) { statistics(year: $y) { certificateRate { numerator denominator percent } newOfficers } }"#;
     app.data("dashboard", q, json!({ "y": year })).await["statistics"].clone()
 }
 

@@ -71,7 +71,10 @@ pub async fn officers_and_certificates(db: &impl ConnectionTrait, ask: Ask<'_>) 
         db,
         [
             count(user::Entity, officers(ask, as_of)),
-            count(user::Entity, officers(ask, as_of).add(user::Column::Id.in_subquery(certificates::holders_on(as_of)))),
+            count(
+                user::Entity,
+                officers(ask, as_of).add(user::Column::Id.in_subquery(certificates::holders_on(as_of))),
+            ),
             count(user::Entity, officers(ask, as_of).add(y.days(user::Column::JoinedOn))),
         ],
     )
