@@ -15,6 +15,9 @@ pub struct Model {
     pub active: bool,
     /// The day the officer joined the department (new officers of a year).
     pub joined_on: Option<Date>,
+    /// The day the user was deactivated (left the roll); null while active. Figures of a past
+    /// year read it instead of `active`, so a departure never moves them.
+    pub left_on: Option<Date>,
     /// Lowercased login and name, for case-insensitive search on both backends.
     pub search_text: String,
     pub created_at: DateTimeUtc,

@@ -14,6 +14,7 @@ mod m20260107_000001_record_chain_v2;
 mod m20261201_000001_procedure;
 mod m20261201_000003_transfer_materials;
 mod m20261201_000004_activities;
+mod m20261201_000005_user_left_on;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_procedure::Migration),
             Box::new(m20261201_000003_transfer_materials::Migration),
             Box::new(m20261201_000004_activities::Migration),
+            Box::new(m20261201_000005_user_left_on::Migration),
         ]
     }
 }

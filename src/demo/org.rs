@@ -221,6 +221,7 @@ impl UserFactory<'_> {
             certificate_valid_until,
             active: true,
             joined_on: None,
+            left_on: None,
             created_at,
         });
         for role in roles {

@@ -824,6 +824,7 @@ fn second_trainee(b: &mut Builder<'_>, rng: &mut Rng, general: &[usize]) {
         certificate_valid_until: None,
         active: true,
         joined_on: None,
+        left_on: None,
         created_at,
     });
     b.plan.user_roles.push(user_role::Model { user_id: id, role: Role::CourtTrainee });

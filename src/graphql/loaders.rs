@@ -9,7 +9,8 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use chrono::NaiveDate;
 use entity::enums::Role;
 use entity::{
-    case, case_event, case_officer, department, matter, matter_empowerment, party, record, transfer, user, user_role,
+    case, case_event, case_officer, certificate, department, matter, matter_empowerment, party, record, transfer, user,
+    user_role,
 };
 use sea_orm::sea_query::{Asterisk, Condition, Expr, ExprTrait, Query};
 use sea_orm::{
@@ -196,6 +197,30 @@ impl Loader<Uuid> for RolesByUser {
     }
 }
 
+/// Each user's enforcement certificates, oldest first (the order of `org::certificates::history`).
+/// Who may see them is the resolver's check.
+pub struct CertificatesByUser(DatabaseConnection);
+
+impl Loader<Uuid> for CertificatesByUser {
+    type Value = Vec<certificate::Model>;
+    type Error = DbErr;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = certificate::Entity::find()
+            .filter(certificate::Column::UserId.is_in(keys.iter().copied()))
+            .order_by_asc(certificate::Column::ValidFrom)
+            .order_by_asc(certificate::Column::ValidUntil)
+            .order_by_asc(certificate::Column::Id)
+            .all(&self.0)
+            .await?;
+        let mut out: HashMap<Uuid, Vec<certificate::Model>> = HashMap::new();
+        for c in rows {
+            out.entry(c.user_id).or_default().push(c);
+        }
+        Ok(out)
+    }
+}
+
 pub struct EmpowermentsByMatter(DatabaseConnection);
 
 impl Loader<Uuid> for EmpowermentsByMatter {
@@ -307,6 +332,7 @@ pub struct Loaders {
     pub officers: DataLoader<OfficersByCase>,
     pub transfers_by_case: DataLoader<TransfersByCase>,
     pub roles: DataLoader<RolesByUser>,
+    pub certificates: DataLoader<CertificatesByUser>,
     pub empowerments: DataLoader<EmpowermentsByMatter>,
     pub record_pages: DataLoader<RecordPages>,
     pub record_counts: DataLoader<RecordCounts>,
@@ -333,6 +359,7 @@ impl Loaders {
             officers: DataLoader::new(OfficersByCase(db.clone()), spawn),
             transfers_by_case: DataLoader::new(TransfersByCase { db: db.clone(), condition: transfers }, spawn),
             roles: DataLoader::new(RolesByUser(db.clone()), spawn),
+            certificates: DataLoader::new(CertificatesByUser(db.clone()), spawn),
             empowerments: DataLoader::new(EmpowermentsByMatter(db.clone()), spawn),
             record_pages: DataLoader::new(RecordPages(db.clone()), spawn),
             record_counts: DataLoader::new(RecordCounts(db.clone()), spawn),

@@ -135,6 +135,7 @@ pub async fn create_user(db: &DatabaseConnection, p: &Principal, input: NewUser)
         active: true,
         // A new officer joins today (the year's new officers).
         joined_on: Some(local_date(now)),
+        left_on: None,
         created_at: now,
     };
     user::Entity::insert(model.clone().into_active_model())
@@ -208,6 +209,9 @@ pub async fn update_user(
     }
     if let Some(a) = changes.active.filter(|a| *a != before.active) {
         active.active = Set(a);
+        // The day of leaving keeps a past year's roll as it was (`certificateRate`); coming back
+        // clears it.
+        active.left_on = Set((!a).then(|| local_date(Utc::now())));
         changed.push("active");
     }
     let mut sorted = current;
@@ -225,6 +229,7 @@ pub async fn update_user(
         serde_json::json!({
             "changed": changed,
             "active": after.active,
+            "leftOn": after.left_on,
             "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         }),
     )

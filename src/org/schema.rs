@@ -159,8 +159,8 @@ impl UserObject {
         if !self.may_see_certificate(ctx)? {
             return Ok(Vec::new());
         }
-        let rows = super::certificates::history(&state(ctx)?.db, self.0.id).await?;
-        Ok(rows.into_iter().map(Certificate).collect())
+        let rows = loaders(ctx)?.certificates.load_one(self.0.id).await.map_err(AppError::from)?;
+        Ok(rows.unwrap_or_default().into_iter().map(Certificate).collect())
     }
 }
 

@@ -39,6 +39,13 @@ async fn matter(app: &TestApp, login: &str, code: &str) -> Value {
     edges.iter().find(|e| e["node"]["code"] == code).map(|e| e["node"].clone()).unwrap_or(Value::Null)
 }
 
+/// The certificate rate and the new officers of a year, as the dashboard reads them.
+async fn figures(app: &TestApp, year: i32) -> Value {
+    let q =
+        r#"query($y: Int!) { statistics(year: $y) { certificateRate { numerator denominator percent } newOfficers } }"#;
+    app.data("dashboard", q, json!({ "y": year })).await["statistics"].clone()
+}
+
 fn day(offset: i64) -> String {
     (shanghai_today() + Duration::days(offset)).to_string()
 }
@@ -311,6 +318,78 @@ async fn certificates_keep_their_history_and_a_renewal_never_moves_a_past_year()
             }
         }
     }
+
+    // Two officers with histories in one list (one batch): each gets its own, oldest first.
+    let renewal = json!({ "number": "浙C-2026-0003", "validFrom": day(0), "validUntil": day(6 * 365) });
+    app.data("admin", ADD_CERTIFICATE, json!({ "id": other["id"], "input": renewal })).await;
+    let q = r#"query($first: Int, $after: String) { users(first: $first, after: $after, filter: { role: BUREAU_OFFICER }) {
+        pageInfo { hasNextPage endCursor } edges { node { id certificateNo certificates { number validFrom } } } } }"#;
+    let listed = app.all_nodes("admin", q, "users", json!({}), 100).await;
+    let numbers = |id: &Value| -> Vec<Value> {
+        let u = listed.iter().find(|u| u["id"] == *id).expect("listed");
+        u["certificates"].as_array().expect("certificates").iter().map(|c| c["number"].clone()).collect()
+    };
+    assert_eq!(numbers(&lapsed["id"]), vec![lapsed["certificateNo"].clone(), json!("浙C-2026-0001")]);
+    assert_eq!(numbers(&other["id"]), vec![other["certificateNo"].clone(), json!("浙C-2026-0003")]);
+    let mut seen_numbers = std::collections::HashSet::new();
+    for u in &listed {
+        let certs = u["certificates"].as_array().expect("certificates");
+        let from: Vec<&str> = certs.iter().map(|c| c["validFrom"].as_str().expect("validFrom")).collect();
+        assert!(from.is_sorted(), "oldest first: {u}");
+        if u["certificateNo"].is_string() {
+            assert!(certs.iter().any(|c| c["number"] == u["certificateNo"]), "its own history: {u}");
+        }
+        for c in certs {
+            assert!(seen_numbers.insert(c["number"].to_string()), "one user's certificate only: {u}");
+        }
+    }
+}
+
+#[actix_rt::test]
+async fn a_leaver_never_moves_a_past_year_and_leaves_the_current_one() {
+    let app = TestApp::spawn().await;
+    let q = r#"query($first: Int, $after: String) { users(first: $first, after: $after, filter: { role: BUREAU_OFFICER }) {
+        pageInfo { hasNextPage endCursor } edges { node { id login certificates { validFrom validUntil } } } } }"#;
+    let officers = app.all_nodes("admin", q, "users", json!({}), 100).await;
+    let certs = |u: &Value| u["certificates"].as_array().expect("certificates").clone();
+    // Joined in 2023 (the demo's new officers hold certificates from 2023, or none yet): one
+    // certified on 2023-12-31 and still today, one still in training.
+    let today = shanghai_today().to_string();
+    let certified = officers
+        .iter()
+        .find(|u| {
+            certs(u).iter().any(|c| {
+                c["validFrom"].as_str().is_some_and(|f| f.starts_with("2023-"))
+                    && c["validUntil"].as_str().is_some_and(|t| t >= today.as_str())
+            })
+        })
+        .expect("an officer certified in 2023")
+        .clone();
+    let training = officers.iter().find(|u| certs(u).is_empty()).expect("an officer in training").clone();
+
+    let this_year = shanghai_today().year();
+    let before_2023 = figures(&app, 2023).await;
+    assert_eq!(before_2023["certificateRate"]["percent"], "92.85%");
+    assert_eq!(before_2023["newOfficers"], 6);
+    let before_now = figures(&app, this_year).await;
+
+    for u in [&certified, &training] {
+        let left = app.data("admin", UPDATE_USER, json!({ "id": u["id"], "input": { "active": false } })).await;
+        assert_eq!(left["updateUser"]["active"], false);
+    }
+    assert_eq!(figures(&app, 2023).await, before_2023, "2023 is history: who left today was on its roll");
+    let now = figures(&app, this_year).await;
+    let n = |v: &Value, f: &str| v["certificateRate"][f].as_i64().expect("count");
+    assert_eq!(n(&now, "denominator"), n(&before_now, "denominator") - 2, "{now}");
+    assert_eq!(n(&now, "numerator"), n(&before_now, "numerator") - 1, "{now}");
+    assert_eq!(now["newOfficers"], before_now["newOfficers"], "they joined in 2023");
+
+    // Back again: on the roll this year once more; 2023 still as it was.
+    app.data("admin", UPDATE_USER, json!({ "id": training["id"], "input": { "active": true } })).await;
+    let back = figures(&app, this_year).await;
+    assert_eq!(n(&back, "denominator"), n(&before_now, "denominator") - 1, "{back}");
+    assert_eq!(n(&back, "numerator"), n(&now, "numerator"));
+    assert_eq!(figures(&app, 2023).await, before_2023);
 }
 
 fn matters_csv() -> std::path::PathBuf {

@@ -1,6 +1,7 @@
 //! Officers and training: certificates held (持证率), officers joined, trainings held and
 //! attended, trainees sent to follow cases (跟案学习).
 
+use chrono::NaiveDate;
 use entity::enums::{DepartmentKind, Role, TrainingOrganiser};
 use entity::{case, follow_enrollment as enrollment, training, user, user_role};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query};
@@ -19,8 +20,8 @@ pub struct Officers {
 }
 
 /// Enforcement officers: in the district the bureau's, else those of the scope (bureau and
-/// town officers), active.
-fn officers(ask: Ask<'_>) -> Condition {
+/// town officers), on the roll on `as_of`.
+fn officers(ask: Ask<'_>, as_of: NaiveDate) -> Condition {
     let with_role = |roles: &[Role]| {
         Expr::exists(
             Query::select()
@@ -42,24 +43,39 @@ fn officers(ask: Ask<'_>) -> Condition {
             .add(with_role(&[Role::BureauOfficer, Role::TownOfficer]))
             .add(by_department(ask.scope, user::Column::DepartmentId))
     };
-    Condition::all().add(user::Column::Active.eq(true)).add(whose)
+    Condition::all().add(on_roll(as_of)).add(whose)
+}
+
+/// On the roll on `day`: joined by then (or on a day nobody recorded) and not left by then,
+/// whatever `active` says today, so a departure never moves a past year. A user deactivated
+/// before `left_on` was recorded left on an unknown day and counts nowhere.
+fn on_roll(day: NaiveDate) -> Condition {
+    Condition::all()
+        .add(Condition::any().add(user::Column::JoinedOn.is_null()).add(user::Column::JoinedOn.lte(day)))
+        .add(
+            Condition::any()
+                .add(user::Column::LeftOn.gt(day))
+                .add(Condition::all().add(user::Column::LeftOn.is_null()).add(user::Column::Active.eq(true))),
+        )
 }
 
 /// The certificate rate is taken on the year's last day, or today in the current year, from the
 /// certificate history: the certificate valid on that day counts, so a renewal today never
-/// changes a past year.
+/// changes a past year. The officers are those on the roll that day (joined by then, not left
+/// by then), and the year's new officers those of them who joined in the year, so a departure
+/// never changes a past year either.
 pub async fn officers_and_certificates(db: &impl ConnectionTrait, ask: Ask<'_>) -> AppResult<Officers> {
     let y = ask.year;
     let as_of = if ask.today < y.last { std::cmp::max(ask.today, y.first) } else { y.last };
-    let on_roll = || {
-        officers(ask).add(Condition::any().add(user::Column::JoinedOn.is_null()).add(user::Column::JoinedOn.lte(as_of)))
-    };
     let [on_roll_n, certified, new_officers] = scalars(
         db,
         [
-            count(user::Entity, on_roll()),
-            count(user::Entity, on_roll().add(user::Column::Id.in_subquery(certificates::holders_on(as_of)))),
-            count(user::Entity, officers(ask).add(y.days(user::Column::JoinedOn))),
+            count(user::Entity, officers(ask, as_of)),
+            count(
+                user::Entity,
+                officers(ask, as_of).add(user::Column::Id.in_subquery(certificates::holders_on(as_of))),
+            ),
+            count(user::Entity, officers(ask, as_of).add(y.days(user::Column::JoinedOn))),
         ],
     )
     .await?;
