@@ -206,7 +206,7 @@ impl StatisticsObject {
     }
 
     /// 持证率 = enforcement officers holding a certificate valid on the as-of day / enforcement
-    /// officers on the roll that day (active, joined by then). The as-of day is the year's
+    /// officers on the roll that day (joined by then and not left by then). The as-of day is the year's
     /// last day, or today for the current year. District: the bureau's officers
     /// (BUREAU_OFFICER); narrowed: the scope's bureau and town officers.
     async fn certificate_rate(&self) -> Ratio {
