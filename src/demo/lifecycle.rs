@@ -364,7 +364,13 @@ impl Builder<'_> {
         // The case's fines as each step leaves them: the decided one, the notice's one.
         let mut fine_fen = if simple { draft.fine_fen } else { None };
         let mut notice_fine_fen = None;
-        for step in &timeline.steps {
+        // R3+: the recorded statement (or its waiver) is a step of the case's own, written as
+        // `transitionCase` writes it; its id and wording come from the case's own stream so
+        // the rest of the demo year draws exactly what it drew before.
+        let statement = statement_recorded(cal, timeline);
+        let mut statement_rng = Rng::stream(id.as_u128() as u64, "statement");
+        let steps = with_statement(timeline, statement);
+        for step in &steps {
             let from = status;
             status = rules_of_cases::next_status(draft.procedure, from, step.action).ok_or_else(|| {
                 DbErr::Custom(format!("demo: {} is not allowed on a {} case", step.action.as_str(), from.as_str()))
@@ -393,8 +399,18 @@ impl Builder<'_> {
                 | Action::Cancel
                 | Action::RequestEnforcement => {}
             }
-            let detail = EventDetail::transitioned(step.action, from, status, fine_fen, notice_fine_fen, None);
-            events.push(event(step.at, step.actor, version, detail).into_model(rng.uuid_at(step.at)));
+            let (note, event_id) = if step.action == Action::RecordStatement {
+                let note = if statement_rng.chance(0.7) {
+                    "当事人进行了陈述申辩"
+                } else {
+                    "当事人放弃陈述申辩"
+                };
+                (Some(note.to_string()), statement_rng.uuid_at(step.at))
+            } else {
+                (None, rng.uuid_at(step.at))
+            };
+            let detail = EventDetail::transitioned(step.action, from, status, fine_fen, notice_fine_fen, note);
+            events.push(event(step.at, step.actor, version, detail).into_model(event_id));
             updated_at = step.at;
         }
 
@@ -412,12 +428,7 @@ impl Builder<'_> {
         // R3+: the statement window runs 5 working days from the notice; a decision inside it
         // follows the party's recorded statement and defence, halfway between the two.
         let statement_due = notice_served_at.map(|n| cal.add_working_days(local_date(n), STATEMENT_DAYS));
-        let statement_recorded_at = match (notice_served_at, decided_at, statement_due) {
-            (Some(notice), Some(decision), Some(due)) if local_date(decision) <= due => {
-                Some(notice + TimeDelta::seconds((decision - notice).num_seconds() / 2))
-            }
-            _ => None,
-        };
+        let statement_recorded_at = statement;
         // R15: a paid fine is paid in full, by one receipt; drawn from the case's own stream so
         // the rest of the demo year draws exactly what it drew before.
         let paid_fen = if paid_at.is_some() { fine_fen.unwrap_or(0) } else { 0 };
@@ -462,7 +473,7 @@ impl Builder<'_> {
             let made = make_records(rng, &records);
             for r in &made {
                 // A record adds to the file without changing the case (as `submitRecord`).
-                let version_then = 1 + timeline.steps.iter().filter(|s| s.at <= r.submitted_at).count() as i32;
+                let version_then = 1 + steps.iter().filter(|s| s.at <= r.submitted_at).count() as i32;
                 let submitted = NewEvent {
                     record_id: Some(r.id),
                     ..event(r.submitted_at, r.submitted_by, version_then, EventDetail::record_submitted(r))
@@ -532,6 +543,29 @@ impl Builder<'_> {
         self.plan.parties.push(draft.party);
         Ok(id)
     }
+}
+
+/// R3+: when the party's statement and defence (or its waiver) was recorded: for a decision
+/// inside the statement window after the notice, halfway between the two; otherwise none (the
+/// window passed, or there is no notice or no decision).
+fn statement_recorded(cal: &Calendar, timeline: &Timeline) -> Option<DateTime<Utc>> {
+    let notice = timeline.steps.iter().rev().find(|s| s.action == Action::ServeNotice)?.at;
+    let decision = timeline.at(Action::Decide)?;
+    let due = cal.add_working_days(local_date(notice), STATEMENT_DAYS);
+    (decision > notice && local_date(decision) <= due)
+        .then(|| notice + TimeDelta::seconds((decision - notice).num_seconds() / 2))
+}
+
+/// The timeline's steps with the RECORD_STATEMENT at `statement` (if any) in its place, by the
+/// officer who served the notice.
+fn with_statement(timeline: &Timeline, statement: Option<DateTime<Utc>>) -> Vec<Step> {
+    let mut steps = timeline.steps.clone();
+    if let Some(at) = statement {
+        let actor = steps.iter().find(|s| s.action == Action::ServeNotice).map_or(Uuid::nil(), |s| s.actor);
+        let place = steps.iter().position(|s| s.at > at).unwrap_or(steps.len());
+        steps.insert(place, Step { action: Action::RecordStatement, at, actor });
+    }
+    steps
 }
 
 /// Two ids of the same instant, in ascending order (so a timeline sorted by id keeps them in

@@ -612,3 +612,75 @@ fn the_demos_activities_hold_the_reports_figures() {
         assert_eq!(matters.iter().filter(|m| **m == "HW-008").count(), 1, "seed {seed}");
     }
 }
+
+/// R3+ on the demo's timelines: a case whose row records a statement shows exactly one
+/// RECORD_STATEMENT (status unchanged, with the party's words or waiver) at that time; every
+/// general decision comes after the statement window or after a recorded statement; each
+/// event's version follows the one before; and a paid fine is paid on its receipt's day, within
+/// T4 of delivery (R15).
+#[test]
+fn the_demos_timelines_carry_the_statement() {
+    use crate::events::EventDetail;
+    use entity::enums::{CaseAction, CaseEventKind};
+    let cal = Calendar::default();
+    let plan = build_plan(&cal, &Rules::default(), &DemoOptions { seed: 11, scale: 0.3 }, now()).expect("plan");
+    let mut by_case: HashMap<Uuid, Vec<&entity::case_event::Model>> = HashMap::new();
+    for e in &plan.case_events {
+        by_case.entry(e.case_id).or_default().push(e);
+    }
+    let transitions = |id: Uuid| {
+        let mut events: Vec<&entity::case_event::Model> = by_case.get(&id).cloned().unwrap_or_default();
+        events.sort_by_key(|e| (e.at, e.id));
+        events
+            .into_iter()
+            .filter(|e| e.kind == CaseEventKind::Transitioned)
+            .map(|e| match EventDetail::read(e.kind, &e.detail).expect("detail") {
+                EventDetail::Transitioned(t) => (e, t),
+                other => panic!("{other:?}"),
+            })
+            .collect::<Vec<_>>()
+    };
+    let payments: HashMap<Uuid, &entity::payment::Model> = plan.payments.iter().map(|p| (p.case_id, p)).collect();
+    let (mut statements, mut decisions) = (0, 0);
+    for c in &plan.cases {
+        let steps = transitions(c.id);
+        let recorded: Vec<_> = steps.iter().filter(|(_, t)| t.action == CaseAction::RecordStatement).collect();
+        match c.statement_recorded_at {
+            Some(at) => {
+                assert_eq!(recorded.len(), 1, "{}", c.title);
+                let (e, t) = recorded[0];
+                assert_eq!(e.at, at, "{}", c.title);
+                assert_eq!(t.from, t.to, "{}", c.title);
+                assert!(t.note.as_deref().is_some_and(|n| n.contains("陈述申辩")), "{}", c.title);
+                statements += 1;
+            }
+            None => assert!(recorded.is_empty(), "{}", c.title),
+        }
+        // Versions: each transition one more than the last, the row at the last.
+        let mut version = 1;
+        for (e, _) in &steps {
+            version += 1;
+            assert_eq!(e.case_version, version, "{}", c.title);
+        }
+        assert_eq!(c.version, version, "{}", c.title);
+        if c.procedure == Procedure::General {
+            for (i, (e, t)) in steps.iter().enumerate() {
+                if t.action != CaseAction::Decide {
+                    continue;
+                }
+                let due = c.statement_due.expect("a decided general case had a notice");
+                let heard = steps[..i].iter().any(|(_, t)| t.action == CaseAction::RecordStatement);
+                assert!(heard || local_date(e.at) > due, "R3+ broken by {}", c.title);
+                decisions += 1;
+            }
+        }
+        if let Some(paid_at) = c.paid_at {
+            let p = payments[&c.id];
+            assert_eq!(p.paid_on, local_date(paid_at), "{}", c.title);
+            let delivered = c.delivered_at.expect("paid after delivery");
+            assert!(delivered <= paid_at, "{}", c.title);
+            assert!(local_date(paid_at) <= local_date(delivered) + TimeDelta::days(15), "T4 broken by {}", c.title);
+        }
+    }
+    assert!(statements > 0 && decisions > statements, "{statements} statements, {decisions} decisions");
+}
