@@ -511,3 +511,33 @@ async fn a_revoked_decision_leaves_the_fines_total_and_an_altered_one_counts_at_
     let q = "query($id: ID!) { case(id: $id) { fineAmount } }";
     assert_eq!(app.data(OFFICER, q, json!({"id": altered["id"]})).await["case"]["fineAmount"], "50.00");
 }
+
+/// rules.md: a cancelled case counts in no figure. A town's filing in a matter it had not yet
+/// acted on this year raises its implementation rate; cancelling the filing takes it back.
+#[actix_rt::test]
+async fn a_cancelled_town_filing_leaves_the_implementation_rate() {
+    let app = TestApp::spawn().await;
+    let year = chrono::Datelike::year(&shanghai_today());
+    let rate = r#"query($y: Int!) { statistics(year: $y, town: "北岙街道") { implementationRate { numerator denominator } } }"#;
+    let acted = |v: &Value| v["statistics"]["implementationRate"]["numerator"].as_i64().expect("numerator");
+    let before = acted(&app.data("town.beiao", rate, json!({"y": year})).await);
+    let q = r#"{ matters(first: 100, filter: {town: "北岙街道"}) { edges { node { code } } } }"#;
+    let matters = app.data("town.beiao", q, json!({})).await;
+    let file = r#"mutation($input: FileCaseInput!) { fileCase(input: $input) { id version } }"#;
+    let cancel = r#"mutation($id: ID!, $v: Int!) { transitionCase(id: $id, expectedVersion: $v, action: CANCEL, input: {reason: "立案错误"}) { status } }"#;
+    for edge in matters["matters"]["edges"].as_array().expect("matters") {
+        let input = json!({"title": "撤销立案测试", "procedure": "GENERAL", "matterCode": edge["node"]["code"],
+            "party": {"kind": "PERSON", "name": "赵六"}, "occurredAt": chrono::Utc::now().to_rfc3339(),
+            "facts": "现场发现违法行为。"});
+        let filed = app.data("town.beiao", file, json!({"input": input})).await["fileCase"].clone();
+        let raised = acted(&app.data("town.beiao", rate, json!({"y": year})).await) > before;
+        let done = app.data("town.beiao", cancel, json!({"id": filed["id"], "v": filed["version"]})).await;
+        assert_eq!(done["transitionCase"]["status"], "CANCELLED");
+        if raised {
+            let after = acted(&app.data("town.beiao", rate, json!({"y": year})).await);
+            assert_eq!(after, before, "the cancelled filing no longer counts as acting on the matter");
+            return;
+        }
+    }
+    panic!("every empowered matter of 北岙街道 was acted on this year already: no pair to test with");
+}

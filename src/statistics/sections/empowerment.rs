@@ -21,7 +21,7 @@ fn same(inner: impl ColumnTrait, outer: impl ColumnTrait) -> Expr {
     Expr::col(inner.as_column_ref()).equals(outer.as_column_ref())
 }
 
-/// A town team's case in the pair's matter and town, within `time`.
+/// A town team's case in the pair's matter and town, within `time`, not cancelled.
 fn town_case(time: Condition) -> Expr {
     Expr::exists(
         Query::select()
@@ -30,6 +30,8 @@ fn town_case(time: Condition) -> Expr {
             .and_where(same(case::Column::Town, empowerment::Column::Town))
             .and_where(same(case::Column::MatterId, empowerment::Column::MatterId))
             .and_where(case::Column::DepartmentId.in_subquery(departments_of_kind(DepartmentKind::TownTeam)))
+            // A cancelled filing (撤销立案) counts in no figure.
+            .and_where(case::Column::CancelledAt.is_null())
             .cond_where(time)
             .to_owned(),
     )
