@@ -621,6 +621,7 @@ pub(crate) async fn save(
 pub async fn update_case(
     db: &DatabaseConnection,
     cal: &Calendar,
+    rules: &Rules,
     p: &Principal,
     id: Uuid,
     expected_version: i32,
@@ -772,6 +773,19 @@ pub async fn update_case(
             AppError::BadInput { message, .. } => AppError::bad_input(field, message),
             other => other,
         })?;
+    }
+    if let (Some(kind), Some(_)) = (party_kind, before.notice_served_at) {
+        // APL 63: the hearing level of the notice's penalty depends on the party's kind, so a
+        // corrected kind decides it again (T2 follows in `timers::refresh`). A hearing already
+        // requested or held stays what it is; a case that becomes hearing-level is major (R4).
+        let kinds = penalties::parse_list(&before.notice_penalties);
+        let level = penalties::hearing_level(rules, kind, &kinds, before.notice_fine_fen, before.confiscation_fen);
+        if level && !before.hearing_level {
+            after.hearing_level = true;
+            after.major = true;
+        } else if !level && before.hearing_level && before.hearing_state == HearingState::None {
+            after.hearing_level = false;
+        }
     }
     timers::refresh(cal, &mut after);
     let detail = EventDetail::updated(&changed, input.note);

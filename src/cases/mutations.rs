@@ -222,7 +222,8 @@ impl CaseMutation {
             ended_at: input.ended_at.as_ref().map(|t| t.get("input.endedAt")).transpose()?,
         };
         let s = state(ctx)?;
-        let (case, events) = lifecycle::update_case(&s.db, &s.calendar, p, id, expected_version, parsed).await?;
+        let (case, events) =
+            lifecycle::update_case(&s.db, &s.calendar, &s.settings.rules, p, id, expected_version, parsed).await?;
         s.bus.publish(events);
         Ok(CaseObject(case))
     }

@@ -541,3 +541,27 @@ async fn a_cancelled_town_filing_leaves_the_implementation_rate() {
     }
     panic!("every empowered matter of 北岙街道 was acted on this year already: no pair to test with");
 }
+
+/// APL 63: the hearing level depends on the party's kind. A notice of ¥20,000 on a company is
+/// not hearing-level; corrected to a person, the same notice is (T2 runs, the case is major).
+#[actix_rt::test]
+async fn a_corrected_party_kind_decides_the_hearing_level_again() {
+    let app = TestApp::spawn().await;
+    let matter = matter_for(&app, OFFICER, json!({"domain": "市容"})).await;
+    let officers = certified_bureau_officers(&app).await;
+    let extra = json!({"officerIds": officers[..2], "occurredAt": days_ago(40),
+        "party": {"kind": "ORGANIZATION", "name": "洞头望海贸易有限公司"}});
+    let filed = file(&app, OFFICER, filing(&matter, extra)).await;
+    let case = ok(&app, &filed, "INVESTIGATE", json!({})).await;
+    let case = ok(&app, &case, "SERVE_NOTICE", json!({"fineAmount": "20000"})).await;
+    assert_eq!((case["hearingRequestDue"].clone(), case["major"].clone()), (Value::Null, json!(false)), "{case}");
+
+    let update = format!(
+        "mutation($id: ID!, $v: Int!, $input: UpdateCaseInput!) {{ updateCase(id: $id, expectedVersion: $v, input: $input) {{ {CASE_FIELDS} }} }}"
+    );
+    let input = json!({"party": {"kind": "PERSON", "name": "王望海"}});
+    let corrected = app.data(OFFICER, &update, json!({"id": case["id"], "v": case["version"], "input": input})).await;
+    let corrected = &corrected["updateCase"];
+    assert!(corrected["hearingRequestDue"].is_string(), "T2 runs for a person's ¥20,000: {corrected}");
+    assert_eq!(corrected["major"], true, "{corrected}");
+}
