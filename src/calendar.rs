@@ -191,6 +191,25 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date")
     }
 
+    #[test]
+    fn an_effective_time_is_bounded_by_now_the_backdate_window_and_the_previous_step() {
+        let now = Utc::now();
+        let h = chrono::Duration::hours;
+        let field = |r: crate::error::AppResult<DateTime<Utc>>| match r {
+            Err(crate::error::AppError::BadInput { field, .. }) => field,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        assert_eq!(effective_at(30, None, now, Some((now + h(1), "x"))).ok(), Some(now));
+        assert_eq!(effective_at(30, Some(now - h(24)), now, Some((now - h(48), "x"))).ok(), Some(now - h(24)));
+        assert!(effective_at(30, Some(now + chrono::Duration::seconds(30)), now, None).is_ok());
+        assert_eq!(field(effective_at(30, Some(now + h(1)), now, None)), "effectiveAt");
+        assert_eq!(field(effective_at(30, Some(now - h(31 * 24)), now, None)), "effectiveAt");
+        assert_eq!(
+            field(effective_at(30, Some(now - h(2)), now, Some((now - h(1), "the publication")))),
+            "effectiveAt"
+        );
+    }
+
     fn shipped() -> Calendar {
         let csv = include_str!("../migration/src/holidays-cn.csv");
         let mut rows = Vec::new();
