@@ -34,6 +34,35 @@ pub fn start_of_day(day: NaiveDate) -> DateTime<Utc> {
         .unwrap_or_else(|| unreachable!("a fixed offset has no gaps"))
 }
 
+/// R14: when an action happened (`effectiveAt`, default `now`): never in the future (1 minute
+/// leeway), at most `backdate_days` back, never before `previous`, the step it follows (named
+/// in the message). Errors name the field `effectiveAt`.
+pub fn effective_at(
+    backdate_days: u32,
+    given: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    previous: Option<(DateTime<Utc>, &str)>,
+) -> crate::error::AppResult<DateTime<Utc>> {
+    use crate::error::AppError;
+    let Some(at) = given else { return Ok(now) };
+    if at > now + chrono::Duration::minutes(1) {
+        return Err(AppError::bad_input("effectiveAt", "an action cannot happen in the future"));
+    }
+    if at < now - chrono::Duration::days(i64::from(backdate_days)) {
+        return Err(AppError::bad_input(
+            "effectiveAt",
+            format!("an action may be recorded at most {backdate_days} days after it happened"),
+        ));
+    }
+    if let Some((previous, what)) = previous.filter(|(prev, _)| at < *prev) {
+        return Err(AppError::bad_input(
+            "effectiveAt",
+            format!("{what} happened at {}; an action cannot precede it", previous.to_rfc3339()),
+        ));
+    }
+    Ok(at)
+}
+
 /// `[start, end)` in UTC of a Shanghai calendar year, for range conditions on indexed columns.
 pub fn year_bounds(year: i32) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let from = NaiveDate::from_ymd_opt(year, 1, 1)?;
@@ -160,6 +189,25 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date")
+    }
+
+    #[test]
+    fn an_effective_time_is_bounded_by_now_the_backdate_window_and_the_previous_step() {
+        let now = Utc::now();
+        let h = chrono::Duration::hours;
+        let field = |r: crate::error::AppResult<DateTime<Utc>>| match r {
+            Err(crate::error::AppError::BadInput { field, .. }) => field,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        assert_eq!(effective_at(30, None, now, Some((now + h(1), "x"))).ok(), Some(now));
+        assert_eq!(effective_at(30, Some(now - h(24)), now, Some((now - h(48), "x"))).ok(), Some(now - h(24)));
+        assert!(effective_at(30, Some(now + chrono::Duration::seconds(30)), now, None).is_ok());
+        assert_eq!(field(effective_at(30, Some(now + h(1)), now, None)), "effectiveAt");
+        assert_eq!(field(effective_at(30, Some(now - h(31 * 24)), now, None)), "effectiveAt");
+        assert_eq!(
+            field(effective_at(30, Some(now - h(2)), now, Some((now - h(1), "the publication")))),
+            "effectiveAt"
+        );
     }
 
     fn shipped() -> Calendar {

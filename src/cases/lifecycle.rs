@@ -1208,23 +1208,7 @@ pub(crate) fn effective_at(
     now: DateTime<Utc>,
     previous: Option<DateTime<Utc>>,
 ) -> AppResult<DateTime<Utc>> {
-    let Some(at) = given else { return Ok(now) };
-    if at > now + chrono::Duration::minutes(1) {
-        return Err(AppError::bad_input("effectiveAt", "an action cannot happen in the future"));
-    }
-    if at < now - chrono::Duration::days(i64::from(rules.backdate_days)) {
-        return Err(AppError::bad_input(
-            "effectiveAt",
-            format!("an action may be recorded at most {} days after it happened", rules.backdate_days),
-        ));
-    }
-    if let Some(previous) = previous.filter(|prev| at < *prev) {
-        return Err(AppError::bad_input(
-            "effectiveAt",
-            format!("the case's previous step happened at {}; an action cannot precede it", previous.to_rfc3339()),
-        ));
-    }
-    Ok(at)
+    crate::calendar::effective_at(rules.backdate_days, given, now, previous.map(|at| (at, "the case's previous step")))
 }
 
 async fn matter_of(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<matter::Model> {

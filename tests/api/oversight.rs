@@ -8,12 +8,12 @@
 
 use std::time::Duration;
 
-use chrono::Datelike;
+use chrono::{DateTime, Datelike, NaiveDate, SubsecRound, TimeDelta, Utc};
 use sea_orm::sqlx::postgres::PgListener;
 use serde_json::{Value, json};
 
 use crate::support::ws::{self, Socket, next, send};
-use crate::support::{TestApp, shanghai_today};
+use crate::support::{TestApp, code, field, shanghai_today};
 
 const FIGURES: &str = "cases { simple } rectificationNotices licencePublications penaltyPublications reviewMeetings \
     reconsiderations reconsiderationsResolved fileChecks fileProblemsRectified creditRepairs threeDocumentDeliveries \
@@ -242,4 +242,161 @@ fn oversight_writes_commit_only_through_the_signalling_write() {
         }
     }
     assert!(wrong.is_empty(), "oversight writes that bypass write::Write:\n{}", wrong.join("\n"));
+}
+
+// R14 on the oversight writes: `effectiveAt` says when an action happened.
+
+const OFFICER: &str = "bureau.officer";
+
+fn ago(d: TimeDelta) -> DateTime<Utc> {
+    (Utc::now() - d).trunc_subsecs(0)
+}
+
+fn instant(v: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("not a time: {v}")))
+        .unwrap_or_else(|e| panic!("{v}: {e}"))
+        .with_timezone(&Utc)
+}
+
+fn refused_effective_at(body: &Value) {
+    assert_eq!((code(body), field(body)), ("BAD_USER_INPUT", "effectiveAt"), "{body}");
+}
+
+/// The audit row of `action` on `target`: its detail keeps both the effective and the
+/// recorded time.
+async fn audited_times(app: &TestApp, action: &str, target: &Value) -> (DateTime<Utc>, DateTime<Utc>) {
+    let q = r#"query($filter: AuditFilter) { auditLog(filter: $filter, first: 5) { edges { node { detail } } } }"#;
+    let filter = json!({"action": format!("mutation:{action}"), "targetId": target});
+    let data = app.data("admin", q, json!({"filter": filter})).await;
+    let edges = data["auditLog"]["edges"].as_array().expect("edges");
+    assert_eq!(edges.len(), 1, "{data}");
+    let detail: Value = serde_json::from_str(edges[0]["node"]["detail"].as_str().expect("detail")).expect("json");
+    (instant(&detail["effectiveAt"]), instant(&detail["recordedAt"]))
+}
+
+/// A simple-procedure case decided (at its filing) `days` ago.
+async fn decided_days_ago(app: &TestApp, days: i64) -> (Value, DateTime<Utc>) {
+    let q = r#"{ matters(first: 1, filter: {domain: "市容"}) { edges { node { code } } } }"#;
+    let matter = app.data(OFFICER, q, json!({})).await["matters"]["edges"][0]["node"]["code"].clone();
+    let decided = ago(TimeDelta::days(days));
+    let party = json!({"kind": "PERSON", "name": "郑一", "idNumber": "11010519491231002X"});
+    let input = json!({"title": "占道经营案", "procedure": "SIMPLE", "matterCode": matter, "fineAmount": "100",
+        "party": party, "occurredAt": ago(TimeDelta::days(days + 1)).to_rfc3339(), "facts": "在中心街占道经营。",
+        "effectiveAt": decided.to_rfc3339()});
+    (app.data(OFFICER, FILE, json!({"input": input})).await["fileCase"]["id"].clone(), decided)
+}
+
+const PATROL_AT: &str = r#"mutation($at: DateTime) { recordPatrolAction(input: {kind: VENDOR_PERSUADED,
+    town: "北岙街道", place: "中心街", effectiveAt: $at}) { id occurredAt } }"#;
+const PUBLISH_AT: &str = r#"mutation($id: ID!, $at: DateTime) { publishDecision(caseId: $id, effectiveAt: $at) {
+    id publishedAt withdrawnAt } }"#;
+const WITHDRAW_AT: &str = r#"mutation($id: ID!, $at: DateTime) { withdrawPublication(id: $id, effectiveAt: $at) {
+    id publishedAt withdrawnAt } }"#;
+const NOTICE_AT: &str = r#"mutation($c: ID, $d: Date!, $at: DateTime) { issueRectificationNotice(input: {caseId: $c,
+    partyName: "王二", requirement: "清理占道物品", deadline: $d, effectiveAt: $at}) { id issuedOn status } }"#;
+const VERIFY_AT: &str = r#"mutation($id: ID!, $at: DateTime) { verifyRectification(id: $id, corrected: true,
+    effectiveAt: $at) { status verifiedAt } }"#;
+
+#[actix_rt::test]
+async fn a_patrol_entered_the_next_day_keeps_yesterdays_time_and_the_audit_both() {
+    let app = TestApp::spawn().await;
+    let yesterday = ago(TimeDelta::hours(26));
+    let patrol =
+        app.data(OFFICER, PATROL_AT, json!({"at": yesterday.to_rfc3339()})).await["recordPatrolAction"].clone();
+    assert_eq!(instant(&patrol["occurredAt"]), yesterday, "{patrol}");
+    let (effective, recorded) = audited_times(&app, "recordPatrolAction", &patrol["id"]).await;
+    assert_eq!(effective, yesterday);
+    assert!(recorded > Utc::now() - TimeDelta::minutes(5), "recorded now: {recorded}");
+
+    // Without it, now.
+    let now = app.data(OFFICER, PATROL_AT, json!({"at": null})).await["recordPatrolAction"].clone();
+    assert!(instant(&now["occurredAt"]) > Utc::now() - TimeDelta::minutes(5), "{now}");
+}
+
+#[actix_rt::test]
+async fn a_publication_dated_back_keeps_its_date_and_t5_counts_from_it() {
+    let app = TestApp::spawn().await;
+    let (case, decided) = decided_days_ago(&app, 10).await;
+
+    // Never before the decision.
+    let before =
+        app.gql(Some(OFFICER), PUBLISH_AT, json!({"id": case, "at": (decided - TimeDelta::hours(1)).to_rfc3339()}));
+    refused_effective_at(&before.await);
+
+    let at = decided + TimeDelta::days(1);
+    let published =
+        app.data(OFFICER, PUBLISH_AT, json!({"id": case, "at": at.to_rfc3339()})).await["publishDecision"].clone();
+    assert_eq!(instant(&published["publishedAt"]), at, "{published}");
+    // T5 counts from the decision; publication on `at`, within it, ends the timer.
+    let q = r#"query($id: ID!) { case(id: $id) { publicationDue } }"#;
+    let c = app.data(OFFICER, q, json!({"id": case})).await["case"].clone();
+    let due: NaiveDate = c["publicationDue"].as_str().expect("publicationDue").parse().expect("date");
+    assert!(casebridge::calendar::local_date(at) <= due, "published {at} within T5 ({due})");
+    let (effective, recorded) = audited_times(&app, "publishDecision", &published["id"]).await;
+    assert_eq!(effective, at);
+    assert!(recorded > effective + TimeDelta::days(8), "{recorded}");
+
+    // A withdrawal dated before the publication is refused; after it, it keeps its date.
+    let early = app.gql(Some(OFFICER), WITHDRAW_AT, json!({"id": published["id"], "at": decided.to_rfc3339()}));
+    refused_effective_at(&early.await);
+    let later = at + TimeDelta::days(2);
+    let withdrawn = app.data(OFFICER, WITHDRAW_AT, json!({"id": published["id"], "at": later.to_rfc3339()})).await;
+    assert_eq!(instant(&withdrawn["withdrawPublication"]["withdrawnAt"]), later, "{withdrawn}");
+    let (effective, _) = audited_times(&app, "withdrawPublication", &published["id"]).await;
+    assert_eq!(effective, later);
+}
+
+#[actix_rt::test]
+async fn a_notice_and_its_verification_dated_back_follow_the_case_and_the_issue() {
+    let app = TestApp::spawn().await;
+    let (case, filed) = decided_days_ago(&app, 5).await;
+    let today = shanghai_today().to_string();
+
+    // Not before the case's filing.
+    let early = app.gql(
+        Some(OFFICER),
+        NOTICE_AT,
+        json!({"c": case, "d": today, "at": (filed - TimeDelta::days(1)).to_rfc3339()}),
+    );
+    refused_effective_at(&early.await);
+    let issued = filed + TimeDelta::days(1);
+    let vars = json!({"c": case, "d": today, "at": issued.to_rfc3339()});
+    let notice = app.data(OFFICER, NOTICE_AT, vars).await["issueRectificationNotice"].clone();
+    assert_eq!(notice["issuedOn"], casebridge::calendar::local_date(issued).to_string(), "{notice}");
+    let (effective, _) = audited_times(&app, "issueRectificationNotice", &notice["id"]).await;
+    assert_eq!(effective, issued);
+
+    // The verification: not before the notice's issue (its day), then kept.
+    let before = casebridge::calendar::start_of_day(casebridge::calendar::local_date(issued)) - TimeDelta::hours(1);
+    let early = app.gql(Some(OFFICER), VERIFY_AT, json!({"id": notice["id"], "at": before.to_rfc3339()}));
+    refused_effective_at(&early.await);
+    let checked = issued + TimeDelta::days(2);
+    let v = app.data(OFFICER, VERIFY_AT, json!({"id": notice["id"], "at": checked.to_rfc3339()})).await;
+    assert_eq!(instant(&v["verifyRectification"]["verifiedAt"]), checked, "{v}");
+    let (effective, recorded) = audited_times(&app, "verifyRectification", &notice["id"]).await;
+    assert_eq!(effective, checked);
+    assert!(recorded > checked, "{recorded}");
+}
+
+#[actix_rt::test]
+async fn an_oversight_effective_at_in_the_future_or_31_days_back_is_refused() {
+    let app = TestApp::spawn().await;
+    let future = (Utc::now() + TimeDelta::hours(1)).to_rfc3339();
+    let old = ago(TimeDelta::days(31)).to_rfc3339();
+    let today = shanghai_today().to_string();
+    let (case, _) = decided_days_ago(&app, 1).await;
+    let notice = app.data(OFFICER, NOTICE_AT, json!({"c": null, "d": today, "at": null})).await;
+    let notice = notice["issueRectificationNotice"]["id"].clone();
+    let q = r#"mutation { publishLicence(input: {title: "占道许可", holder: "洞头某店", content: "准予临时占道"}) { id } }"#;
+    let licence = app.data(OFFICER, q, json!({})).await["publishLicence"]["id"].clone();
+    for at in [&future, &old] {
+        refused_effective_at(&app.gql(Some(OFFICER), PATROL_AT, json!({"at": at})).await);
+        refused_effective_at(&app.gql(Some(OFFICER), NOTICE_AT, json!({"c": null, "d": today, "at": at})).await);
+        refused_effective_at(&app.gql(Some(OFFICER), VERIFY_AT, json!({"id": notice, "at": at})).await);
+        refused_effective_at(&app.gql(Some(OFFICER), PUBLISH_AT, json!({"id": case, "at": at})).await);
+        refused_effective_at(&app.gql(Some(OFFICER), WITHDRAW_AT, json!({"id": licence, "at": at})).await);
+    }
+    // Nothing was written by the refusals: the notice is still ISSUED and can be verified.
+    let v = app.data(OFFICER, VERIFY_AT, json!({"id": notice, "at": null})).await;
+    assert_eq!(v["verifyRectification"]["status"], "CORRECTED", "{v}");
 }

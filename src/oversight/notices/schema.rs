@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use entity::enums::RectificationStatus as StoredRectificationStatus;
 use entity::{exemption, rectification_notice};
 
-use super::service::{self, NewNotice, NoticeFilter};
+use super::service::{self, NewNotice, NoticeFilter, Verdict};
 use crate::graphql::context::{principal, request, state};
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::scalars::{Date, DateTime};
@@ -154,8 +154,12 @@ pub struct IssueRectificationNoticeInput {
     /// Required without `caseId`.
     pub party_name: Option<String>,
     pub requirement: String,
-    /// T8: correct by this date (calendar).
+    /// T8: correct by this date (calendar); not before the day the notice was issued.
     pub deadline: Date,
+    /// R14: when the notice was issued, if earlier than now: at most 30 days back (the
+    /// configured `backdate_days`), never in the future, on a case never before its filing.
+    /// It sets `issuedOn`; the audit keeps both this and the time of recording. Default: now.
+    pub effective_at: Option<DateTime>,
 }
 
 #[derive(Default)]
@@ -177,8 +181,10 @@ impl NoticeMutation {
             party_name: input.party_name,
             requirement: input.requirement,
             deadline: input.deadline.get("input.deadline")?,
+            effective_at: input.effective_at.as_ref().map(|t| t.get("input.effectiveAt")).transpose()?,
         };
-        let row = service::issue(store(ctx)?, p, n).await?;
+        let rules = &state(ctx)?.settings.rules;
+        let row = service::issue(store(ctx)?, rules, p, n).await?;
         Ok(RectificationNotice::new(row, request(ctx)?.today))
     }
 
@@ -189,10 +195,18 @@ impl NoticeMutation {
         id: ID,
         corrected: bool,
         note: Option<String>,
+        #[graphql(desc = "R14: when the check happened, if earlier than now: at most 30 days back \
+            (the configured `backdate_days`), never in the future, never before the notice was \
+            issued. It sets `verifiedAt`; the audit keeps both this and the time of recording. \
+            Default: now.")]
+        effective_at: Option<DateTime>,
     ) -> Result<RectificationNotice> {
         let p = principal(ctx)?;
         let id = ids::decode(&id, Kind::RectificationNotice, "id")?;
-        let row = service::verify(store(ctx)?, p, id, corrected, note).await?;
+        let effective_at = effective_at.as_ref().map(|t| t.get("effectiveAt")).transpose()?;
+        let rules = &state(ctx)?.settings.rules;
+        let verdict = Verdict { corrected, note, effective_at };
+        let row = service::verify(store(ctx)?, rules, p, id, verdict).await?;
         Ok(RectificationNotice::new(row, request(ctx)?.today))
     }
 }

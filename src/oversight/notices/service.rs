@@ -1,7 +1,7 @@
 //! Rectification notices: issued by an officer, verified once after the deadline (T8); the
 //! lists of notices and exemptions the caller may read.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::RectificationStatus;
 use entity::{exemption, matter, party, rectification_notice};
 use sea_orm::sea_query::Condition;
@@ -9,7 +9,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoA
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::calendar::local_date;
+use crate::calendar::{effective_at, local_date, start_of_day};
+use crate::config::Rules;
 use crate::error::{AppError, AppResult};
 use crate::oversight::access;
 use crate::oversight::list::{Listed, Paging, newest_first};
@@ -22,21 +23,32 @@ pub struct NewNotice {
     pub party_name: Option<String>,
     pub requirement: String,
     pub deadline: NaiveDate,
+    /// R14: when it was issued (default now).
+    pub effective_at: Option<DateTime<Utc>>,
 }
 
-/// 责令改正通知书: issued today by an officer; T8 is its `deadline` (calendar days).
-pub async fn issue(store: Store<'_>, p: &Principal, n: NewNotice) -> AppResult<rectification_notice::Model> {
+/// 责令改正通知书: issued by an officer on the day it happened (R14: `effectiveAt`, default
+/// now; on a case never before its filing); T8 is its `deadline` (calendar days).
+pub async fn issue(
+    store: Store<'_>,
+    rules: &Rules,
+    p: &Principal,
+    n: NewNotice,
+) -> AppResult<rectification_notice::Model> {
     access::officer(p)?;
-    let today = local_date(Utc::now());
+    let now = Utc::now();
+    let at = effective_at(rules.backdate_days, n.effective_at, now, None)?;
+    let issued_on = local_date(at);
     let requirement = text("input.requirement", &n.requirement)?;
-    if n.deadline < today {
-        return Err(AppError::bad_input("input.deadline", "the deadline may not be in the past (T8)"));
+    if n.deadline < issued_on {
+        return Err(AppError::bad_input("input.deadline", "the deadline may not precede the notice (T8)"));
     }
     let w = Write::begin(store).await?;
     let txn = w.txn();
     let (case_id, mut party_name, mut matter_id, mut town) = (n.case_id, None, n.matter_id, n.town.clone());
     if let Some(id) = n.case_id {
         let c = own_case(txn, p, id, "input.caseId").await?;
+        effective_at(rules.backdate_days, n.effective_at, now, Some((c.filed_at, "the case's filing")))?;
         let party = party::Entity::find_by_id(c.party_id).one(txn).await?;
         party_name = party.map(|x| x.name);
         matter_id = matter_id.or(Some(c.matter_id));
@@ -53,7 +65,6 @@ pub async fn issue(store: Store<'_>, p: &Principal, n: NewNotice) -> AppResult<r
         (None, None) => return Err(AppError::bad_input("input.partyName", "name the party (or give caseId)")),
     };
     let town = town.or_else(|| p.town.clone());
-    let now = Utc::now();
     let row = rectification_notice::Model {
         id: Uuid::now_v7(),
         department_id: p.department_id,
@@ -62,7 +73,7 @@ pub async fn issue(store: Store<'_>, p: &Principal, n: NewNotice) -> AppResult<r
         matter_id,
         party_name,
         requirement,
-        issued_on: today,
+        issued_on,
         deadline: n.deadline,
         status: RectificationStatus::Issued,
         verified_at: None,
@@ -72,20 +83,33 @@ pub async fn issue(store: Store<'_>, p: &Principal, n: NewNotice) -> AppResult<r
         created_at: now,
     };
     let row = row.into_active_model().insert(txn).await?;
-    w.audit(p, "issueRectificationNotice", &[row.id], serde_json::json!({ "deadline": row.deadline })).await?;
+    w.audit(
+        p,
+        "issueRectificationNotice",
+        &[row.id],
+        serde_json::json!({
+            "deadline": row.deadline,
+            "effectiveAt": at.to_rfc3339(),
+            "recordedAt": now.to_rfc3339(),
+        }),
+    )
+    .await?;
     w.commit().await?;
     Ok(row)
 }
 
-/// Verification after the deadline check: CORRECTED or NOT_CORRECTED, once.
+/// Verification after the deadline check: CORRECTED or NOT_CORRECTED, once, dated when it
+/// happened (R14: `effectiveAt`, default now; never before the notice's issue).
 pub async fn verify(
     store: Store<'_>,
+    rules: &Rules,
     p: &Principal,
     id: Uuid,
-    corrected: bool,
-    note: Option<String>,
+    verdict: Verdict,
 ) -> AppResult<rectification_notice::Model> {
     access::officer(p)?;
+    let Verdict { corrected, note, effective_at: given } = verdict;
+    let now = Utc::now();
     let w = Write::begin(store).await?;
     let txn = w.txn();
     let row = rectification_notice::Entity::find_by_id(id)
@@ -99,16 +123,36 @@ pub async fn verify(
     if row.status != RectificationStatus::Issued {
         return Err(AppError::Conflict(format!("the notice is already {}", row.status.as_str())));
     }
+    let issued = start_of_day(row.issued_on);
+    let at = effective_at(rules.backdate_days, given, now, Some((issued, "the notice's issue")))?;
     let mut active = row.into_active_model();
     active.status =
         sea_orm::Set(if corrected { RectificationStatus::Corrected } else { RectificationStatus::NotCorrected });
-    active.verified_at = sea_orm::Set(Some(Utc::now()));
+    active.verified_at = sea_orm::Set(Some(at));
     active.verified_by = sea_orm::Set(Some(p.user_id));
     active.verification_note = sea_orm::Set(opt_text("note", note.as_deref())?);
     let row = active.update(txn).await?;
-    w.audit(p, "verifyRectification", &[row.id], serde_json::json!({ "status": row.status.as_str() })).await?;
+    w.audit(
+        p,
+        "verifyRectification",
+        &[row.id],
+        serde_json::json!({
+            "status": row.status.as_str(),
+            "effectiveAt": at.to_rfc3339(),
+            "recordedAt": now.to_rfc3339(),
+        }),
+    )
+    .await?;
     w.commit().await?;
     Ok(row)
+}
+
+/// What a verification says.
+pub struct Verdict {
+    pub corrected: bool,
+    pub note: Option<String>,
+    /// R14: when the check happened (default now).
+    pub effective_at: Option<DateTime<Utc>>,
 }
 
 fn visible(p: &Principal) -> Condition {

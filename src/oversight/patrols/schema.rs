@@ -130,6 +130,10 @@ pub struct RecordPatrolActionInput {
     pub matter_id: Option<ID>,
     pub place: String,
     pub note: Option<String>,
+    /// R14: when it happened, if earlier than now (a patrol entered the next day): at most 30
+    /// days back (the configured `backdate_days`), never in the future. It sets `occurredAt`;
+    /// the audit keeps both this and the time of recording. Default: now.
+    pub effective_at: Option<DateTime>,
 }
 
 #[derive(Default)]
@@ -146,8 +150,10 @@ impl PatrolMutation {
             matter_id: opt_decode(input.matter_id.as_ref(), Kind::Matter, "input.matterId")?,
             place: input.place,
             note: input.note,
+            effective_at: input.effective_at.as_ref().map(|t| t.get("input.effectiveAt")).transpose()?,
         };
-        let row = service::record_patrol(store(ctx)?, p, n).await?;
+        let rules = &state(ctx)?.settings.rules;
+        let row = service::record_patrol(store(ctx)?, rules, p, n).await?;
         Ok(row.into())
     }
 

@@ -1,7 +1,7 @@
 //! Patrol actions and matter claims: the officers' writes, the empowerment check they share,
 //! and the lists.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{PatrolKind, Role};
 use entity::{matter_claim, matter_empowerment, patrol_action};
 use sea_orm::sea_query::Condition;
@@ -11,7 +11,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::calendar::local_date;
+use crate::calendar::{effective_at, local_date};
+use crate::config::Rules;
 use crate::error::{AppError, AppResult};
 use crate::oversight::access;
 use crate::oversight::list::{Listed, Paging, newest_first};
@@ -23,14 +24,23 @@ pub struct NewPatrol {
     pub matter_id: Option<Uuid>,
     pub place: String,
     pub note: Option<String>,
+    /// R14: when it happened (default now).
+    pub effective_at: Option<DateTime<Utc>>,
 }
 
-/// A patrol action; an INSPECTION is a town team's check of a matter empowered to its town.
-pub async fn record_patrol(store: Store<'_>, p: &Principal, n: NewPatrol) -> AppResult<patrol_action::Model> {
+/// A patrol action; an INSPECTION is a town team's check of a matter empowered to its town
+/// on the day it happened. It occurred at `effectiveAt` (R14, default now).
+pub async fn record_patrol(
+    store: Store<'_>,
+    rules: &Rules,
+    p: &Principal,
+    n: NewPatrol,
+) -> AppResult<patrol_action::Model> {
     access::officer(p)?;
     let place = text("input.place", &n.place)?;
     let now = Utc::now();
-    let today = local_date(now);
+    let at = effective_at(rules.backdate_days, n.effective_at, now, None)?;
+    let today = local_date(at);
     let town = if p.has(Role::TownOfficer) { p.town.clone() } else { n.town.clone() };
     let w = Write::begin(store).await?;
     let txn = w.txn();
@@ -49,7 +59,7 @@ pub async fn record_patrol(store: Store<'_>, p: &Principal, n: NewPatrol) -> App
         town,
         kind: n.kind,
         matter_id: n.matter_id,
-        occurred_at: now,
+        occurred_at: at,
         place,
         note: opt_text("input.note", n.note.as_deref())?,
         officer_id: Some(p.user_id),
@@ -58,7 +68,17 @@ pub async fn record_patrol(store: Store<'_>, p: &Principal, n: NewPatrol) -> App
     .into_active_model()
     .insert(txn)
     .await?;
-    w.audit(p, "recordPatrolAction", &[row.id], serde_json::json!({ "kind": n.kind.as_str() })).await?;
+    w.audit(
+        p,
+        "recordPatrolAction",
+        &[row.id],
+        serde_json::json!({
+            "kind": n.kind.as_str(),
+            "effectiveAt": at.to_rfc3339(),
+            "recordedAt": now.to_rfc3339(),
+        }),
+    )
+    .await?;
     w.commit().await?;
     Ok(row)
 }

@@ -92,11 +92,21 @@ pub struct PublicationMutation;
 #[Object]
 impl PublicationMutation {
     /// 公示: publishes a decided case's decision, masked, within T5.
-    async fn publish_decision(&self, ctx: &Context<'_>, case_id: ID) -> Result<Publication> {
+    async fn publish_decision(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        #[graphql(desc = "R14: when the decision was published, if earlier than now: at most 30 \
+            days back (the configured `backdate_days`), never in the future, never before the \
+            decision. It sets `publishedAt`, and the case's T5 standing counts from it; the audit \
+            keeps both this and the time of recording. Default: now.")]
+        effective_at: Option<DateTime>,
+    ) -> Result<Publication> {
         let p = principal(ctx)?;
-        let calendar = &state(ctx)?.calendar;
+        let s = state(ctx)?;
         let id = ids::decode(&case_id, Kind::Case, "caseId")?;
-        let row = service::publish_decision(store(ctx)?, calendar, p, id).await?;
+        let effective_at = effective_at.as_ref().map(|t| t.get("effectiveAt")).transpose()?;
+        let row = service::publish_decision(store(ctx)?, (&s.calendar, &s.settings.rules), p, id, effective_at).await?;
         Ok(row.into())
     }
 
@@ -109,10 +119,20 @@ impl PublicationMutation {
     }
 
     /// Withdraws a publication (after a revocation: within T6).
-    async fn withdraw_publication(&self, ctx: &Context<'_>, id: ID) -> Result<Publication> {
+    async fn withdraw_publication(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "R14: when the publication was withdrawn, if earlier than now: at most \
+            30 days back (the configured `backdate_days`), never in the future, never before the \
+            publication. It sets `withdrawnAt` (T6 is met by it); the audit keeps both this and \
+            the time of recording. Default: now.")]
+        effective_at: Option<DateTime>,
+    ) -> Result<Publication> {
         let p = principal(ctx)?;
         let id = ids::decode(&id, Kind::Publication, "id")?;
-        let row = service::withdraw(store(ctx)?, p, id).await?;
+        let effective_at = effective_at.as_ref().map(|t| t.get("effectiveAt")).transpose()?;
+        let row = service::withdraw(store(ctx)?, &state(ctx)?.settings.rules, p, id, effective_at).await?;
         Ok(row.into())
     }
 }

@@ -1,7 +1,7 @@
 //! Publications: a decided case's decision (recorded on the case), a licence, a withdrawal;
 //! and the public list.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::enums::PublicationKind;
 use entity::{department, matter, party, publication};
 use sea_orm::sea_query::Condition;
@@ -11,21 +11,25 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::calendar::{Calendar, local_date};
+use crate::calendar::{Calendar, effective_at, local_date};
+use crate::config::Rules;
 use crate::error::{AppError, AppResult};
 use crate::oversight::list::{Listed, Paging, newest_first};
 use crate::oversight::write::{Store, Write, decided, own_case, text};
 use crate::oversight::{access, publish_text};
 
 /// Publishes a decided case's decision (公示, T5), masked, and records it on the case (its
-/// event goes to the subscribers once committed).
+/// event goes to the subscribers once committed). It was published at `given` (R14, default
+/// now; never before the decision): the case's T5 standing counts from it.
 pub async fn publish_decision(
     store: Store<'_>,
-    cal: &Calendar,
+    (cal, rules): (&Calendar, &Rules),
     p: &Principal,
     case_id: Uuid,
+    given: Option<DateTime<Utc>>,
 ) -> AppResult<publication::Model> {
     access::officer(p)?;
+    let now = Utc::now();
     let w = Write::begin(store).await?;
     let txn = w.txn();
     let c = own_case(txn, p, case_id, "caseId").await?;
@@ -37,6 +41,7 @@ pub async fn publish_decision(
     {
         return Err(AppError::Conflict("the decision is already published".into()));
     }
+    let at = effective_at(rules.backdate_days, given, now, c.decided_at.map(|d| (d, "the decision")))?;
     let party = party::Entity::find_by_id(c.party_id)
         .one(txn)
         .await?
@@ -51,7 +56,6 @@ pub async fn publish_decision(
         .ok_or_else(|| AppError::internal("case without department"))?;
     let decided_on = c.decided_at.map(local_date).unwrap_or_else(|| local_date(Utc::now()));
     let (title, content) = publish_text::decision(&c, &party, &m.name, &m.legal_basis, &dept.name, decided_on);
-    let now = Utc::now();
     let row = publication::Model {
         id: Uuid::now_v7(),
         kind: PublicationKind::PenaltyDecision,
@@ -60,7 +64,7 @@ pub async fn publish_decision(
         case_id: Some(c.id),
         title,
         content,
-        published_at: now,
+        published_at: at,
         revoked_at: None,
         withdrawal_due: None,
         withdrawn_at: None,
@@ -69,8 +73,9 @@ pub async fn publish_decision(
     .into_active_model()
     .insert(txn)
     .await?;
-    let event = crate::cases::lifecycle::mark_published(txn, cal, p, c, now, row.id).await?;
-    w.audit(p, "publishDecision", &[row.id, case_id], serde_json::json!({})).await?;
+    let event = crate::cases::lifecycle::mark_published(txn, cal, p, c, at, row.id).await?;
+    let when = serde_json::json!({ "effectiveAt": at.to_rfc3339(), "recordedAt": now.to_rfc3339() });
+    w.audit(p, "publishDecision", &[row.id, case_id], when).await?;
     w.commit_with(vec![event]).await?;
     Ok(row)
 }
@@ -110,9 +115,17 @@ pub async fn publish_licence(store: Store<'_>, p: &Principal, n: NewLicence) -> 
     Ok(row)
 }
 
-/// Withdraws a publication (after a revocation, within T6).
-pub async fn withdraw(store: Store<'_>, p: &Principal, id: Uuid) -> AppResult<publication::Model> {
+/// Withdraws a publication (after a revocation, within T6), withdrawn at `given` (R14, default
+/// now; never before the publication).
+pub async fn withdraw(
+    store: Store<'_>,
+    rules: &Rules,
+    p: &Principal,
+    id: Uuid,
+    given: Option<DateTime<Utc>>,
+) -> AppResult<publication::Model> {
     access::officer(p)?;
+    let now = Utc::now();
     let w = Write::begin(store).await?;
     let txn = w.txn();
     let row = publication::Entity::find_by_id(id)
@@ -123,10 +136,12 @@ pub async fn withdraw(store: Store<'_>, p: &Principal, id: Uuid) -> AppResult<pu
     if row.withdrawn_at.is_some() {
         return Err(AppError::Conflict("the publication is already withdrawn".into()));
     }
+    let at = effective_at(rules.backdate_days, given, now, Some((row.published_at, "the publication")))?;
     let mut active = row.into_active_model();
-    active.withdrawn_at = sea_orm::Set(Some(Utc::now()));
+    active.withdrawn_at = sea_orm::Set(Some(at));
     let row = active.update(txn).await?;
-    w.audit(p, "withdrawPublication", &[row.id], serde_json::json!({})).await?;
+    let when = serde_json::json!({ "effectiveAt": at.to_rfc3339(), "recordedAt": now.to_rfc3339() });
+    w.audit(p, "withdrawPublication", &[row.id], when).await?;
     w.commit().await?;
     Ok(row)
 }
