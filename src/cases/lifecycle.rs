@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use entity::enums::{CaseStatus, DepartmentKind, HearingState, PartyKind, PenaltyKind, Procedure, ReviewState, Role};
-use entity::{case, case_event, case_officer, certificate, department, matter, matter_empowerment, party, user};
+use entity::{case, case_event, case_officer, department, matter, matter_empowerment, party, user};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -822,19 +822,7 @@ pub(crate) async fn certified_among(txn: &impl ConnectionTrait, ids: &[Uuid], on
         .into_iter()
         .map(|u| u.id)
         .collect();
-    if active.is_empty() {
-        return Ok(0);
-    }
-    let holders: std::collections::HashSet<Uuid> = certificate::Entity::find()
-        .filter(certificate::Column::UserId.is_in(active))
-        .filter(certificate::Column::ValidFrom.lte(on))
-        .filter(certificate::Column::ValidUntil.gte(on))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|c| c.user_id)
-        .collect();
-    Ok(holders.len() as u64)
+    Ok(crate::org::certificates::certified_on(txn, &active, on).await?.len() as u64)
 }
 
 pub async fn transition_case(
