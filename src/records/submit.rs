@@ -405,12 +405,7 @@ async fn append(
         if let Plan::New(item) = plan
             && !tails.contains_key(&item.case_id)
         {
-            let last = record::Entity::find()
-                .filter(record::Column::CaseId.eq(item.case_id))
-                .order_by_desc(record::Column::Seq)
-                .one(txn)
-                .await?;
-            tails.insert(item.case_id, last.map_or((0, None), |r| (r.seq, Some(r.hash))));
+            tails.insert(item.case_id, chain_tail(txn, item.case_id).await?);
         }
     }
 
@@ -463,19 +458,7 @@ async fn append(
 
         // A record adds to the case's file without changing the case: the event carries the
         // case's current version and does not bump it (as the demo year's records do).
-        let event = events::append(
-            txn,
-            NewEvent {
-                case_id: case.id,
-                at: now,
-                actor_id: Some(p.user_id),
-                transfer_id: None,
-                record_id: Some(model.id),
-                case_version: case.version,
-                detail: EventDetail::record_submitted(&model),
-            },
-        )
-        .await?;
+        let event = record_submitted(txn, case, p, &model, now).await?;
         events.push(event);
         crate::audit::write(
             txn,
@@ -497,6 +480,37 @@ async fn append(
     Ok(Submitted { records, events })
 }
 
+/// The last `seq` and hash of a case's chain (`(0, None)` for an empty chain).
+async fn chain_tail(txn: &DatabaseTransaction, case_id: Uuid) -> AppResult<(i32, Option<String>)> {
+    let last = record::Entity::find()
+        .filter(record::Column::CaseId.eq(case_id))
+        .order_by_desc(record::Column::Seq)
+        .one(txn)
+        .await?;
+    Ok(last.map_or((0, None), |r| (r.seq, Some(r.hash))))
+}
+
+/// The `RECORD_SUBMITTED` event of a record appended to `case`'s chain: it carries the case's
+/// current version and does not bump it.
+async fn record_submitted(
+    txn: &DatabaseTransaction,
+    case: &case::Model,
+    actor: &Principal,
+    model: &record::Model,
+    at: DateTime<Utc>,
+) -> AppResult<case_event::Model> {
+    let event = NewEvent {
+        case_id: case.id,
+        at,
+        actor_id: Some(actor.user_id),
+        transfer_id: None,
+        record_id: Some(model.id),
+        case_version: case.version,
+        detail: EventDetail::record_submitted(model),
+    };
+    Ok(events::append(txn, event).await?)
+}
+
 /// Appends records that were written elsewhere before their case existed (a transfer's
 /// materials, carried into the case its acceptance files) to the end of `case`'s chain, in
 /// the given order, inside the caller's transaction (which holds the case: it was just filed
@@ -512,12 +526,7 @@ pub async fn append_carried(
     if drafts.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
-    let last = record::Entity::find()
-        .filter(record::Column::CaseId.eq(case.id))
-        .order_by_desc(record::Column::Seq)
-        .one(txn)
-        .await?;
-    let (mut seq, mut previous_hash) = last.map_or((0, None), |r| (r.seq, Some(r.hash)));
+    let (mut seq, mut previous_hash) = chain_tail(txn, case.id).await?;
     let now = micros(Utc::now());
     let mut records = Vec::with_capacity(drafts.len());
     let mut events = Vec::with_capacity(drafts.len());
@@ -537,19 +546,7 @@ pub async fn append_carried(
         chain::seal(&mut model);
         previous_hash = Some(model.hash.clone());
         record::Entity::insert(model.clone().into_active_model()).exec_without_returning(txn).await?;
-        let event = events::append(
-            txn,
-            NewEvent {
-                case_id: case.id,
-                at: now,
-                actor_id: Some(actor.user_id),
-                transfer_id: None,
-                record_id: Some(model.id),
-                case_version: case.version,
-                detail: EventDetail::record_submitted(&model),
-            },
-        )
-        .await?;
+        let event = record_submitted(txn, case, actor, &model, now).await?;
         events.push(event);
         records.push(model);
     }
