@@ -62,6 +62,11 @@ const PERSON_CUES: &[&str] = &[
     "监护人",
 ];
 
+/// [`PERSON_CUES`] as characters, split once per process rather than at every position of
+/// every masked text.
+static PERSON_CUE_CHARS: LazyLock<Vec<Vec<char>>> =
+    LazyLock::new(|| PERSON_CUES.iter().map(|c| c.chars().collect()).collect());
+
 /// What ends a name after a person cue: particles and verbs that follow a name in records.
 const AFTER_NAME: &str = "的在于是和与因到把被将了经常曾也都就又称说讲表示反映承认陈述确认等及以对向从";
 
@@ -236,8 +241,7 @@ pub fn person_cues(text: &str) -> String {
     let mut spans = Vec::new();
     let mut i = 0;
     while i < n {
-        let Some(cue) = PERSON_CUES.iter().map(|c| c.chars().collect::<Vec<_>>()).find(|c| cs[i..].starts_with(c))
-        else {
+        let Some(cue) = PERSON_CUE_CHARS.iter().find(|c| cs[i..].starts_with(c)) else {
             i += 1;
             continue;
         };
