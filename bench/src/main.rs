@@ -156,6 +156,22 @@ impl Run {
     }
 }
 
+/// The code of a 市容 (street appearance) matter of the demo catalogue, which every bureau
+/// officer may file under.
+async fn street_matter(http: &mut Http, token: &str) -> io::Result<String> {
+    let matters = http
+        .graphql(
+            Some(token),
+            r#"{ matters(first: 1, filter: {domain: "市容"}) { edges { node { code } } } }"#,
+            json!({}),
+        )
+        .await?;
+    matters["data"]["matters"]["edges"][0]["node"]["code"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| io::Error::other("no 市容 matter in the demo data"))
+}
+
 /// `{ __typename }` round trips on one keep-alive connection, in microseconds.
 async fn baseline(addr: SocketAddr) -> io::Result<Summary> {
     let mut http = Http::connect(addr).await?;
@@ -613,17 +629,7 @@ async fn bench(args: Args) -> io::Result<String> {
     let a = cb.serve("a").await?;
     let b = cb.serve("b").await?;
     let mut http = Http::connect(a.addr).await?;
-    let matters = http
-        .graphql(
-            Some(&filer),
-            r#"{ matters(first: 1, filter: {domain: "市容"}) { edges { node { code } } } }"#,
-            json!({}),
-        )
-        .await?;
-    let matter = matters["data"]["matters"]["edges"][0]["node"]["code"]
-        .as_str()
-        .ok_or_else(|| io::Error::other("no 市容 matter in the demo data"))?
-        .to_string();
+    let matter = street_matter(&mut http, &filer).await?;
     let version = server::postgres_version(&args.postgres);
     let mut run = Run { cb, readers, filer, matter, args, open_files, filed: 0 };
     let mut notes = Vec::new();

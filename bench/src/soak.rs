@@ -177,17 +177,7 @@ pub async fn soak(cb: &Casebridge, db: &Database, opts: Options) -> io::Result<S
     let mut server: Server = cb.serve_with("soak", &limits).await?;
     let addr = server.addr;
     let mut http = Http::connect(addr).await?;
-    let matters = http
-        .graphql(
-            Some(&token),
-            r#"{ matters(first: 1, filter: {domain: "市容"}) { edges { node { code } } } }"#,
-            json!({}),
-        )
-        .await?;
-    let matter = matters["data"]["matters"]["edges"][0]["node"]["code"]
-        .as_str()
-        .ok_or_else(|| io::Error::other("no 市容 matter in the demo data"))?
-        .to_string();
+    let matter = crate::street_matter(&mut http, &token).await?;
     let mut cases = Vec::with_capacity(opts.cases);
     for i in 0..opts.cases {
         let filed = file_case(&mut http, &token, &matter, format!("浸泡测试案件 {i}")).await?;
