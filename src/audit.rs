@@ -38,18 +38,32 @@ pub async fn insert(
     if targets.is_empty() {
         return Ok(());
     }
-    let now = Utc::now();
-    let rows = targets.iter().map(|t| audit_log::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        at: Set(now),
-        user_id: Set(p.map(|p| p.user_id)),
-        action: Set(action.to_string()),
-        target_id: Set(Some(*t)),
-        client_addr: Set(p.and_then(|p| p.client_addr.clone())),
-        detail: Set(detail.to_string()),
-    });
-    audit_log::Entity::insert_many(rows).exec_without_returning(db).await?;
+    audit_log::Entity::insert_many(rows(p, action, targets, &detail, Utc::now())).exec_without_returning(db).await?;
     Ok(())
+}
+
+/// The audit rows [`write`] appends, for a writer that inserts them together with its own rows
+/// (`submitRecord` inserts a record's row in the statement that inserts the record).
+pub fn rows(
+    p: Option<&Principal>,
+    action: &str,
+    targets: &[Uuid],
+    detail: &serde_json::Value,
+    at: DateTime<Utc>,
+) -> Vec<audit_log::ActiveModel> {
+    let detail = detail.to_string();
+    targets
+        .iter()
+        .map(|t| audit_log::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            at: Set(at),
+            user_id: Set(p.map(|p| p.user_id)),
+            action: Set(action.to_string()),
+            target_id: Set(Some(*t)),
+            client_addr: Set(p.and_then(|p| p.client_addr.clone())),
+            detail: Set(detail.clone()),
+        })
+        .collect()
 }
 
 /// The action of a court trainee's case read.

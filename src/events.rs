@@ -90,11 +90,82 @@ pub async fn append(txn: &impl ConnectionTrait, event: NewEvent) -> Result<case_
         let stmt = sea_orm::Statement::from_sql_and_values(
             sea_orm::DbBackend::Postgres,
             "SELECT pg_notify($1, $2)",
-            [CHANNEL.into(), model.id.to_string().into()],
+            [CHANNEL.into(), notification(std::slice::from_ref(&model)).into()],
         );
         txn.execute_raw(stmt).await?;
     }
     Ok(model)
+}
+
+/// PostgreSQL refuses a NOTIFY payload of 8000 bytes or more.
+const MAX_PAYLOAD: usize = 7999;
+
+/// A committed event as its NOTIFY carries it, so that the listeners need not read it back.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Carried {
+    id: Uuid,
+    case_id: Uuid,
+    kind: String,
+    at: DateTime<Utc>,
+    actor_id: Option<Uuid>,
+    transfer_id: Option<Uuid>,
+    record_id: Option<Uuid>,
+    case_version: i32,
+    detail: String,
+}
+
+/// The payload of the NOTIFY on [`CHANNEL`] for `events` (appended in one transaction): the
+/// events themselves as a JSON array when it fits in a payload and each is exactly what the
+/// database stores (times at whole microseconds, which PostgreSQL keeps), else their ids,
+/// comma-separated, which every listener reads back from the log ([`pg::decode`]).
+pub fn notification(events: &[case_event::Model]) -> String {
+    use chrono::Timelike;
+    let ids = || events.iter().map(|e| e.id.to_string()).collect::<Vec<_>>().join(",");
+    if events.iter().any(|e| e.at.nanosecond() % 1000 != 0) {
+        return ids();
+    }
+    let carried: Vec<Carried> = events
+        .iter()
+        .map(|e| Carried {
+            id: e.id,
+            case_id: e.case_id,
+            kind: e.kind.as_str().to_string(),
+            at: e.at,
+            actor_id: e.actor_id,
+            transfer_id: e.transfer_id,
+            record_id: e.record_id,
+            case_version: e.case_version,
+            detail: e.detail.clone(),
+        })
+        .collect();
+    match serde_json::to_string(&carried) {
+        Ok(json) if json.len() <= MAX_PAYLOAD => json,
+        _ => ids(),
+    }
+}
+
+/// The events a [`notification`] carries (`None`: it carries ids, or cannot be read).
+fn carried_events(payload: &str) -> Option<Vec<case_event::Model>> {
+    if !payload.starts_with('[') {
+        return None;
+    }
+    let carried: Vec<Carried> = serde_json::from_str(payload).ok()?;
+    carried
+        .into_iter()
+        .map(|c| {
+            Some(case_event::Model {
+                id: c.id,
+                case_id: c.case_id,
+                kind: entity::enums::CaseEventKind::parse(&c.kind)?,
+                at: c.at,
+                actor_id: c.actor_id,
+                transfer_id: c.transfer_id,
+                record_id: c.record_id,
+                case_version: c.case_version,
+                detail: c.detail,
+            })
+        })
+        .collect()
 }
 
 /// A committed event as subscribers receive it, with what the read rules need about its case,

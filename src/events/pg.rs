@@ -1,7 +1,8 @@
 //! Fan-out between instances through PostgreSQL `LISTEN/NOTIFY`.
 //!
 //! Each instance keeps one dedicated listener connection (not from the pool). A notification
-//! carries one committed event id; the listener loads the rows and feeds the local bus. When
+//! carries the committed events themselves, or their ids when they do not fit in a payload
+//! (`events::notification`); the listener loads what it is not given and feeds the local bus. When
 //! the connection drops, notifications sent meanwhile are lost (sqlx reconnects silently), so
 //! `try_recv` returning `None` triggers a replay from the event log: every event newer than
 //! the last one seen (less a margin, since ids from several instances are only roughly
@@ -61,7 +62,14 @@ fn replay_from(id: Uuid, margin: Duration) -> Uuid {
     uuid::Builder::from_unix_timestamp_millis(ms, &[0; 10]).into_uuid()
 }
 
-async fn deliver(db: &DatabaseConnection, bus: &Bus, seen: &mut Seen, ids: Vec<Uuid>) -> Result<(), sea_orm::DbErr> {
+/// Delivers the events of one notification ([`super::notification`]): those it carries, or
+/// those it names, read from the log.
+async fn deliver(db: &DatabaseConnection, bus: &Bus, seen: &mut Seen, payload: &str) -> Result<(), sea_orm::DbErr> {
+    if let Some(events) = super::carried_events(payload) {
+        bus.deliver(events.into_iter().filter(|e| seen.insert(e.id)));
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = payload.split(',').filter_map(|s| Uuid::try_parse(s.trim()).ok()).collect();
     if ids.is_empty() {
         return Ok(());
     }
@@ -191,9 +199,7 @@ pub async fn listen(url: String, db: DatabaseConnection, bus: Bus) {
                     }
                 }
                 Ok(Some(n)) => {
-                    let ids: Vec<Uuid> =
-                        n.payload().split(',').filter_map(|s| Uuid::try_parse(s.trim()).ok()).collect();
-                    if let Err(e) = deliver(&db, &bus, &mut seen, ids).await {
+                    if let Err(e) = deliver(&db, &bus, &mut seen, n.payload()).await {
                         tracing::warn!(error = %e, "event listener: loading events failed; replaying");
                         let _ = replay(&db, &bus, &mut seen).await;
                     }
@@ -224,6 +230,39 @@ pub async fn listen(url: String, db: DatabaseConnection, bus: Bus) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn event(detail: String) -> case_event::Model {
+        case_event::Model {
+            id: Uuid::now_v7(),
+            case_id: Uuid::now_v7(),
+            kind: entity::enums::CaseEventKind::RecordSubmitted,
+            at: chrono::DateTime::from_timestamp_micros(1_764_000_000_123_456).expect("time"),
+            actor_id: Some(Uuid::now_v7()),
+            transfer_id: None,
+            record_id: Some(Uuid::now_v7()),
+            case_version: 7,
+            detail,
+        }
+    }
+
+    #[test]
+    fn a_notification_carries_the_events_as_stored_or_else_their_ids() {
+        let events = vec![event(r#"{"seq":3,"kind":"NOTE"}"#.into()), event("{}".into())];
+        let payload = super::super::notification(&events);
+        assert_eq!(super::super::carried_events(&payload), Some(events.clone()));
+
+        // Too long for a payload: the ids, which the listener reads back.
+        let long = vec![event(format!(r#"{{"note":"{}"}}"#, "x".repeat(8000)))];
+        let payload = super::super::notification(&long);
+        assert_eq!(payload, long[0].id.to_string());
+        assert_eq!(super::super::carried_events(&payload), None);
+
+        // A time finer than PostgreSQL keeps would differ from the stored row: the ids.
+        let mut fine = event("{}".into());
+        fine.at += chrono::Duration::nanoseconds(1);
+        let payload = super::super::notification(&[fine.clone(), events[0].clone()]);
+        assert_eq!(payload, format!("{},{}", fine.id, events[0].id));
+    }
 
     #[test]
     fn replay_starts_before_the_last_seen_event() {

@@ -16,8 +16,8 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::record;
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Statement};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -134,19 +134,26 @@ fn hash_v1(r: &record::Model) -> String {
     e.finish()
 }
 
-/// Adds `appended` to the case's record count; called in the transaction that inserts the
-/// records, after the case row is locked.
-pub async fn count_appended(db: &impl ConnectionTrait, case_id: Uuid, appended: i32) -> Result<(), DbErr> {
+/// The statement that adds `appended` to the case's record count; run in the transaction
+/// that inserts the records, after the case row is locked.
+pub fn count_appended(backend: DbBackend, case_id: Uuid, appended: i32) -> Statement {
     use sea_orm::ColumnTrait;
-    let result = entity::case::Entity::update_many()
+    entity::case::Entity::update_many()
         .col_expr(RECORD_COUNT, Expr::col(RECORD_COUNT).add(appended))
         .filter(entity::case::Column::Id.eq(case_id))
-        .exec(db)
-        .await?;
-    if result.rows_affected != 1 {
-        return Err(DbErr::RecordNotUpdated);
-    }
-    Ok(())
+        .build(backend)
+}
+
+/// `SELECT id FROM records WHERE case_id = … ORDER BY seq DESC LIMIT 1`: the last record of a
+/// case's chain, read backwards on the `(case_id, seq)` index (one row, however long the chain).
+pub fn last_record_id(case_id: Uuid) -> SelectStatement {
+    Query::select()
+        .column(record::Column::Id)
+        .from(record::Entity)
+        .and_where(Expr::col(record::Column::CaseId).eq(case_id))
+        .order_by(record::Column::Seq, Order::Desc)
+        .limit(1)
+        .to_owned()
 }
 
 /// Sets the record count of every case that has records to the number it has: for the demo

@@ -1,11 +1,14 @@
 //! Submitting field records (R11, 执法全过程记录): `submitRecord` and `submitRecords`.
 //!
 //! Records are append-only. Each write is one transaction that locks the cases it appends to
-//! (PostgreSQL `FOR NO KEY UPDATE`, which leaves inserts that reference the row unblocked; SQLite's `BEGIN IMMEDIATE` already holds the write lock), takes
-//! the next `seq` and the previous hash of each case's chain, inserts the records sealed by
-//! `chain::seal`, adds them to each case's record count, and appends a `RECORD_SUBMITTED` event
-//! and an audit row for each. The caller publishes the returned
-//! events after the commit.
+//! (PostgreSQL `FOR NO KEY UPDATE`, which leaves inserts that reference the row unblocked;
+//! SQLite's `BEGIN IMMEDIATE` already holds the write lock), then reads in one statement what
+//! it needs of the records (stored records under the keys, corrected records, the last `seq`
+//! and hash of each chain), seals the new records (`chain::seal`), and writes them with a
+//! `RECORD_SUBMITTED` event and an audit row each and each case's record count: on
+//! PostgreSQL as one statement that also queues the events' NOTIFY, so a `submitRecord` is
+//! BEGIN, three statements and COMMIT. The caller publishes the returned events after the
+//! commit.
 //!
 //! Idempotency: `(submitted_by, idempotency_key)` is unique. A retry finds its stored record
 //! before writing and returns it; a retry that races the first submission past that check
@@ -16,11 +19,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use entity::enums::{RecordKind, Role};
-use entity::{case, case_event, record, transfer};
-use sea_orm::sea_query::Condition;
+use entity::{audit_log, case, case_event, record, transfer};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, SqlErr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, QueryTrait, SqlErr, Statement,
 };
 use uuid::Uuid;
 
@@ -283,7 +286,7 @@ async fn submit(
 /// sees it): officers of the owning department; town officers of the case's town (field
 /// records); a department liaison on a case its department's transfer handed over or became
 /// ("submits materials"). Everyone else who sees a case only reads it.
-fn may_submit(p: &Principal, case: &case::Model, liaison_cases: &HashSet<Uuid>) -> bool {
+fn may_submit(p: &Principal, case: &Locked, liaison_cases: &HashSet<Uuid>) -> bool {
     let officer = p.has(Role::BureauOfficer) || p.has(Role::TownOfficer);
     let owning = officer && case.department_id == p.department_id;
     let town = p.has(Role::TownOfficer) && p.town.is_some() && case.town == p.town;
@@ -342,40 +345,25 @@ async fn append(
     // queue instead of deadlocking, and concurrent appends to one case take turns (R11: one
     // chain, no fork). Cases the caller cannot see are not found.
     let case_ids: BTreeSet<Uuid> = items.iter().map(|i| i.case_id).collect();
-    let cases: HashMap<Uuid, case::Model> = case::Entity::find()
+    let cases: HashMap<Uuid, Locked> = case::Entity::find()
+        .select_only()
+        .columns([case::Column::Id, case::Column::DepartmentId, case::Column::Town, case::Column::Version])
         .filter(case::Column::Id.is_in(case_ids.iter().copied()))
         .filter(visibility::cases(p, today))
         .order_by_asc(case::Column::Id)
         .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
+        .into_model::<Locked>()
         .all(txn)
         .await?
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    let liaison = liaison_cases(txn, p, &case_ids).await?;
+    // A liaison's right comes from a transfer: read only for the cases no other right covers.
+    let uncovered: BTreeSet<Uuid> =
+        cases.values().filter(|c| !may_submit(p, c, &HashSet::new())).map(|c| c.id).collect();
+    let liaison = if uncovered.is_empty() { HashSet::new() } else { liaison_cases(txn, p, &uncovered).await? };
 
-    // Read after the locks: a retry that waited for the first submission of its key sees it.
-    let keys: BTreeSet<&str> = items.iter().map(|i| i.idempotency_key.as_str()).collect();
-    let stored: HashMap<String, record::Model> = record::Entity::find()
-        .filter(record::Column::SubmittedBy.eq(p.user_id))
-        .filter(record::Column::IdempotencyKey.is_in(keys.iter().copied()))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|r| (r.idempotency_key.clone(), r))
-        .collect();
-    let corrected_ids: BTreeSet<Uuid> = items.iter().filter_map(|i| i.corrects_record_id).collect();
-    let corrected: HashMap<Uuid, Uuid> = if corrected_ids.is_empty() {
-        HashMap::new()
-    } else {
-        record::Entity::find()
-            .filter(record::Column::Id.is_in(corrected_ids.iter().copied()))
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.case_id))
-            .collect()
-    };
+    let Read { stored, corrected, mut tails } = read_after_locks(txn, p, items, &cases).await?;
 
     let mut plans: Vec<Plan<'_>> = Vec::with_capacity(items.len());
     let mut errors: Vec<ItemError> = Vec::new();
@@ -399,20 +387,10 @@ async fn append(
         return Err(Failure::Refused(BatchError::Items(errors)));
     }
 
-    // The tail of each chain that grows: its last seq and hash.
-    let mut tails: HashMap<Uuid, (i32, Option<String>)> = HashMap::new();
-    for plan in &plans {
-        if let Plan::New(item) = plan
-            && !tails.contains_key(&item.case_id)
-        {
-            tails.insert(item.case_id, chain_tail(txn, item.case_id).await?);
-        }
-    }
-
     let mut records: Vec<record::Model> = Vec::with_capacity(items.len());
+    let mut new_records: Vec<record::Model> = Vec::new();
     let mut events: Vec<case_event::Model> = Vec::new();
-    // New records per case, for the cases' record counts (in id order, as the locks).
-    let mut appended: BTreeMap<Uuid, i32> = BTreeMap::new();
+    let mut audits = Vec::new();
     for plan in plans {
         let item = match plan {
             Plan::Stored(r) => {
@@ -427,8 +405,7 @@ async fn append(
             Plan::New(item) => item,
         };
         let case = cases.get(&item.case_id).ok_or_else(|| AppError::internal("unlocked case"))?;
-        let (last_seq, previous_hash) =
-            tails.get(&item.case_id).cloned().ok_or_else(|| AppError::internal("chain tail missing"))?;
+        let (last_seq, previous_hash) = tails.get(&item.case_id).cloned().unwrap_or((0, None));
         let seq = last_seq + 1;
         let attachment = item.attachment.as_ref();
         let mut model = record::Model {
@@ -451,33 +428,87 @@ async fn append(
             hash_version: 0,
         };
         chain::seal(&mut model);
-        let hash = model.hash.clone();
-        record::Entity::insert(model.clone().into_active_model()).exec_without_returning(txn).await?;
-        tails.insert(item.case_id, (seq, Some(hash)));
-        *appended.entry(item.case_id).or_default() += 1;
+        tails.insert(item.case_id, (seq, Some(model.hash.clone())));
 
         // A record adds to the case's file without changing the case: the event carries the
         // case's current version and does not bump it (as the demo year's records do).
-        let event = record_submitted(txn, case, p, &model, now).await?;
-        events.push(event);
-        crate::audit::write(
-            txn,
-            Some(p),
-            action,
-            &[model.id],
-            serde_json::json!({
-                "caseId": model.case_id.to_string(),
-                "seq": model.seq,
-                "idempotencyKey": model.idempotency_key,
-            }),
-        )
-        .await?;
+        events.push(record_submitted(case.version, p, &model, now).into_model(Uuid::now_v7()));
+        let detail = serde_json::json!({
+            "caseId": model.case_id.to_string(),
+            "seq": model.seq,
+            "idempotencyKey": model.idempotency_key,
+        });
+        audits.extend(crate::audit::rows(Some(p), action, &[model.id], &detail, now));
+        new_records.push(model.clone());
         records.push(model);
     }
-    for (case_id, n) in appended {
-        chain::count_appended(txn, case_id, n).await?;
-    }
+    write_appended(txn, &new_records, &events, audits).await?;
     Ok(Submitted { records, events })
+}
+
+/// What a write needs of a case it locked (not the whole row: a case's text is long).
+#[derive(Debug, FromQueryResult)]
+struct Locked {
+    id: Uuid,
+    department_id: Uuid,
+    town: Option<String>,
+    version: i32,
+}
+
+/// What [`read_after_locks`] found.
+struct Read {
+    /// The caller's records stored under the items' keys, by key.
+    stored: HashMap<String, record::Model>,
+    /// The case of each record an item corrects.
+    corrected: HashMap<Uuid, Uuid>,
+    /// The last `seq` and hash of each locked case's chain (absent: an empty chain).
+    tails: HashMap<Uuid, (i32, Option<String>)>,
+}
+
+/// One read of every record the items need, after the locks (read before, a retry that waited
+/// for the first submission of its key would not see it, and a chain's tail could be stale):
+/// the caller's records under the items' keys, the records they correct, and the last record
+/// of each locked case (a row may be several of these).
+async fn read_after_locks(
+    txn: &DatabaseTransaction,
+    p: &Principal,
+    items: &[NewRecord],
+    cases: &HashMap<Uuid, Locked>,
+) -> Result<Read, DbErr> {
+    let keys: BTreeSet<&str> = items.iter().map(|i| i.idempotency_key.as_str()).collect();
+    let corrected_ids: BTreeSet<Uuid> = items.iter().filter_map(|i| i.corrects_record_id).collect();
+    let mut wanted = Condition::any().add(
+        Condition::all()
+            .add(record::Column::SubmittedBy.eq(p.user_id))
+            .add(record::Column::IdempotencyKey.is_in(keys.iter().copied())),
+    );
+    if !corrected_ids.is_empty() {
+        wanted = wanted.add(record::Column::Id.is_in(corrected_ids.iter().copied()));
+    }
+    let locked: BTreeSet<Uuid> = cases.keys().copied().collect();
+    for &case_id in &locked {
+        // `= (scalar subquery)`, not `IN (subquery)`: PostgreSQL then runs it once and reads
+        // the row by its key, under an OR too.
+        wanted = wanted.add(
+            Expr::col((record::Entity, record::Column::Id))
+                .eq(Expr::SubQuery(None, Box::new(chain::last_record_id(case_id).into()))),
+        );
+    }
+    let rows = record::Entity::find().filter(wanted).all(txn).await?;
+
+    let mut read = Read { stored: HashMap::new(), corrected: HashMap::new(), tails: HashMap::new() };
+    for r in rows {
+        if locked.contains(&r.case_id) && read.tails.get(&r.case_id).is_none_or(|(seq, _)| r.seq > *seq) {
+            read.tails.insert(r.case_id, (r.seq, Some(r.hash.clone())));
+        }
+        if corrected_ids.contains(&r.id) {
+            read.corrected.insert(r.id, r.case_id);
+        }
+        if r.submitted_by == p.user_id && keys.contains(r.idempotency_key.as_str()) {
+            read.stored.insert(r.idempotency_key.clone(), r);
+        }
+    }
+    Ok(read)
 }
 
 /// The last `seq` and hash of a case's chain (`(0, None)` for an empty chain).
@@ -492,23 +523,16 @@ async fn chain_tail(txn: &DatabaseTransaction, case_id: Uuid) -> AppResult<(i32,
 
 /// The `RECORD_SUBMITTED` event of a record appended to `case`'s chain: it carries the case's
 /// current version and does not bump it.
-async fn record_submitted(
-    txn: &DatabaseTransaction,
-    case: &case::Model,
-    actor: &Principal,
-    model: &record::Model,
-    at: DateTime<Utc>,
-) -> AppResult<case_event::Model> {
-    let event = NewEvent {
-        case_id: case.id,
+fn record_submitted(case_version: i32, actor: &Principal, model: &record::Model, at: DateTime<Utc>) -> NewEvent {
+    NewEvent {
+        case_id: model.case_id,
         at,
         actor_id: Some(actor.user_id),
         transfer_id: None,
         record_id: Some(model.id),
-        case_version: case.version,
+        case_version,
         detail: EventDetail::record_submitted(model),
-    };
-    Ok(events::append(txn, event).await?)
+    }
 }
 
 /// Appends records that were written elsewhere before their case existed (a transfer's
@@ -530,7 +554,6 @@ pub async fn append_carried(
     let now = micros(Utc::now());
     let mut records = Vec::with_capacity(drafts.len());
     let mut events = Vec::with_capacity(drafts.len());
-    let n = drafts.len() as i32;
     for draft in drafts {
         seq += 1;
         let mut model = record::Model {
@@ -545,19 +568,118 @@ pub async fn append_carried(
         };
         chain::seal(&mut model);
         previous_hash = Some(model.hash.clone());
-        record::Entity::insert(model.clone().into_active_model()).exec_without_returning(txn).await?;
-        let event = record_submitted(txn, case, actor, &model, now).await?;
-        events.push(event);
+        events.push(record_submitted(case.version, actor, &model, now).into_model(Uuid::now_v7()));
         records.push(model);
     }
-    chain::count_appended(txn, case.id, n).await?;
+    write_appended(txn, &records, &events, Vec::new()).await?;
     Ok((records, events))
+}
+
+/// Writes appended records: inserts them, their events and their audit rows, and counts the
+/// records on their cases (whose rows the caller has locked). On PostgreSQL this is one
+/// statement, the writes as data-modifying CTEs, which also queues the events' NOTIFY
+/// (delivered on commit, carrying the events: `events::notification`); SQLite has no
+/// data-modifying CTEs, so there each write is its own statement (and the events are
+/// published in process after the commit).
+async fn write_appended(
+    txn: &DatabaseTransaction,
+    records: &[record::Model],
+    events: &[case_event::Model],
+    audits: Vec<audit_log::ActiveModel>,
+) -> Result<(), DbErr> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let backend = txn.get_database_backend();
+    let mut writes: Vec<Statement> = Vec::with_capacity(4);
+    writes.push(
+        record::Entity::insert_many(records.iter().cloned().map(IntoActiveModel::into_active_model)).build(backend),
+    );
+    if !events.is_empty() {
+        writes.push(
+            case_event::Entity::insert_many(events.iter().cloned().map(IntoActiveModel::into_active_model))
+                .build(backend),
+        );
+    }
+    if !audits.is_empty() {
+        writes.push(audit_log::Entity::insert_many(audits).build(backend));
+    }
+    // In id order, as the locks.
+    let mut appended: BTreeMap<Uuid, i32> = BTreeMap::new();
+    for r in records {
+        *appended.entry(r.case_id).or_default() += 1;
+    }
+    let counts = appended.len();
+    for (case_id, n) in appended {
+        writes.push(chain::count_appended(backend, case_id, n));
+    }
+    if backend == DbBackend::Postgres {
+        let notify = (!events.is_empty()).then(|| events::notification(events));
+        txn.execute_raw(one_statement(writes, notify)).await?;
+        return Ok(());
+    }
+    let first_count = writes.len() - counts;
+    for (i, write) in writes.into_iter().enumerate() {
+        let done = txn.execute_raw(write).await?;
+        if i >= first_count && done.rows_affected() != 1 {
+            return Err(DbErr::RecordNotUpdated);
+        }
+    }
+    Ok(())
+}
+
+/// PostgreSQL: `writes` as the data-modifying CTEs of one statement (each runs exactly once,
+/// all against one snapshot; foreign keys are checked at the statement's end, so an event may
+/// name a record inserted beside it), followed by `pg_notify` of `notify` on the events'
+/// channel. Each write's placeholders are renumbered after the ones before it.
+fn one_statement(writes: Vec<Statement>, notify: Option<String>) -> Statement {
+    let mut sql = String::from("WITH ");
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    for (i, write) in writes.into_iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("w{i} AS ("));
+        sql.push_str(&renumber(&write.sql, values.len()));
+        sql.push(')');
+        values.extend(write.values.map(|v| v.0).unwrap_or_default());
+    }
+    match notify {
+        Some(payload) => {
+            let n = values.len();
+            sql.push_str(&format!(" SELECT pg_notify(${}, ${})", n + 1, n + 2));
+            values.push(events::CHANNEL.into());
+            values.push(payload.into());
+        }
+        None => sql.push_str(" SELECT 1"),
+    }
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+}
+
+/// `sql` (PostgreSQL, built by sea-query: every value a `$n` placeholder, no literal text)
+/// with each `$n` raised by `offset`.
+fn renumber(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c != '$' || !chars.peek().is_some_and(char::is_ascii_digit) {
+            continue;
+        }
+        let mut n = 0usize;
+        while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+            n = n * 10 + d as usize;
+            chars.next();
+        }
+        out.push_str(&(n + offset).to_string());
+    }
+    out
 }
 
 /// What the checks of an item read: the locked visible cases, the cases the caller's
 /// transfers reach, the caller's stored records by key, and the case of each corrected record.
 type Found<'f> =
-    (&'f HashMap<Uuid, case::Model>, &'f HashSet<Uuid>, &'f HashMap<String, record::Model>, &'f HashMap<Uuid, Uuid>);
+    (&'f HashMap<Uuid, Locked>, &'f HashSet<Uuid>, &'f HashMap<String, record::Model>, &'f HashMap<Uuid, Uuid>);
 
 /// The database checks of one item, in the order a client fixes them: the case, the right
 /// to add to it, the key, then the corrected record.
@@ -666,6 +788,27 @@ mod tests {
             a.size_bytes = -1;
         }
         assert_eq!(field_of(d.validate("", now).expect_err("size")), "attachment.sizeBytes");
+    }
+
+    #[test]
+    fn the_writes_of_one_statement_number_their_values_in_turn() {
+        assert_eq!(
+            renumber(r#"INSERT INTO "t" ("a", "b") VALUES ($1, $2), ($3, $10)"#, 12),
+            r#"INSERT INTO "t" ("a", "b") VALUES ($13, $14), ($15, $22)"#
+        );
+        let w = |sql: &str, n: i32| {
+            Statement::from_sql_and_values(DbBackend::Postgres, sql, (1..=n).map(sea_orm::Value::from))
+        };
+        let one =
+            one_statement(vec![w("INSERT INTO a VALUES ($1, $2)", 2), w("UPDATE b SET c = $1", 1)], Some("x".into()));
+        assert_eq!(
+            one.sql,
+            "WITH w0 AS (INSERT INTO a VALUES ($1, $2)), w1 AS (UPDATE b SET c = $3) SELECT pg_notify($4, $5)"
+        );
+        let values = one.values.expect("values").0;
+        assert_eq!(values.len(), 5);
+        assert_eq!(values[2], sea_orm::Value::from(1));
+        assert_eq!(values[4], sea_orm::Value::from("x"));
     }
 
     #[test]

@@ -34,3 +34,4 @@ mod statistics;
 mod story;
 mod subscriptions;
 mod transfers;
+mod write_path;
