@@ -100,8 +100,7 @@ fn case_grants(p: &Principal, today: NaiveDate) -> Option<(Option<Uuid>, Vec<Con
     }
     if p.has(Role::DepartmentLiaison) {
         others.push(
-            Condition::all()
-                .add(case::Column::Id.in_subquery(transfers_of(p.department_id, transfer::Column::CaseId))),
+            Condition::all().add(case::Column::Id.in_subquery(transfers_of(p.department_id, transfer::Column::CaseId))),
         );
         others.push(
             Condition::all()

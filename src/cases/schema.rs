@@ -185,7 +185,9 @@ impl CaseConnection {
                 let n = case::Entity::find().filter(cond.clone()).count(db).await.map_err(AppError::from)?;
                 i64::try_from(n).unwrap_or(i64::MAX)
             }
-            CaseCount::Visible(filter) => service::count(db, principal(ctx)?, request(ctx)?.today, filter.clone()).await?,
+            CaseCount::Visible(filter) => {
+                service::count(db, principal(ctx)?, request(ctx)?.today, filter.clone()).await?
+            }
         })
     }
 }
@@ -476,7 +478,11 @@ impl CaseObject {
         let (p, today) = (principal(ctx)?, request(ctx)?.today);
         let (rows, info, cond) =
             super::parties::prior_cases(&state(ctx)?.db, p, today, &self.0, first, after.as_deref()).await?;
-        Ok(CaseConnection::new(rows.into_iter().map(|(c, m)| (c, CaseObject(m))).collect(), info, CaseCount::Matching(cond)))
+        Ok(CaseConnection::new(
+            rows.into_iter().map(|(c, m)| (c, CaseObject(m))).collect(),
+            info,
+            CaseCount::Matching(cond),
+        ))
     }
 
     /// Transfers this case came from or was handed over in.

@@ -5,9 +5,7 @@ use entity::enums::{CaseStatus, Procedure};
 use entity::prelude::Case;
 use entity::{case, party};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, QueryStatementBuilder, SelectStatement};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, QueryFilter, QueryResult,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, QueryFilter, QueryResult};
 use uuid::Uuid;
 
 use crate::auth::{Principal, visibility};
@@ -188,11 +186,8 @@ pub async fn list(
     }
     let dir = if page.descending(order.desc()) { Order::Desc } else { Order::Asc };
     q.order_by(at_col, dir.clone()).order_by(id_col, dir);
-    let rows = all_limited(db, &q, page.limit + 1)
-        .await?
-        .iter()
-        .map(|r| case_row(r, fetch))
-        .collect::<AppResult<Vec<_>>>()?;
+    let rows =
+        all_limited(db, &q, page.limit + 1).await?.iter().map(|r| case_row(r, fetch)).collect::<AppResult<Vec<_>>>()?;
     let (edges, info) = page.finish(rows, |(c, _)| Cursor::new(tag, timestamp_key(c.filed_at), c.id).encode());
     Ok((edges, info, matching))
 }

@@ -52,8 +52,7 @@ async fn facts_and_party_selected_through_fragments_are_read() {
 async fn a_trainee_reads_masked_titles_in_the_list_without_selecting_the_party() {
     let app = TestApp::spawn().await;
     let admin = list(&app, "admin", "id title party { name }", "").await;
-    let by_id: HashMap<String, &Value> =
-        admin.iter().map(|n| (n["id"].as_str().expect("id").to_string(), n)).collect();
+    let by_id: HashMap<String, &Value> = admin.iter().map(|n| (n["id"].as_str().expect("id").to_string(), n)).collect();
     let enroll = r#"mutation($c: ID!, $t: ID!) { enrollFollowCase(caseId: $c, traineeId: $t) { id } }"#;
     let users = app.data("admin", r#"{ users(first: 100) { edges { node { id login } } } }"#, json!({})).await;
     let trainee = users["users"]["edges"]
@@ -142,9 +141,18 @@ async fn a_batch_of_record_pages_matches_each_case_read_alone() {
         let alone = app.data("admin", PAGE, json!({"id": e["node"]["id"], "first": 2})).await;
         let mine = &e["node"]["records"];
         let theirs = &alone["case"]["records"];
-        assert_eq!(mine["edges"], theirs["edges"].as_array().map(|a| {
-            a.iter().map(|x| json!({"node": {"id": x["node"]["id"], "seq": x["node"]["seq"]}})).collect::<Vec<_>>()
-        }).map(Value::from).expect("edges"));
+        assert_eq!(
+            mine["edges"],
+            theirs["edges"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|x| json!({"node": {"id": x["node"]["id"], "seq": x["node"]["seq"]}}))
+                        .collect::<Vec<_>>()
+                })
+                .map(Value::from)
+                .expect("edges")
+        );
         assert_eq!(mine["pageInfo"]["hasNextPage"], theirs["pageInfo"]["hasNextPage"]);
         with_more += usize::from(mine["pageInfo"]["hasNextPage"] == true);
     }
@@ -157,7 +165,8 @@ async fn total_count_is_the_number_of_visible_cases_including_those_transferred_
     // Own department only; department and town; the cases its transfers became; enrolments; all.
     for login in ["bureau.officer", "town.beiao", "nr.liaison", "court.trainee", "admin"] {
         for filter in [json!({}), json!({"overdue": false})] {
-            let q = "query($f: CaseFilter, $first: Int, $after: String) { cases(first: $first, after: $after, filter: $f) {
+            let q =
+                "query($f: CaseFilter, $first: Int, $after: String) { cases(first: $first, after: $after, filter: $f) {
                  totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } }";
             let nodes = app.all_nodes(login, q, "cases", json!({"f": filter}), 100).await;
             let data = app.data(login, q, json!({"f": filter, "first": 1})).await;
