@@ -57,39 +57,60 @@ fn resulting_cases_of_sent(department: uuid::Uuid) -> SelectStatement {
 
 /// The cases `p` may read.
 pub fn cases(p: &Principal, today: NaiveDate) -> Condition {
-    if p.has(Role::Admin) || p.has(Role::LegalReviewer) {
+    let Some((department, others)) = case_grants(p, today) else {
         return Condition::all();
+    };
+    if department.is_none() && others.is_empty() {
+        return never();
     }
     let mut any = Condition::any();
-    let mut granted = false;
-    if p.has(Role::BureauOfficer) {
-        any = any.add(case::Column::DepartmentId.eq(p.department_id));
-        granted = true;
+    if let Some(d) = department {
+        any = any.add(case::Column::DepartmentId.eq(d));
     }
-    if p.has(Role::TownOfficer) {
-        any = any.add(case::Column::DepartmentId.eq(p.department_id));
-        if let Some(town) = &p.town {
-            any = any.add(case::Column::Town.eq(town.as_str()));
-        }
-        granted = true;
+    others.into_iter().fold(any, Condition::add)
+}
+
+/// [`cases`] as `department_id = department OR other`, so a count can read the department's
+/// cases from its index alone and look at `other` only for cases of other departments:
+/// `None` when `p` reads every case; `other` is [`never`] when nothing else is granted.
+pub fn cases_split(p: &Principal, today: NaiveDate) -> Option<(Option<Uuid>, Condition)> {
+    let (department, others) = case_grants(p, today)?;
+    let other = if others.is_empty() { never() } else { others.into_iter().fold(Condition::any(), Condition::add) };
+    Some((department, other))
+}
+
+/// What [`cases`] grants: `None` for every case; otherwise whether the caller's own department
+/// is granted, and the other grants (any of them).
+fn case_grants(p: &Principal, today: NaiveDate) -> Option<(Option<Uuid>, Vec<Condition>)> {
+    if p.has(Role::Admin) || p.has(Role::LegalReviewer) {
+        return None;
+    }
+    let mut department = None;
+    let mut others = Vec::new();
+    if p.has(Role::BureauOfficer) || p.has(Role::TownOfficer) || p.has(Role::DepartmentLiaison) {
+        department = Some(p.department_id);
+    }
+    if let Some(town) = p.town.as_ref().filter(|_| p.has(Role::TownOfficer)) {
+        others.push(Condition::all().add(case::Column::Town.eq(town.as_str())));
     }
     if p.has(Role::BureauOfficer) || p.has(Role::TownOfficer) {
         // rules.md: the sender keeps read access to the case its transfer became (the bureau
         // handing a case out, a town team sending a hearing-level case up under R7).
-        any = any.add(case::Column::Id.in_subquery(resulting_cases_of_sent(p.department_id)));
+        others.push(Condition::all().add(case::Column::Id.in_subquery(resulting_cases_of_sent(p.department_id))));
     }
     if p.has(Role::DepartmentLiaison) {
-        any = any
-            .add(case::Column::DepartmentId.eq(p.department_id))
-            .add(case::Column::Id.in_subquery(transfers_of(p.department_id, transfer::Column::CaseId)))
-            .add(case::Column::Id.in_subquery(transfers_of(p.department_id, transfer::Column::ResultingCaseId)));
-        granted = true;
+        others.push(
+            Condition::all().add(case::Column::Id.in_subquery(transfers_of(p.department_id, transfer::Column::CaseId))),
+        );
+        others.push(
+            Condition::all()
+                .add(case::Column::Id.in_subquery(transfers_of(p.department_id, transfer::Column::ResultingCaseId))),
+        );
     }
     if p.has(Role::CourtTrainee) {
-        any = any.add(case::Column::Id.in_subquery(active_enrollments(p, today)));
-        granted = true;
+        others.push(Condition::all().add(case::Column::Id.in_subquery(active_enrollments(p, today))));
     }
-    if granted { any } else { never() }
+    Some((department, others))
 }
 
 /// What [`cases`] looks at about one case, loaded once ([`CaseAccess::load`]) and then checked

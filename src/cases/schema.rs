@@ -2,15 +2,17 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::{case, party};
+use sea_orm::sea_query::Condition;
+use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::service::{self, CaseFilter as ParsedFilter, CaseOrder as ParsedOrder};
+use super::service::{self, CaseFetch, CaseFilter as ParsedFilter, CaseOrder as ParsedOrder};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{loaders, principal, request, state};
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::scalars::{Date, DateTime, Decimal};
 use crate::org::schema::{DepartmentObject, MatterObject, UserObject};
-use crate::pagination::PageArgs;
+use crate::pagination::{PageArgs, PageInfo};
 use crate::privacy;
 use crate::records::schema::RecordConnection;
 use crate::transfers::schema::TransferObject;
@@ -144,7 +146,58 @@ impl CaseFilter {
     }
 }
 
-crate::connection!(CaseConnection, CaseEdge, CaseObject, entity::case::Entity, "A page of cases.");
+/// A page of cases.
+pub struct CaseConnection {
+    edges: Vec<CaseEdge>,
+    page_info: PageInfo,
+    count: CaseCount,
+}
+
+/// What `totalCount` counts.
+enum CaseCount {
+    /// Cases matching the condition, which carries the visibility already.
+    Matching(Condition),
+    /// Cases the caller may see matching the filter (visibility is added by `service::count`).
+    Visible(Condition),
+}
+
+#[derive(async_graphql::SimpleObject)]
+pub struct CaseEdge {
+    pub cursor: String,
+    pub node: CaseObject,
+}
+
+#[Object]
+impl CaseConnection {
+    async fn edges(&self) -> &[CaseEdge] {
+        &self.edges
+    }
+
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
+    }
+
+    /// Rows matching the filter that the caller may see, ignoring paging.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        let db = &state(ctx)?.db;
+        Ok(match &self.count {
+            CaseCount::Matching(cond) => {
+                let n = case::Entity::find().filter(cond.clone()).count(db).await.map_err(AppError::from)?;
+                i64::try_from(n).unwrap_or(i64::MAX)
+            }
+            CaseCount::Visible(filter) => {
+                service::count(db, principal(ctx)?, request(ctx)?.today, filter.clone()).await?
+            }
+        })
+    }
+}
+
+impl CaseConnection {
+    fn new(rows: Vec<(String, CaseObject)>, page_info: PageInfo, count: CaseCount) -> Self {
+        let edges = rows.into_iter().map(|(cursor, node)| CaseEdge { cursor, node }).collect();
+        Self { edges, page_info, count }
+    }
+}
 
 /// 当事人. Court trainees see 张某 / 某公司 and no identifiers.
 pub struct PartyObject {
@@ -338,6 +391,7 @@ impl CaseObject {
         Ok(if Self::anonymised(ctx)? { None } else { self.0.location.clone() })
     }
 
+    // `cases` and `case` read this column only when the selection holds `facts`.
     async fn facts(&self, ctx: &Context<'_>) -> Result<String> {
         self.text(ctx, &self.0.facts).await
     }
@@ -424,7 +478,11 @@ impl CaseObject {
         let (p, today) = (principal(ctx)?, request(ctx)?.today);
         let (rows, info, cond) =
             super::parties::prior_cases(&state(ctx)?.db, p, today, &self.0, first, after.as_deref()).await?;
-        Ok(CaseConnection::new(rows.into_iter().map(|(c, m)| (c, CaseObject(m))).collect(), info, cond))
+        Ok(CaseConnection::new(
+            rows.into_iter().map(|(c, m)| (c, CaseObject(m))).collect(),
+            info,
+            CaseCount::Matching(cond),
+        ))
     }
 
     /// Transfers this case came from or was handed over in.
@@ -435,10 +493,27 @@ impl CaseObject {
 }
 
 pub(crate) async fn case_by_id(ctx: &Context<'_>, id: Uuid) -> Result<CaseObject, AppError> {
+    case_with(ctx, id, CaseFetch::ALL).await
+}
+
+/// A visible case and its party in one statement; the party goes to the request's party
+/// loader, so `Case.party` (and a trainee's masking) needs no second round trip.
+async fn case_with(ctx: &Context<'_>, id: Uuid, fetch: CaseFetch) -> Result<CaseObject, AppError> {
     let p = principal(ctx)?;
-    let case = service::get(&state(ctx)?.db, p, request(ctx)?.today, id).await?;
+    let (case, party) = service::get_with(&state(ctx)?.db, p, request(ctx)?.today, id, fetch).await?;
+    loaders(ctx)?.parties.feed_many(party.map(|m| (m.id, m))).await;
     crate::graphql::context::trainee_read(ctx, p, &[case.id]).await?;
     Ok(CaseObject(case))
+}
+
+/// What a read of cases must fetch for the `Case` fields selected at `node`: the party when
+/// `party` is selected or the caller reads anonymised (masking needs the party's name), and
+/// `facts` only when selected.
+fn fetch_for(ctx: &Context<'_>, node: async_graphql::Lookahead<'_>) -> AppResult<CaseFetch> {
+    Ok(CaseFetch {
+        party: node.field("party").exists() || CaseObject::anonymised(ctx)?,
+        facts: node.field("facts").exists(),
+    })
 }
 
 #[derive(Default)]
@@ -449,7 +524,8 @@ impl CaseQuery {
     /// One case, if the caller may see it (otherwise `NOT_FOUND`).
     async fn case(&self, ctx: &Context<'_>, id: ID) -> Result<Option<CaseObject>> {
         let id = ids::decode(&id, Kind::Case, "id")?;
-        Ok(Some(case_by_id(ctx, id).await?))
+        let fetch = fetch_for(ctx, ctx.look_ahead())?;
+        Ok(Some(case_with(ctx, id, fetch).await?))
     }
 
     /// The cases the caller may see, newest filing first unless `orderBy` says otherwise.
@@ -472,6 +548,7 @@ impl CaseQuery {
             CaseOrder::FiledAtDesc => ParsedOrder::FiledAtDesc,
             CaseOrder::FiledAtAsc => ParsedOrder::FiledAtAsc,
         };
+        let fetch = fetch_for(ctx, ctx.look_ahead().field("edges").field("node"))?;
         let (rows, info, cond) = service::list(
             &state(ctx)?.db,
             p,
@@ -479,10 +556,17 @@ impl CaseQuery {
             &parsed,
             order,
             PageArgs { first, after: after.as_deref(), last, before: before.as_deref() },
+            fetch,
         )
         .await?;
-        let read: Vec<Uuid> = rows.iter().map(|(_, c)| c.id).collect();
+        let read: Vec<Uuid> = rows.iter().map(|(_, (c, _))| c.id).collect();
         crate::graphql::context::trainee_read(ctx, p, &read).await?;
-        Ok(CaseConnection::new(rows.into_iter().map(|(c, m)| (c, CaseObject(m))).collect(), info, cond))
+        let parties = rows.iter().filter_map(|(_, (_, party))| party.clone()).map(|m| (m.id, m));
+        loaders(ctx)?.parties.feed_many(parties).await;
+        Ok(CaseConnection::new(
+            rows.into_iter().map(|(c, (m, _))| (c, CaseObject(m))).collect(),
+            info,
+            CaseCount::Visible(cond),
+        ))
     }
 }

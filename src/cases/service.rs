@@ -1,16 +1,16 @@
 //! Case reads: filters, order and keyset paging over the caller's visibility condition.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::case;
 use entity::enums::{CaseStatus, Procedure};
 use entity::prelude::Case;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use entity::{case, party};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, QueryStatementBuilder, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, QueryFilter, QueryResult};
 use uuid::Uuid;
 
 use crate::auth::{Principal, visibility};
 use crate::error::{AppError, AppResult};
-use crate::pagination::{Page, PageArgs, PageInfo, page_by_time};
+use crate::pagination::{Cursor, Page, PageArgs, PageInfo, timestamp_key};
 
 /// A parsed `CaseFilter`.
 #[derive(Debug, Clone, Default)]
@@ -90,7 +90,73 @@ impl CaseFilter {
     }
 }
 
-/// One page of the cases `p` may see.
+/// What a read of cases fetches besides the case's small columns: the caller's selection
+/// decides, so a list showing five fields neither reads the long texts nor waits for a second
+/// round trip for the party.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CaseFetch {
+    /// The party, joined in the same statement.
+    pub party: bool,
+    /// `facts` (long free text). When false, the returned models carry an empty `facts`:
+    /// only a caller that reads no `facts` may ask for that.
+    pub facts: bool,
+}
+
+impl CaseFetch {
+    /// Everything: the whole case and its party.
+    pub const ALL: CaseFetch = CaseFetch { party: true, facts: true };
+}
+
+/// A case row as read with [`CaseFetch`]: the case, and its party when asked for.
+pub type CaseRow = (case::Model, Option<party::Model>);
+
+const CASE_PREFIX: &str = "A_";
+const PARTY_PREFIX: &str = "B_";
+
+/// `SELECT <case columns> [, <party columns>] FROM cases [LEFT JOIN parties]`, with the
+/// column prefixes `from_query_result` reads back. `search_text` is never read back (it only
+/// serves the search filter), nor `facts` unless `fetch.facts`: both are long.
+fn select_cases(fetch: CaseFetch) -> SelectStatement {
+    let mut q = Query::select();
+    q.from(case::Entity);
+    for c in case::Column::iter() {
+        let alias = Alias::new(format!("{CASE_PREFIX}{}", sea_orm::IdenStatic::as_str(&c)));
+        let skipped = matches!(c, case::Column::SearchText) || (matches!(c, case::Column::Facts) && !fetch.facts);
+        if skipped {
+            q.expr_as(Expr::cust("''"), alias);
+        } else {
+            q.expr_as(Expr::col((case::Entity, c)), alias);
+        }
+    }
+    if fetch.party {
+        for c in party::Column::iter() {
+            let alias = Alias::new(format!("{PARTY_PREFIX}{}", sea_orm::IdenStatic::as_str(&c)));
+            q.expr_as(Expr::col((party::Entity, c)), alias);
+        }
+        q.left_join(
+            party::Entity,
+            Expr::col((party::Entity, party::Column::Id)).equals((case::Entity, case::Column::PartyId)),
+        );
+    }
+    q
+}
+
+fn case_row(row: &QueryResult, fetch: CaseFetch) -> AppResult<CaseRow> {
+    let case = case::Model::from_query_result(row, CASE_PREFIX)?;
+    let party = if fetch.party { party::Model::from_query_result_optional(row, PARTY_PREFIX)? } else { None };
+    Ok((case, party))
+}
+
+/// Runs `q` with a literal `LIMIT`: the page size is chosen by the server (≤ 101), and a
+/// literal lets PostgreSQL cost a generic plan of the prepared statement like a custom one
+/// (a `LIMIT $n` is costed as 10% of the rows, so PostgreSQL would re-plan every execution).
+async fn all_limited(db: &impl ConnectionTrait, q: &SelectStatement, limit: u64) -> AppResult<Vec<QueryResult>> {
+    let mut stmt = db.get_database_backend().build(q);
+    stmt.sql.push_str(&format!(" LIMIT {limit}"));
+    Ok(db.query_all_raw(stmt).await?)
+}
+
+/// One page of the cases `p` may see, with what `fetch` asks for, in one statement.
 pub async fn list(
     db: &impl ConnectionTrait,
     p: &Principal,
@@ -98,24 +164,72 @@ pub async fn list(
     filter: &CaseFilter,
     order: CaseOrder,
     args: PageArgs<'_>,
-) -> AppResult<(Vec<(String, case::Model)>, PageInfo, Condition)> {
+    fetch: CaseFetch,
+) -> AppResult<(Vec<(String, CaseRow)>, PageInfo, Condition)> {
     let tag = order.tag();
     let page = Page::new(args.first, args.after, args.last, args.before, tag)?;
-    let condition = Condition::all()
-        .add(visibility::cases(p, today))
-        .add(filter.condition(p, today))
-        .add(super::parties::filter(p, filter.party.as_deref())?);
+    let matching =
+        Condition::all().add(filter.condition(p, today)).add(super::parties::filter(p, filter.party.as_deref())?);
+    let condition = Condition::all().add(visibility::cases(p, today)).add(matching.clone());
 
-    let query = Case::find().filter(condition.clone());
-    let (edges, info) =
-        page_by_time(db, query, &page, (tag, order.desc()), (case::Column::FiledAt, case::Column::Id), |c| {
-            (c.filed_at, c.id)
-        })
-        .await?;
-    Ok((edges, info, condition))
+    let (at_col, id_col) = ((case::Entity, case::Column::FiledAt), (case::Entity, case::Column::Id));
+    let mut q = select_cases(fetch);
+    q.cond_where(condition.clone());
+    if let Some(cursor) = &page.cursor {
+        let field = if page.backward { "before" } else { "after" };
+        let at = chrono::DateTime::parse_from_rfc3339(&cursor.key)
+            .map_err(|_| AppError::bad_input(field, "not a cursor of this list"))?
+            .with_timezone(&Utc);
+        if let Some(c) = page.after_cursor(at_col, id_col, at.into(), order.desc()) {
+            q.cond_where(c);
+        }
+    }
+    let dir = if page.descending(order.desc()) { Order::Desc } else { Order::Asc };
+    q.order_by(at_col, dir.clone()).order_by(id_col, dir);
+    let rows =
+        all_limited(db, &q, page.limit + 1).await?.iter().map(|r| case_row(r, fetch)).collect::<AppResult<Vec<_>>>()?;
+    let (edges, info) = page.finish(rows, |(c, _)| Cursor::new(tag, timestamp_key(c.filed_at), c.id).encode());
+    Ok((edges, info, matching))
+}
+
+/// How many cases `p` may see match `matching` (a filter without visibility, as [`list`]
+/// returns it), in one statement. When `p` sees its department's cases and more, the count is
+/// `department's matching cases + other departments' matching cases it may see`: the first is
+/// read from the `(department_id, …)` index alone and the second looks at the other grants
+/// (transfers, a town) only, so PostgreSQL never evaluates the grants for every case.
+pub async fn count(db: &impl ConnectionTrait, p: &Principal, today: NaiveDate, matching: Condition) -> AppResult<i64> {
+    let count_where = |cond: Condition| {
+        Query::select().expr_as(Expr::cust("COUNT(*)"), Alias::new("n")).from(case::Entity).cond_where(cond).to_owned()
+    };
+    let q = match visibility::cases_split(p, today) {
+        None => count_where(matching),
+        Some((None, other)) => count_where(Condition::all().add(matching).add(other)),
+        Some((Some(department), other)) => {
+            let own = count_where(matching.clone().add(case::Column::DepartmentId.eq(department)));
+            let rest = count_where(matching.add(case::Column::DepartmentId.ne(department)).add(other));
+            let sub = |q: SelectStatement| Expr::SubQuery(None, Box::new(q.into_sub_query_statement()));
+            Query::select().expr_as(sub(own).add(sub(rest)), Alias::new("n")).to_owned()
+        }
+    };
+    let row = db.query_one(&q).await?.ok_or_else(|| AppError::internal("COUNT returned no row"))?;
+    Ok(row.try_get::<i64>("", "n")?)
 }
 
 /// A case `p` may see; anything else is `NOT_FOUND`.
 pub async fn get(db: &impl ConnectionTrait, p: &Principal, today: NaiveDate, id: Uuid) -> AppResult<case::Model> {
     Case::find_by_id(id).filter(visibility::cases(p, today)).one(db).await?.ok_or_else(|| AppError::not_found("case"))
+}
+
+/// [`get`] with what `fetch` asks for (the party joined), in one statement.
+pub async fn get_with(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    today: NaiveDate,
+    id: Uuid,
+    fetch: CaseFetch,
+) -> AppResult<CaseRow> {
+    let mut q = select_cases(fetch);
+    q.cond_where(Condition::all().add(case::Column::Id.eq(id)).add(visibility::cases(p, today)));
+    let row = all_limited(db, &q, 1).await?.into_iter().next().ok_or_else(|| AppError::not_found("case"))?;
+    case_row(&row, fetch)
 }

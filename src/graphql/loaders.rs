@@ -5,17 +5,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::NaiveDate;
 use entity::enums::Role;
 use entity::{
     case, case_event, case_officer, certificate, department, matter, matter_empowerment, party, record, transfer, user,
     user_role,
 };
-use sea_orm::sea_query::{Asterisk, Condition, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Asterisk, Condition, Query};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityName, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, DatabaseConnection, DbErr, EntityName, EntityTrait, FromQueryResult, Iterable, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -242,8 +242,8 @@ impl Loader<Uuid> for EmpowermentsByMatter {
     }
 }
 
-/// A page of a case's records: `(case, after seq, page size + 1)`. One window-function query
-/// serves every case of a batch that asks for the same page.
+/// A page of a case's records: `(case, after seq, page size + 1)`. One query serves every
+/// case of a batch that asks for the same page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RecordPageKey {
     pub case_id: Uuid,
@@ -252,6 +252,9 @@ pub struct RecordPageKey {
 }
 
 pub struct RecordPages(DatabaseConnection);
+
+/// Cases per statement of [`RecordPages`] (SQLite allows 500 terms in a compound select).
+const RECORD_PAGE_CASES: usize = 100;
 
 impl Loader<RecordPageKey> for RecordPages {
     type Value = Vec<record::Model>;
@@ -264,32 +267,50 @@ impl Loader<RecordPageKey> for RecordPages {
         }
         let mut out = HashMap::new();
         for ((after_seq, take), case_ids) in groups {
-            let inner = Query::select()
-                .column(Asterisk)
-                .expr_as(Expr::cust("ROW_NUMBER() OVER (PARTITION BY case_id ORDER BY seq)"), "rn")
-                .from(record::Entity.table_ref())
-                .and_where(record::Column::CaseId.is_in(case_ids.iter().copied()))
-                .and_where(record::Column::Seq.gt(after_seq))
-                .to_owned();
-            let outer = Query::select()
-                .column(Asterisk)
-                .from_subquery(inner, "paged")
-                .and_where(Expr::col("rn").lte(take as i64))
-                .order_by("case_id", sea_orm::sea_query::Order::Asc)
-                .order_by("seq", sea_orm::sea_query::Order::Asc)
-                .to_owned();
-            let stmt = self.0.get_database_backend().build(&outer);
-            let rows = record::Model::find_by_statement(stmt).all(&self.0).await?;
             for case_id in &case_ids {
                 out.insert(RecordPageKey { case_id: *case_id, after_seq, take }, Vec::new());
             }
-            for r in rows {
-                if let Some(v) = out.get_mut(&RecordPageKey { case_id: r.case_id, after_seq, take }) {
-                    v.push(r);
+            for chunk in case_ids.chunks(RECORD_PAGE_CASES) {
+                let stmt = self.0.get_database_backend().build(&record_page_query(chunk, after_seq, take));
+                for r in record::Model::find_by_statement(stmt).all(&self.0).await? {
+                    if let Some(v) = out.get_mut(&RecordPageKey { case_id: r.case_id, after_seq, take }) {
+                        v.push(r);
+                    }
                 }
             }
         }
         Ok(out)
+    }
+}
+
+/// The first `take` records after `after_seq` of each case, read through the `(case_id, seq)`
+/// index: `ORDER BY seq LIMIT take` per case (a UNION ALL of one limited subquery per case,
+/// which SQLite and PostgreSQL both run), so a page reads `take` rows per case, never the
+/// whole chain. Rows come in seq order within each case.
+fn record_page_query(case_ids: &[Uuid], after_seq: i32, take: u64) -> sea_orm::sea_query::SelectStatement {
+    let one = |case_id: Uuid| {
+        Query::select()
+            .columns(record::Column::iter())
+            .from(record::Entity.table_ref())
+            .and_where(record::Column::CaseId.eq(case_id))
+            .and_where(record::Column::Seq.gt(after_seq))
+            .order_by(record::Column::Seq, sea_orm::sea_query::Order::Asc)
+            .limit(take)
+            .to_owned()
+    };
+    let wrapped = |case_id: Uuid| {
+        Query::select().column(Asterisk).from_subquery(one(case_id), sea_orm::sea_query::Alias::new("p")).to_owned()
+    };
+    match case_ids {
+        [] => one(Uuid::nil()),
+        [only] => one(*only),
+        [first, rest @ ..] => {
+            let mut q = wrapped(*first);
+            for id in rest {
+                q.union(sea_orm::sea_query::UnionType::All, wrapped(*id));
+            }
+            q
+        }
     }
 }
 
@@ -322,7 +343,9 @@ impl Loader<Uuid> for RecordCounts {
 /// The loaders of one request.
 pub struct Loaders {
     pub departments: DataLoader<DepartmentById>,
-    pub parties: DataLoader<PartyById>,
+    /// Cached for the request: `cases` and `case` read the party in their own statement and
+    /// feed it here (parties are never changed after they are filed).
+    pub parties: DataLoader<PartyById, HashMapCache>,
     pub matters: DataLoader<MatterById>,
     pub records: DataLoader<RecordById>,
     pub users: DataLoader<UserById>,
@@ -349,7 +372,7 @@ impl Loaders {
         let spawn = |f| tokio::spawn(f);
         Self {
             departments: DataLoader::new(DepartmentById(db.clone()), spawn),
-            parties: DataLoader::new(PartyById(db.clone()), spawn),
+            parties: DataLoader::with_cache(PartyById(db.clone()), spawn, HashMapCache::default()),
             matters: DataLoader::new(MatterById(db.clone()), spawn),
             records: DataLoader::new(RecordById(db.clone()), spawn),
             users: DataLoader::new(UserById(db.clone()), spawn),

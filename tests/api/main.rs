@@ -26,6 +26,7 @@ mod oversight;
 mod partners;
 mod procedure;
 mod rate_limit;
+mod reads;
 mod records;
 mod report;
 mod roles;
