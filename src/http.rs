@@ -136,7 +136,7 @@ async fn cache_slot(
         return None;
     }
     let key = response_cache::Key::new(principal.map(|p| p.user_id), today, gql)?;
-    match ResponseCache::snapshot(&state.db).await {
+    match cache.snapshot(&state.db).await {
         Ok(snapshot) => Some((cache, key, snapshot)),
         Err(e) => {
             tracing::warn!(error = %e, "response cache: no snapshot; executing");

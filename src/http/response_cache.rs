@@ -5,7 +5,8 @@
 //! text, operation name, variables as JSON; kept whole, so two requests share an entry only
 //! when they are the same request).
 //!
-//! **Validity**: `SELECT pg_current_snapshot()::text`, one statement per request. A snapshot
+//! **Validity**: `SELECT pg_current_snapshot()::text` (`txid_current_snapshot` before
+//! PostgreSQL 13), one statement per request. A snapshot
 //! is `xmin:xmax:xip…`; `xmax` is one past the newest finished transaction and the list holds
 //! those still running below it. Any write transaction that finishes (commits or aborts)
 //! either raises `xmax` or leaves the list, and neither ever goes back, so two snapshots have
@@ -34,6 +35,7 @@
 //! recently used entries evicted first. Bodies are kept as `Bytes` and sent as they are.
 //! SQLite has no snapshot to compare: the cache is off there.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -52,6 +54,8 @@ const ENTRY_OVERHEAD: usize = 160;
 
 /// The database's snapshot as text: equal texts, no write finished in between.
 const SNAPSHOT: &str = "SELECT pg_current_snapshot()::text";
+/// The same before PostgreSQL 13.
+const SNAPSHOT_BEFORE_13: &str = "SELECT txid_current_snapshot()::text";
 
 /// A cached answer's identity: who asked, on which day, what.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -94,6 +98,8 @@ struct Inner {
 pub struct ResponseCache {
     inner: Mutex<Inner>,
     budget: usize,
+    /// The server predates `pg_current_snapshot` (PostgreSQL 12 and older).
+    before_13: AtomicBool,
 }
 
 fn cost(key: &Key, entry: &Entry) -> usize {
@@ -103,7 +109,11 @@ fn cost(key: &Key, entry: &Entry) -> usize {
 impl ResponseCache {
     /// A cache of at most `budget` bytes (0: it holds nothing).
     pub fn new(budget: usize) -> Self {
-        Self { inner: Mutex::new(Inner { entries: LruCache::unbounded(), bytes: 0 }), budget }
+        Self {
+            inner: Mutex::new(Inner { entries: LruCache::unbounded(), bytes: 0 }),
+            budget,
+            before_13: AtomicBool::new(false),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -131,12 +141,19 @@ impl ResponseCache {
     }
 
     /// The database's current snapshot, in one statement.
-    pub async fn snapshot(db: &DatabaseConnection) -> Result<String, DbErr> {
-        let row = db
-            .query_one_raw(Statement::from_string(DbBackend::Postgres, SNAPSHOT))
-            .await?
-            .ok_or_else(|| DbErr::Custom("pg_current_snapshot returned no row".into()))?;
-        row.try_get_by_index::<String>(0)
+    pub async fn snapshot(&self, db: &DatabaseConnection) -> Result<String, DbErr> {
+        if self.before_13.load(Ordering::Relaxed) {
+            return snapshot_by(db, SNAPSHOT_BEFORE_13).await;
+        }
+        match snapshot_by(db, SNAPSHOT).await {
+            Ok(text) => Ok(text),
+            Err(e) => {
+                // An older server: the function has its earlier name there.
+                let text = snapshot_by(db, SNAPSHOT_BEFORE_13).await.map_err(|_| e)?;
+                self.before_13.store(true, Ordering::Relaxed);
+                Ok(text)
+            }
+        }
     }
 
     /// The body stored under `key` if it was computed under `snapshot`, and not too long ago.
@@ -178,6 +195,14 @@ impl ResponseCache {
         let inner = self.lock();
         (inner.entries.len(), inner.bytes)
     }
+}
+
+async fn snapshot_by(db: &DatabaseConnection, sql: &str) -> Result<String, DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the snapshot query returned no row".into()))?;
+    row.try_get_by_index::<String>(0)
 }
 
 #[cfg(test)]
