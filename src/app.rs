@@ -7,11 +7,13 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use sea_orm::DatabaseConnection;
 
+use crate::auth::principal_cache::PrincipalCache;
 use crate::calendar::Calendar;
 use crate::config::Settings;
 use crate::error::BoxError;
 use crate::graphql::context::AppState;
 use crate::graphql::{AppSchema, build_schema};
+use crate::http::response_cache::ResponseCache;
 use crate::metrics::Metrics;
 
 pub struct Application {
@@ -38,12 +40,16 @@ impl Application {
             tracing::warn!(year, "no holiday table loaded for this year: working days count weekends only");
         }
         let postgres = db.get_database_backend() == sea_orm::DbBackend::Postgres;
+        let metrics = Arc::new(Metrics::default());
+        let bus = crate::events::Bus::new(settings.subscriber_queue, !postgres);
+        let principals = PrincipalCache::new(bus.watch_users(), bus.users_live(), Arc::clone(&metrics));
         let state = AppState {
             db,
             calendar: Arc::new(calendar),
-            metrics: Arc::new(Metrics::default()),
-            bus: crate::events::Bus::new(settings.subscriber_queue, !postgres),
+            metrics,
+            bus,
             sessions: Default::default(),
+            principals: Arc::new(principals),
             settings: Arc::new(settings),
         };
         if postgres {
@@ -60,14 +66,22 @@ impl Application {
         let max_body = state.settings.max_body_bytes;
         let sockets = Arc::new(crate::http::ws::Connections::default());
         let limiter = Arc::new(crate::http::rate_limit::RateLimiter::new(state.settings.rate_limits));
+        // Query responses checked against PostgreSQL's snapshot (`http::response_cache`); SQLite
+        // has none to check against.
+        let responses = (postgres && state.settings.response_cache_bytes > 0)
+            .then(|| Arc::new(ResponseCache::new(state.settings.response_cache_bytes)));
         let server = HttpServer::new(move || {
-            App::new()
+            let app = App::new()
                 .app_data(web::Data::new(http_state.clone()))
                 .app_data(web::Data::new(schema.clone()))
                 .app_data(web::Data::new(Arc::clone(&sockets)))
                 .app_data(web::Data::from(Arc::clone(&limiter)))
-                .app_data(web::PayloadConfig::new(max_body))
-                .configure(crate::http::routes)
+                .app_data(web::PayloadConfig::new(max_body));
+            let app = match &responses {
+                Some(cache) => app.app_data(web::Data::from(Arc::clone(cache))),
+                None => app,
+            };
+            app.configure(crate::http::routes)
         })
         .workers(state.settings.workers)
         .listen(listener)?

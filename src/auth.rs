@@ -1,8 +1,10 @@
 //! Who is calling, and what they may see: JWT verification, the `Principal` loaded from the
-//! database per request, and visibility as SQL conditions.
+//! database (cached per instance until a user's access changes), and visibility as SQL
+//! conditions.
 
 pub mod jwt;
 pub mod principal;
+pub mod principal_cache;
 pub mod sessions;
 pub mod visibility;
 

@@ -148,6 +148,10 @@ pub struct SettingsArgs {
     pub introspection: Option<bool>,
     #[command(flatten)]
     pub rate: RateArgs,
+    /// MiB of query responses cached on PostgreSQL (each checked against the database's
+    /// snapshot before it is served); 0 turns the cache off.
+    #[arg(long = "response-cache-mb", env = "CASEBRIDGE_RESPONSE_CACHE_MB", default_value_t = crate::config::DEFAULT_RESPONSE_CACHE_MB)]
+    pub response_cache_mb: usize,
 }
 
 /// Rate limits of `/graphql` (README, "Rate limits"); 0 turns a limit off.
@@ -317,6 +321,7 @@ impl SettingsArgs {
             db_timeout: self.db.timeout(),
             introspection: self.introspection.unwrap_or(random_key),
             rate_limits: self.rate.limits(),
+            response_cache_bytes: self.response_cache_mb.saturating_mul(1 << 20),
         })
     }
 }

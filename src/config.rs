@@ -29,7 +29,13 @@ pub struct Settings {
     /// Requests per second per caller, and what one caller may run at once (README,
     /// "Rate limits").
     pub rate_limits: RateLimits,
+    /// Bytes the response cache of GraphQL queries may hold on PostgreSQL; 0 turns it off
+    /// (`CASEBRIDGE_RESPONSE_CACHE_MB`; `http::response_cache`). Always off on SQLite.
+    pub response_cache_bytes: usize,
 }
+
+/// The response cache's budget when none is set, in MiB.
+pub const DEFAULT_RESPONSE_CACHE_MB: usize = 64;
 
 /// A token bucket: `per_second` requests a second on average, up to `burst` at once. A
 /// `per_second` of 0 turns the bucket off.

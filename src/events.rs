@@ -13,6 +13,7 @@
 //! ([`Committed::case_access`]), and every subscriber decides in memory.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
 use entity::case_event;
@@ -215,6 +216,10 @@ pub struct Bus {
     figures: watch::Sender<u64>,
     /// Bumped when an admin changed a user's access: subscribers are re-read at once.
     users: watch::Sender<u64>,
+    /// Whether every `users` signal reaches this instance now: always in one process; on
+    /// PostgreSQL while the listener listens (what is cached on the signal's word is not used
+    /// meanwhile).
+    users_live: Arc<AtomicBool>,
 }
 
 impl Default for Bus {
@@ -229,7 +234,15 @@ impl Bus {
         let (sender, _) = broadcast::channel(capacity);
         let (committed, _) = broadcast::channel(capacity);
         let (transfers, _) = broadcast::channel(capacity);
-        Self { sender, committed, transfers, local, figures: watch::channel(0).0, users: watch::channel(0).0 }
+        Self {
+            sender,
+            committed,
+            transfers,
+            local,
+            figures: watch::channel(0).0,
+            users: watch::channel(0).0,
+            users_live: Arc::new(AtomicBool::new(local)),
+        }
     }
 
     /// Publishes committed events (call after `commit`). With a PostgreSQL listener this does
@@ -311,6 +324,18 @@ impl Bus {
     /// Wakes on every "a user's access changed" signal.
     pub fn watch_users(&self) -> watch::Receiver<u64> {
         self.users.subscribe()
+    }
+
+    /// Whether the "a user's access changed" signal reaches this instance now (false while the
+    /// PostgreSQL listener is not listening), shared with whoever caches on its word.
+    pub fn users_live(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.users_live)
+    }
+
+    /// The PostgreSQL listener listens (`true`, after it signalled that users may have changed
+    /// in its gap) or lost its connection (`false`).
+    pub(crate) fn set_users_live(&self, live: bool) {
+        self.users_live.store(live, Ordering::Release);
     }
 
     /// Wakes on every "the figures changed" signal.

@@ -2,15 +2,19 @@
 //! dashboard page at `/dashboard`.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
+use entity::enums::Role;
 
 pub mod rate_limit;
+pub mod response_cache;
 pub mod ws;
 
+use self::response_cache::ResponseCache;
 use crate::auth::{Claims, Principal};
 use crate::error::AppError;
 use crate::graphql::AppSchema;
@@ -56,14 +60,19 @@ pub fn verify_header(state: &AppState, authorization: Option<&str>) -> Result<Op
     state.settings.jwt.verify(token.trim()).map(Some)
 }
 
-/// The principal of verified claims, read from the database (roles and department are never
-/// taken from the token).
+/// The principal of verified claims, read from the database or the instance's cache of it,
+/// which every change of a user's access empties (roles and department are never taken from
+/// the token).
 pub async fn principal_of(
     state: &AppState,
     claims: &Claims,
     client_addr: Option<String>,
 ) -> Result<Arc<Principal>, AppError> {
-    let mut principal = Principal::load(&state.db, &claims.sub).await?;
+    let cached = state.principals.get(&state.db, &claims.sub).await?;
+    if client_addr.is_none() {
+        return Ok(cached);
+    }
+    let mut principal = Principal::clone(&cached);
     principal.client_addr = client_addr;
     Ok(Arc::new(principal))
 }
@@ -112,7 +121,36 @@ fn client_addr(req: &HttpRequest) -> Option<String> {
     req.connection_info().realip_remote_addr().map(str::to_string)
 }
 
-async fn execute(state: &AppState, schema: &AppSchema, req: &HttpRequest, gql: async_graphql::Request) -> HttpResponse {
+/// Where a query's answer may come from the response cache: its key and the snapshot it is
+/// checked (or stored) under. `None`: execute without it (no cache, not a pure query, a
+/// trainee's audited read, or no snapshot).
+async fn cache_slot(
+    state: &AppState,
+    req: &HttpRequest,
+    gql: &mut async_graphql::Request,
+    principal: Option<&Principal>,
+    today: chrono::NaiveDate,
+) -> Option<(web::Data<ResponseCache>, response_cache::Key, String)> {
+    let cache = req.app_data::<web::Data<ResponseCache>>()?.clone();
+    if principal.is_some_and(|p| p.has(Role::CourtTrainee)) || !ResponseCache::is_pure_query(gql) {
+        return None;
+    }
+    let key = response_cache::Key::new(principal.map(|p| p.user_id), today, gql)?;
+    match cache.snapshot(&state.db).await {
+        Ok(snapshot) => Some((cache, key, snapshot)),
+        Err(e) => {
+            tracing::warn!(error = %e, "response cache: no snapshot; executing");
+            None
+        }
+    }
+}
+
+async fn execute(
+    state: &AppState,
+    schema: &AppSchema,
+    req: &HttpRequest,
+    mut gql: async_graphql::Request,
+) -> HttpResponse {
     let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     // Verified once: a token that does not verify counts against its address, like no token.
     let verified = verify_header(state, auth);
@@ -134,6 +172,16 @@ async fn execute(state: &AppState, schema: &AppSchema, req: &HttpRequest, gql: a
         }
     };
     let today = crate::calendar::today();
+    let slot = cache_slot(state, req, &mut gql, principal.as_deref(), today).await;
+    if let Some((cache, key, snapshot)) = &slot {
+        let started = Instant::now();
+        let hit = cache.get(key, snapshot);
+        state.metrics.response_cache(hit.is_some());
+        if let Some(body) = hit {
+            state.metrics.request(gql.operation_name.as_deref().unwrap_or("anonymous"), started.elapsed());
+            return HttpResponse::Ok().content_type("application/json").body(body);
+        }
+    }
     let loaders = Loaders::new(&state.db, principal.as_ref(), today);
     let gql = gql.data(RequestCtx { principal, today, client_addr: client_addr(req) }).data(loaders);
     let response = schema.execute(gql).await;
@@ -147,6 +195,12 @@ async fn execute(state: &AppState, schema: &AppSchema, req: &HttpRequest, gql: a
         let mut body = error_body("QUERY_TOO_COMPLEX", &message);
         body["errors"][0]["extensions"]["limit"] = "responseBytes".into();
         return json(actix_web::http::StatusCode::OK, &body);
+    }
+    let bytes = web::Bytes::from(bytes);
+    if let Some((cache, key, snapshot)) = slot
+        && response.is_ok()
+    {
+        cache.put(key, snapshot, bytes.clone());
     }
     HttpResponse::Ok().content_type("application/json").body(bytes)
 }

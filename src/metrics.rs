@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Latency buckets in seconds.
@@ -25,9 +26,27 @@ struct Inner {
     errors: BTreeMap<String, u64>,
 }
 
+/// Hits and misses of one cache.
+#[derive(Default)]
+struct Counts {
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl Counts {
+    fn count(&self, hit: bool) {
+        let counter = if hit { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 #[derive(Default)]
 pub struct Metrics {
     inner: Mutex<Inner>,
+    /// The principal cache (`auth::principal_cache`).
+    principals: Counts,
+    /// The response cache (`http::response_cache`).
+    responses: Counts,
 }
 
 fn clean_label(name: &str) -> String {
@@ -63,8 +82,29 @@ impl Metrics {
         }
     }
 
+    /// A request's principal came from the cache (`hit`) or was loaded.
+    pub fn principal_cache(&self, hit: bool) {
+        self.principals.count(hit);
+    }
+
+    /// A query's response came from the cache (`hit`) or was computed.
+    pub fn response_cache(&self, hit: bool) {
+        self.responses.count(hit);
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
+        for (name, counts, what) in [
+            ("principal", &self.principals, "Principals taken from the per-instance cache or loaded."),
+            ("response", &self.responses, "Query responses served from the cache or computed."),
+        ] {
+            let _ = writeln!(out, "# HELP casebridge_{name}_cache_total {what}");
+            let _ = writeln!(out, "# TYPE casebridge_{name}_cache_total counter");
+            for (result, n) in [("hit", &counts.hits), ("miss", &counts.misses)] {
+                let _ =
+                    writeln!(out, "casebridge_{name}_cache_total{{result=\"{result}\"}} {}", n.load(Ordering::Relaxed));
+            }
+        }
         let Ok(inner) = self.inner.lock() else {
             return out;
         };

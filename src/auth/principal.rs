@@ -1,5 +1,6 @@
 //! The authenticated caller. Roles and department come from the database row, never from the
-//! token, so deactivating a user or changing roles takes effect on the next request.
+//! token, so deactivating a user or changing roles takes effect on the next request (requests
+//! take it from `principal_cache`, which the change empties).
 
 use entity::enums::{DepartmentKind, Role};
 use entity::prelude::{Department, User, UserRole};

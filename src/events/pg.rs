@@ -179,6 +179,7 @@ pub async fn listen(url: String, db: DatabaseConnection, bus: Bus) {
         // Whatever committed while we were not listening.
         bus.figures_changed_here();
         bus.users_changed_here();
+        bus.set_users_live(true);
         if let Err(e) = replay(&db, &bus, &mut seen).await {
             tracing::warn!(error = %e, "event listener: replay failed");
         }
@@ -219,6 +220,8 @@ pub async fn listen(url: String, db: DatabaseConnection, bus: Bus) {
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "event listener: receive failed; reconnecting");
+                    // Notifications are lost until it listens again: nothing cached on them is used.
+                    bus.set_users_live(false);
                     tokio::time::sleep(Duration::from_millis(200)).await;
                     break;
                 }

@@ -29,6 +29,8 @@ pub struct AppState {
     pub bus: crate::events::Bus,
     /// The standing of every subscribed login, re-read for all of them at once.
     pub sessions: Arc<Sessions>,
+    /// Principals by login, emptied when a user's access changes (`auth::principal_cache`).
+    pub principals: Arc<crate::auth::principal_cache::PrincipalCache>,
 }
 
 /// Per-request data: who is calling, their "today", where from.

@@ -24,6 +24,7 @@ mod masking;
 mod org;
 mod oversight;
 mod partners;
+mod principal_cache;
 mod procedure;
 mod rate_limit;
 mod reads;

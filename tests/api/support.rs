@@ -26,6 +26,8 @@ pub struct TestApp {
     pub database_url: String,
     pub db: DatabaseConnection,
     pub jwt: JwtConfig,
+    /// The server's bus: a write made beside the API signals "a user's access changed" on it.
+    pub bus: casebridge::events::Bus,
     client: awc::Client,
     /// The database this server owns (none for a second server on another's database); it is
     /// dropped with the server, after everything above, also when the test panics.
@@ -37,7 +39,8 @@ pub fn jwt() -> JwtConfig {
 }
 
 impl TestApp {
-    /// Deactivates `login` directly in the database, as an admin's leaver process would.
+    /// Deactivates `login` directly in the database, as an admin's leaver process would, and
+    /// signals it as every writer of users must (the principals are cached until then).
     pub async fn deactivate(&self, login: &str) {
         use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
         let user = entity::user::Entity::find()
@@ -49,6 +52,7 @@ impl TestApp {
         let mut active: entity::user::ActiveModel = user.into();
         active.active = Set(false);
         active.update(&self.db).await.expect("deactivate");
+        self.bus.users_changed(&self.db);
     }
 
     /// The demo organisation and a scaled-down demo year (deterministic).
@@ -96,13 +100,15 @@ impl TestApp {
             introspection: true,
             subscriber_queue: 4096,
             rate_limits: RateLimits::OFF,
+            response_cache_bytes: casebridge::config::DEFAULT_RESPONSE_CACHE_MB << 20,
         };
         change(&mut settings);
         let app = Application::with_db(settings, db.clone()).await.expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let bus = app.state.bus.clone();
         actix_rt::spawn(app.run_until_stopped());
         let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
-        Self { address, database_url: url, db, jwt: jwt(), client, _owned: None }
+        Self { address, database_url: url, db, jwt: jwt(), bus, client, _owned: None }
     }
 
     pub fn token(&self, login: &str) -> String {
