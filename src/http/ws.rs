@@ -142,7 +142,8 @@ async fn still_allowed(state: &AppState, opened: &Shared) -> Result<(), &'static
     if Utc::now() >= expires_at {
         return Err("the token has expired");
     }
-    match Principal::load(&state.db, &login).await {
+    // Through the instance's principal cache: every change of a user's access empties it.
+    match state.principals.get(&state.db, &login).await {
         Ok(now) if now.roles == was.roles && now.department_id == was.department_id && now.town == was.town => Ok(()),
         Ok(_) => Err("the user's rights changed: connect again"),
         Err(AppError::Unauthenticated(_)) => Err("the user is deactivated or unknown"),
