@@ -182,6 +182,7 @@ pub async fn decided_cases(db: &impl ConnectionTrait, ask: Ask<'_>) -> AppResult
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::statistics::sections::Year;
 
     #[test]
     fn the_year_is_read_month_by_month_without_per_row_subqueries() {
