@@ -15,6 +15,7 @@ mod m20261201_000001_procedure;
 mod m20261201_000003_transfer_materials;
 mod m20261201_000004_activities;
 mod m20261201_000005_user_left_on;
+mod m20261201_000010_statistics_decided_index;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_transfer_materials::Migration),
             Box::new(m20261201_000004_activities::Migration),
             Box::new(m20261201_000005_user_left_on::Migration),
+            Box::new(m20261201_000010_statistics_decided_index::Migration),
         ]
     }
 }

@@ -108,9 +108,7 @@ pub async fn compute(
     let ask = Ask { scope, year: Year::new(year)?, today };
     // One statement per section, one after the other: a request holds at most one pooled
     // connection at a time, so many dashboards cannot drain the pool between them.
-    let own = cases::cases_and_fines(db, ask).await?;
-    let town_cases = cases::town_cases(db, ask).await?;
-    let by_month = cases::by_month(db, ask).await?;
+    let decided = cases::decided_cases(db, ask).await?;
     let empowerment = empowerment::empowerment(db, ask).await?;
     let streets = services::streets(db, ask).await?;
     let transfers = oversight::transfers(db, ask).await?;
@@ -125,9 +123,9 @@ pub async fn compute(
     Ok(Figures {
         year,
         scope: scope.clone(),
-        cases: own.cases,
-        fines_fen: own.fines_fen,
-        town_cases,
+        cases: decided.own.cases,
+        fines_fen: decided.own.fines_fen,
+        town_cases: decided.town,
         implementation: empowerment.implementation,
         coverage: empowerment.coverage,
         rectification_notices: streets.rectification_notices,
@@ -156,7 +154,7 @@ pub async fn compute(
         vendors_helped_into_market: streets.vendors_helped_into_market,
         open_burning_stopped: streets.open_burning_stopped,
         activities,
-        by_month,
+        by_month: decided.by_month,
         overdue,
         computed_at: Utc::now(),
     })

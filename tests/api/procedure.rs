@@ -471,13 +471,22 @@ async fn a_general_case_goes_from_filing_to_closing_with_every_date_as_it_happen
 async fn a_revoked_decision_leaves_the_fines_total_and_an_altered_one_counts_at_its_new_amount() {
     let app = TestApp::spawn().await;
     let year = shanghai_today().format("%Y").to_string().parse::<i64>().expect("year");
-    let stats = "query($year: Int!) { statistics(year: $year) { finesTotal cases { total } } }";
+    let stats = "query($year: Int!) { statistics(year: $year) { finesTotal cases { total } byMonth { fines } } }";
     let figures = |v: Value| {
         let fen = |s: &str| -> i64 {
             let (y, f) = s.split_once('.').expect("two decimals");
             y.parse::<i64>().expect("yuan") * 100 + f.parse::<i64>().expect("fen")
         };
-        (fen(v["statistics"]["finesTotal"].as_str().expect("finesTotal")), v["statistics"]["cases"]["total"].clone())
+        let total = fen(v["statistics"]["finesTotal"].as_str().expect("finesTotal"));
+        // The months add up to the year: a revoked fine leaves its month too.
+        let months: i64 = v["statistics"]["byMonth"]
+            .as_array()
+            .expect("byMonth")
+            .iter()
+            .map(|m| fen(m["fines"].as_str().expect("fines")))
+            .sum();
+        assert_eq!(months, total, "{v}");
+        (total, v["statistics"]["cases"]["total"].clone())
     };
     let before = figures(app.data("dashboard", stats, json!({"year": year})).await);
     let matter = matter_for(&app, OFFICER, json!({"domain": "市容"})).await;
