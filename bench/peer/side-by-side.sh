@@ -58,11 +58,12 @@ export CASEBRIDGE_JWT_SECRET=${CASEBRIDGE_JWT_SECRET:-$(od -An -tx1 -N32 /dev/ur
 db_url() { case $1 in sqlite*) echo "sqlite://$OUT/$1.db?mode=rwc" ;; *) echo "postgres://postgres@127.0.0.1:5432/$1" ;; esac; }
 start_cb() {  # start_cb DB: casebridge serve with its defaults, CASEBRIDGE_LOG=warn; with cb0 in SYSTEMS a second
   # instance on CB0_PORT with the response cache off
-  DATABASE_URL="$(db_url "$1")" CASEBRIDGE_LOG=warn \
+  # one login drives all the load: its rate limit (50/s by default) is off, as PostGraphile has none
+  DATABASE_URL="$(db_url "$1")" CASEBRIDGE_LOG=warn CASEBRIDGE_RATE_LIMIT=0 \
     "$CB" serve --bind "127.0.0.1:$CB_PORT" > "$OUT/casebridge-$1.log" 2>&1 &
   CB_PID=$!
   if has cb0; then
-    DATABASE_URL="$(db_url "$1")" CASEBRIDGE_LOG=warn CASEBRIDGE_RESPONSE_CACHE_MB=0 \
+    DATABASE_URL="$(db_url "$1")" CASEBRIDGE_LOG=warn CASEBRIDGE_RATE_LIMIT=0 CASEBRIDGE_RESPONSE_CACHE_MB=0 \
       "$CB" serve --bind "127.0.0.1:$CB0_PORT" > "$OUT/casebridge0-$1.log" 2>&1 &
     CB0_PID=$!
   fi
