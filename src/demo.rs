@@ -123,6 +123,17 @@ pub struct DemoSummary {
     pub records: usize,
 }
 
+impl DemoSummary {
+    fn add(&mut self, other: &DemoSummary) {
+        self.departments += other.departments;
+        self.users += other.users;
+        self.matters += other.matters;
+        self.cases += other.cases;
+        self.transfers += other.transfers;
+        self.records += other.records;
+    }
+}
+
 /// True when the database already holds departments (so `serve --demo` does not seed twice).
 pub async fn has_data(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
     let any = entity::prelude::Department::find()
@@ -133,6 +144,25 @@ pub async fn has_data(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
         .one(db)
         .await?;
     Ok(any.is_some())
+}
+
+/// Above this scale the demo is planned and written in chunks of at most this scale (about
+/// 12,000 cases each), so a million cases never sit in memory at once. Up to it (the report's
+/// year at 1.0, the 10k benchmark at 3.25) the demo is one plan written in one transaction.
+pub const CHUNK_SCALE: f64 = 4.0;
+
+/// How far a seed has come: sent after the organisation and after each chunk is written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// Chunks written so far, of `chunks`.
+    pub chunk: usize,
+    pub chunks: usize,
+    /// Rows written so far, by kind.
+    pub written: DemoSummary,
+    /// Cases the whole seed is expected to write (the scale times the report's year).
+    pub expected_cases: usize,
+    /// Everything is written (the last call).
+    pub done: bool,
 }
 
 /// Loads the demo data in one transaction (all or nothing). Refuses a database that already
@@ -156,39 +186,168 @@ pub async fn seed_with_rules(
     opts: &DemoOptions,
     now: DateTime<Utc>,
 ) -> Result<DemoSummary, DbErr> {
-    let plan = build_plan(calendar, rules, opts, now)?;
-    let summary = plan.summary();
+    seed_with_progress(db, calendar, rules, opts, now, |_| {}).await
+}
 
-    // IMMEDIATE: take SQLite's write lock up front, so the check below and the inserts
-    // cannot interleave with another writer (PostgreSQL ignores the option).
+/// [`seed_with_rules`], calling `progress` as chunks are written. Up to [`CHUNK_SCALE`] the
+/// seed is one transaction (all or nothing); above it, the organisation and each chunk of
+/// cases is its own transaction, planned on a blocking thread while the previous chunk is
+/// written (one chunk ahead at most, so memory stays bounded).
+pub async fn seed_with_progress(
+    db: &DatabaseConnection,
+    calendar: &Calendar,
+    rules: &Rules,
+    opts: &DemoOptions,
+    now: DateTime<Utc>,
+    progress: impl FnMut(&Progress),
+) -> Result<DemoSummary, DbErr> {
+    seed_in_chunks(db, calendar, rules, opts, now, CHUNK_SCALE, progress).await
+}
+
+/// [`seed_with_progress`] with chunks of at most `chunk_scale`.
+async fn seed_in_chunks(
+    db: &DatabaseConnection,
+    calendar: &Calendar,
+    rules: &Rules,
+    opts: &DemoOptions,
+    now: DateTime<Utc>,
+    chunk_scale: f64,
+    mut progress: impl FnMut(&Progress),
+) -> Result<DemoSummary, DbErr> {
+    let chunks = chunk_count(opts.scale, chunk_scale);
+    let expected_cases = expected_cases(opts.scale);
+    if chunks == 1 {
+        let plan = build_plan(calendar, rules, opts, now)?;
+        let summary = plan.summary();
+        write_chunk(db, plan, true).await?;
+        progress(&Progress { chunk: 1, chunks: 1, written: summary, expected_cases, done: true });
+        return Ok(summary);
+    }
+
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<plan::Plan>(1);
+    let (calendar, rules, opts) = (calendar.clone(), rules.clone(), *opts);
+    let planner = tokio::task::spawn_blocking(move || {
+        plan_chunks(&calendar, &rules, &opts, now, chunks, |plan| tx.blocking_send(plan).is_ok())
+    });
+    let mut written = DemoSummary::default();
+    let mut chunk = 0;
+    let mut failed = None;
+    while let Some(plan) = rx.recv().await {
+        let summary = plan.summary();
+        if let Err(e) = write_chunk(db, plan, written == DemoSummary::default()).await {
+            failed = Some(e);
+            break;
+        }
+        written.add(&summary);
+        if chunk < chunks {
+            chunk += 1;
+            progress(&Progress { chunk, chunks, written, expected_cases, done: false });
+        }
+    }
+    // Dropping the receiver stops the planner at its next chunk.
+    drop(rx);
+    let planned = planner.await.map_err(|e| DbErr::Custom(format!("demo planner: {e}")))?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    planned?;
+    progress(&Progress { chunk, chunks, written, expected_cases, done: true });
+    Ok(written)
+}
+
+/// Chunks of at most `chunk_scale` each.
+fn chunk_count(scale: f64, chunk_scale: f64) -> usize {
+    if scale.is_finite() && chunk_scale > 0.0 && scale > chunk_scale {
+        // A hair over a whole number of chunks (0.3 / 0.1 = 3.0000000000000004) is that number.
+        (scale / chunk_scale - 1e-9).ceil() as usize
+    } else {
+        1
+    }
+}
+
+/// The cases a seed at `scale` writes, roughly: about 3,157 per unit of scale (31,569 at 10).
+fn expected_cases(scale: f64) -> usize {
+    if scale.is_finite() && scale > 0.0 { (scale * 3_157.0).round() as usize } else { 0 }
+}
+
+/// One transaction. The first one takes SQLite's write lock up front (IMMEDIATE), so the
+/// emptiness check and the inserts cannot interleave with another writer (PostgreSQL ignores
+/// the option), and refuses a database that already holds departments.
+async fn write_chunk(db: &DatabaseConnection, plan: plan::Plan, first: bool) -> Result<(), DbErr> {
     let txn = db
         .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         })
         .await?;
-    if has_data(&txn).await? {
+    if first && has_data(&txn).await? {
         return Err(DbErr::Custom(
             "the database already holds data; demo data loads only into an empty database".into(),
         ));
     }
     write::write(&txn, plan).await?;
-    txn.commit().await?;
-    Ok(summary)
+    txn.commit().await
 }
 
 /// The plan stage: every row, in memory, numbered.
 fn build_plan(calendar: &Calendar, rules: &Rules, opts: &DemoOptions, now: DateTime<Utc>) -> Result<plan::Plan, DbErr> {
-    let scale = plan::Scale(opts.scale);
     let mut plan = plan::Plan::default();
     let org = org::build(&mut rng::Rng::stream(opts.seed, "org"), &mut plan)?;
-    let mut builder = lifecycle::Builder { cal: calendar, rules, org, plan };
-    year2023::build(&mut builder, &mut rng::Rng::stream(opts.seed, "2023"), scale)?;
-    open_work::build(&mut builder, &mut rng::Rng::stream(opts.seed, "open"), scale, now)?;
-    let mut oversight_rng = rng::Rng::stream(opts.seed, "oversight");
-    let exemptions = oversight::exemption_cases(&mut builder, &mut oversight_rng, scale)?;
-    builder.plan.number_cases();
-    oversight::records(&mut builder, &mut oversight_rng, scale, exemptions)?;
-    activities::build(&mut builder, &mut rng::Rng::stream(opts.seed, "activities"))?;
+    let mut numbering = plan::Numbering::new(&plan.departments);
+    let mut builder = lifecycle::Builder { cal: calendar, rules, org, plan, first_chunk: true };
+    build_cases(&mut builder, opts.seed, "", plan::Scale(opts.scale), now, &mut numbering)?;
+    builder.plan.counters = numbering.counters();
     Ok(builder.plan)
+}
+
+/// The plan stage of a large seed: the organisation with the first chunk, then `chunks` chunks
+/// of `opts.scale / chunks` each (their own PRNG streams, numbered after the ones before),
+/// then a last plan with only the counters. `emit` takes each plan; it returns false when
+/// nobody writes them any more, which ends the planning.
+fn plan_chunks(
+    calendar: &Calendar,
+    rules: &Rules,
+    opts: &DemoOptions,
+    now: DateTime<Utc>,
+    chunks: usize,
+    mut emit: impl FnMut(plan::Plan) -> bool,
+) -> Result<(), DbErr> {
+    let scale = plan::Scale(opts.scale / chunks as f64);
+    let mut plan = plan::Plan::default();
+    let org = org::build(&mut rng::Rng::stream(opts.seed, "org"), &mut plan)?;
+    let mut numbering = plan::Numbering::new(&plan.departments);
+    let mut builder = lifecycle::Builder { cal: calendar, rules, org, plan, first_chunk: true };
+    for chunk in 0..chunks {
+        let suffix = if chunk == 0 { String::new() } else { format!("#{chunk}") };
+        build_cases(&mut builder, opts.seed, &suffix, scale, now, &mut numbering)?;
+        builder.first_chunk = false;
+        if !emit(std::mem::take(&mut builder.plan)) {
+            return Ok(());
+        }
+    }
+    emit(plan::Plan { counters: numbering.counters(), ..plan::Plan::default() });
+    Ok(())
+}
+
+/// The cases of one plan (or chunk) and everything built from them. `suffix` tells a chunk's
+/// PRNG streams from the other chunks' (empty for the only or first chunk).
+fn build_cases(
+    builder: &mut lifecycle::Builder<'_>,
+    seed: u64,
+    suffix: &str,
+    scale: plan::Scale,
+    now: DateTime<Utc>,
+    numbering: &mut plan::Numbering,
+) -> Result<(), DbErr> {
+    let stream = |label: &str| rng::Rng::stream(seed, &format!("{label}{suffix}"));
+    year2023::build(builder, &mut stream("2023"), scale)?;
+    open_work::build(builder, &mut stream("open"), scale, now)?;
+    let mut oversight_rng = stream("oversight");
+    let exemptions = oversight::exemption_cases(builder, &mut oversight_rng, scale)?;
+    builder.plan.number_cases(numbering);
+    oversight::records(builder, &mut oversight_rng, scale, exemptions)?;
+    if builder.first_chunk {
+        activities::build(builder, &mut stream("activities"))?;
+    }
+    Ok(())
 }

@@ -306,6 +306,10 @@ pub(super) struct Builder<'a> {
     pub rules: &'a Rules,
     pub org: Org,
     pub plan: Plan,
+    /// True while planning the chunk that carries the rows a scale does not multiply (the
+    /// trainee's followed cases, trainings, matter claims, activities): the only chunk of a
+    /// small seed, the first of a large one.
+    pub first_chunk: bool,
 }
 
 impl Builder<'_> {

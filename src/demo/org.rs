@@ -122,6 +122,8 @@ pub(super) struct Org {
     pub bureau_officers: Vec<Officer>,
     pub matters: Vec<MatterRef>,
     pub empowerments: Vec<Empowerment>,
+    /// Every department's name and town, by id (a later chunk's plan holds no departments).
+    pub departments: HashMap<Uuid, (String, Option<String>)>,
     by_code: HashMap<&'static str, usize>,
 }
 
@@ -433,6 +435,7 @@ pub(super) fn build(rng: &mut Rng, plan: &mut Plan) -> Result<Org, DbErr> {
         bureau_officers,
         matters,
         empowerments,
+        departments: plan.departments.iter().map(|d| (d.id, (d.name.clone(), d.town.clone()))).collect(),
         by_code,
     })
 }

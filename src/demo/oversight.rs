@@ -277,10 +277,14 @@ pub(super) fn records(
     reconsiderations(b, rng, scale, &bureau_general);
     evaluations(b, rng, scale, &bureau_decided, year_end);
     enterprise_services(b, rng, scale, &bureau_general, year_end)?;
-    trainings(b, rng);
+    if b.first_chunk {
+        trainings(b, rng);
+    }
     patrols(b, rng, scale);
     inspections_and_claims(b, rng, scale);
-    second_trainee(b, rng, &bureau_general);
+    if b.first_chunk {
+        second_trainee(b, rng, &bureau_general);
+    }
     Ok(())
 }
 
@@ -288,8 +292,6 @@ pub(super) fn records(
 fn publications(b: &mut Builder<'_>, rng: &mut Rng, year_end: DateTime<Utc>) -> Result<(), DbErr> {
     let parties: HashMap<Uuid, usize> = b.plan.parties.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
     let matters: HashMap<Uuid, usize> = b.org.matters.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
-    let names: HashMap<Uuid, String> = b.plan.departments.iter().map(|d| (d.id, d.name.clone())).collect();
-    let towns: HashMap<Uuid, Option<String>> = b.plan.departments.iter().map(|d| (d.id, d.town.clone())).collect();
     for i in 0..b.plan.cases.len() {
         let (Some(decided), Some(mut published)) = (b.plan.cases[i].decided_at, b.plan.cases[i].published_at) else {
             continue;
@@ -304,14 +306,14 @@ fn publications(b: &mut Builder<'_>, rng: &mut Rng, year_end: DateTime<Utc>) -> 
         let (Some(party), Some(matter)) = (party, matter) else {
             return Err(DbErr::Custom(format!("demo: case {} lacks its party or matter", c.id)));
         };
-        let dept = names.get(&c.department_id).cloned().unwrap_or_default();
+        let dept = b.org.departments.get(&c.department_id).map(|d| d.0.clone()).unwrap_or_default();
         let (title, content) =
             publish_text::decision(c, party, matter.name, matter.legal_basis, &dept, local_date(decided));
         let row = publication::Model {
             id: rng.uuid_at(published),
             kind: PublicationKind::PenaltyDecision,
             department_id: c.department_id,
-            town: c.town.clone().or_else(|| towns.get(&c.department_id).cloned().flatten()),
+            town: c.town.clone().or_else(|| b.org.departments.get(&c.department_id).and_then(|d| d.1.clone())),
             case_id: Some(c.id),
             title,
             content,
@@ -779,7 +781,10 @@ fn inspections_and_claims(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale) {
             });
         }
     }
-    // 认领: each town claims every matter empowered to it.
+    // 认领: each town claims every matter empowered to it (once, in the first chunk).
+    if !b.first_chunk {
+        return;
+    }
     let mut claimed = HashSet::new();
     for e in &b.org.empowerments {
         if !claimed.insert((e.town, e.matter)) {

@@ -57,26 +57,22 @@ pub(super) struct Plan {
 
 impl Plan {
     /// Numbers every case `{prefix}罚〔{year}〕{seq:04}号` in filing order per department and
-    /// Shanghai year, fills `search_text`, and sets each counter to its last number (so the
-    /// next case the API files continues the sequence without a gap).
-    pub fn number_cases(&mut self) {
-        let prefixes: HashMap<Uuid, &str> = self.departments.iter().map(|d| (d.id, d.case_prefix.as_str())).collect();
-        let codes: HashMap<Uuid, &str> = self.departments.iter().map(|d| (d.id, d.code.as_str())).collect();
-
+    /// Shanghai year, continuing from the numbers `numbering` already gave (a chunked seed
+    /// numbers each chunk after the ones before), and fills `search_text`.
+    pub fn number_cases(&mut self, numbering: &mut Numbering) {
         let mut order: Vec<usize> = (0..self.cases.len()).collect();
         order.sort_by_key(|&i| {
             let c = &self.cases[i];
             (c.department_id, c.filed_at, c.id)
         });
 
-        let mut last: HashMap<(Uuid, i32), i64> = HashMap::new();
         let mut numbers = vec![String::new(); self.cases.len()];
         for i in order {
             let c = &self.cases[i];
             let year = local_date(c.filed_at).year();
-            let seq = last.entry((c.department_id, year)).or_insert(0);
+            let seq = numbering.last.entry((c.department_id, year)).or_insert(0);
             *seq += 1;
-            let prefix = prefixes.get(&c.department_id).copied().unwrap_or("");
+            let prefix = numbering.prefixes.get(&c.department_id).map_or("", String::as_str);
             numbers[i] = format!("{prefix}罚〔{year}〕{:04}号", *seq);
         }
         for (c, no) in self.cases.iter_mut().zip(numbers) {
@@ -91,17 +87,6 @@ impl Plan {
                 e.detail = detail.to_json();
             }
         }
-
-        let mut counters: Vec<counter::Model> = last
-            .into_iter()
-            .map(|((dept, year), value)| counter::Model {
-                scope: codes.get(&dept).copied().unwrap_or("").to_string(),
-                year,
-                value,
-            })
-            .collect();
-        counters.sort_by(|a, b| (&a.scope, a.year).cmp(&(&b.scope, b.year)));
-        self.counters = counters;
     }
 
     pub fn summary(&self) -> DemoSummary {
@@ -132,5 +117,40 @@ impl Scale {
 
     pub fn is_full(self) -> bool {
         self.0 == 1.0
+    }
+}
+
+/// The case numbers given so far, per department and Shanghai year: each chunk of a large seed
+/// continues them, and the counters end at the last (so the next case the API files continues
+/// the sequence without a gap).
+#[derive(Debug, Default)]
+pub(super) struct Numbering {
+    prefixes: HashMap<Uuid, String>,
+    codes: HashMap<Uuid, String>,
+    last: HashMap<(Uuid, i32), i64>,
+}
+
+impl Numbering {
+    pub fn new(departments: &[department::Model]) -> Self {
+        Numbering {
+            prefixes: departments.iter().map(|d| (d.id, d.case_prefix.clone())).collect(),
+            codes: departments.iter().map(|d| (d.id, d.code.clone())).collect(),
+            last: HashMap::new(),
+        }
+    }
+
+    /// Each counter at its last number, ordered by scope and year.
+    pub fn counters(&self) -> Vec<counter::Model> {
+        let mut counters: Vec<counter::Model> = self
+            .last
+            .iter()
+            .map(|(&(dept, year), &value)| counter::Model {
+                scope: self.codes.get(&dept).cloned().unwrap_or_default(),
+                year,
+                value,
+            })
+            .collect();
+        counters.sort_by(|a, b| (&a.scope, a.year).cmp(&(&b.scope, b.year)));
+        counters
     }
 }

@@ -322,6 +322,90 @@ async fn a_small_scale_keeps_every_kind_and_the_rules() {
     chains_verify(&records);
 }
 
+/// A large seed is planned and written in chunks (here of scale 0.1: 0.2 is two chunks, 0.4
+/// four). Twice the scale writes about twice the cases; the organisation and the rows a scale
+/// does not multiply (trainings, matter claims, the trainees' cases) are written once; case
+/// numbers stay gapless per department and year with each counter at the last one; every case
+/// has its party, counts its records, and every chain verifies.
+#[tokio::test]
+async fn a_chunked_seed_scales_and_keeps_the_invariants() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut written = Vec::new();
+    for (name, scale, chunks) in [("c2.db", 0.2, 2), ("c4.db", 0.4, 4)] {
+        let (db, cal) = fresh_db(&dir, name).await;
+        let opts = DemoOptions { seed: 5, scale };
+        let mut calls = Vec::new();
+        let summary = seed_in_chunks(&db, &cal, &Rules::default(), &opts, now(), 0.1, |p| calls.push(*p))
+            .await
+            .expect("chunked seed");
+        // One progress call per chunk, then the last one.
+        assert_eq!(calls.len(), chunks + 1, "{calls:?}");
+        assert!(calls.windows(2).all(|w| w[0].written.cases < w[1].written.cases || w[1].done));
+        let last = calls.last().expect("progress");
+        assert!(last.done && last.chunk == chunks && last.chunks == chunks);
+        assert_eq!(last.written, summary);
+
+        let cases = Case::find().all(&db).await.expect("cases");
+        assert_eq!(cases.len(), summary.cases);
+        let parties: HashMap<Uuid, PartyKind> =
+            Party::find().all(&db).await.expect("parties").into_iter().map(|p| (p.id, p.kind)).collect();
+        assert!(cases.iter().all(|c| parties.contains_key(&c.party_id)));
+        simple_caps_hold(&cases, &parties);
+
+        // The organisation and the unscaled rows, once: as many as one plan has.
+        let one = build_plan(&cal, &Rules::default(), &DemoOptions { seed: 5, scale: 0.1 }, now()).expect("plan");
+        let count = |n: u64| n as usize;
+        assert_eq!(count(Department::find().count(&db).await.expect("departments")), one.departments.len());
+        assert_eq!(count(User::find().count(&db).await.expect("users")), one.users.len());
+        assert_eq!(count(Training::find().count(&db).await.expect("trainings")), one.trainings.len());
+        assert_eq!(count(FollowEnrollment::find().count(&db).await.expect("enrolments")), one.follow_enrollments.len());
+        assert_eq!(count(MatterClaim::find().count(&db).await.expect("claims")), one.matter_claims.len());
+        assert_eq!(count(Activity::find().count(&db).await.expect("activities")), one.activities.len());
+
+        // Case numbers 1..n per department and year, counters at n.
+        let departments: HashMap<Uuid, entity::department::Model> =
+            Department::find().all(&db).await.expect("departments").into_iter().map(|d| (d.id, d)).collect();
+        let counters = Counter::find().all(&db).await.expect("counters");
+        let mut numbers: HashMap<(Uuid, i32), Vec<String>> = HashMap::new();
+        for c in &cases {
+            numbers.entry((c.department_id, local_date(c.filed_at).year())).or_default().push(c.case_no.clone());
+        }
+        assert_eq!(counters.len(), numbers.len());
+        for ((dept_id, year), mut list) in numbers {
+            list.sort();
+            let d = &departments[&dept_id];
+            let want: Vec<String> =
+                (1..=list.len()).map(|i| format!("{}罚〔{year}〕{i:04}号", d.case_prefix)).collect();
+            assert_eq!(list, want);
+            let counter = counters.iter().find(|k| k.scope == d.code && k.year == year).expect("counter");
+            assert_eq!(counter.value, list.len() as i64);
+        }
+
+        // Record counts (R11) and chains.
+        let records = Record::find().all(&db).await.expect("records");
+        assert_eq!(records.len(), summary.records);
+        let mut per_case: HashMap<Uuid, i32> = HashMap::new();
+        for r in &records {
+            *per_case.entry(r.case_id).or_default() += 1;
+        }
+        let counted = db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), "SELECT id, record_count FROM cases"))
+            .await
+            .expect("record counts");
+        assert_eq!(counted.len(), cases.len());
+        for row in counted {
+            let id: Uuid = row.try_get("", "id").expect("id");
+            let n: i32 = row.try_get("", "record_count").expect("record_count");
+            assert_eq!(n, per_case.get(&id).copied().unwrap_or(0), "record_count of {id}");
+        }
+        assert_eq!(chains_verify(&records), per_case.len());
+        written.push(summary.cases);
+    }
+    let ratio = written[1] as f64 / written[0] as f64;
+    assert!((1.8..=2.2).contains(&ratio), "0.4 wrote {} cases, 0.2 wrote {}", written[1], written[0]);
+}
+
 #[tokio::test]
 async fn seeding_a_database_that_holds_data_changes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -424,7 +508,7 @@ fn an_open_hearing_level_notice_is_timed_as_the_api_times_it() {
     let mut plan = plan::Plan::default();
     let org = org::build(&mut rng::Rng::stream(1, "org"), &mut plan).expect("org");
     let (officer, reviewer, bureau) = (org.officer, org.reviewer, org.bureau);
-    let mut b = Builder { cal: &cal, rules: &rules, org, plan };
+    let mut b = Builder { cal: &cal, rules: &rules, org, plan, first_chunk: true };
     let now = now();
     let filed_at = now - TimeDelta::days(20);
     let party = entity::party::Model {

@@ -1,7 +1,12 @@
 //! Writes a [`Plan`] in multi-row INSERTs, parents before children (the foreign keys are
 //! checked row by row on both backends).
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Iterable};
+use std::collections::BTreeSet;
+
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IntoActiveModel, Iterable, Statement, Value,
+};
+use uuid::Uuid;
 
 use super::plan::Plan;
 use entity::{
@@ -11,10 +16,12 @@ use entity::{
     review_meeting, three_document_delivery, training, training_attendee, transfer, user, user_role,
 };
 
-/// Bind parameters per statement: well under SQLite's 32,766 and PostgreSQL's 65,535.
-const MAX_PARAMS: usize = 12_000;
-/// Rows per statement, whatever the width.
-const MAX_ROWS: usize = 250;
+/// Bind parameters per statement: under SQLite's 32,766 (the limit of the SQLite 3.51 that
+/// libsqlite3-sys bundles) and PostgreSQL's 65,535.
+const MAX_PARAMS: usize = 30_000;
+/// Rows per statement, whatever the width: fewer, larger statements for a million cases
+/// (about ten million rows).
+const MAX_ROWS: usize = 1_000;
 
 pub(super) async fn write(db: &impl ConnectionTrait, plan: Plan) -> Result<(), DbErr> {
     insert::<department::ActiveModel, _>(db, plan.departments).await?;
@@ -28,9 +35,10 @@ pub(super) async fn write(db: &impl ConnectionTrait, plan: Plan) -> Result<(), D
     insert::<payment::ActiveModel, _>(db, plan.payments).await?;
     insert::<case_officer::ActiveModel, _>(db, plan.case_officers).await?;
     insert::<transfer::ActiveModel, _>(db, plan.transfers).await?;
-    insert::<record::ActiveModel, _>(db, plan.records).await?;
     // Each case counts the records of its chain (R11), in this same transaction.
-    crate::records::chain::count_loaded(db).await?;
+    let with_records: BTreeSet<Uuid> = plan.records.iter().map(|r| r.case_id).collect();
+    insert::<record::ActiveModel, _>(db, plan.records).await?;
+    count_records(db, with_records).await?;
     insert::<case_event::ActiveModel, _>(db, plan.case_events).await?;
     insert::<follow_enrollment::ActiveModel, _>(db, plan.follow_enrollments).await?;
     insert::<counter::ActiveModel, _>(db, plan.counters).await?;
@@ -64,6 +72,30 @@ where
     while rows.peek().is_some() {
         let chunk: Vec<A> = rows.by_ref().take(per_statement).map(IntoActiveModel::into_active_model).collect();
         <A::Entity as EntityTrait>::insert_many(chunk).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// Sets `record_count` of the given cases from their records, as `records::chain::count_loaded`
+/// does for the whole table, but touching only this plan's cases (a chunked seed would
+/// otherwise rescan every case written before, once per chunk).
+async fn count_records(db: &impl ConnectionTrait, cases: BTreeSet<Uuid>) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let cases: Vec<Uuid> = cases.into_iter().collect();
+    for ids in cases.chunks(MAX_PARAMS) {
+        let placeholders: Vec<String> = (1..=ids.len())
+            .map(|i| match backend {
+                DatabaseBackend::Postgres => format!("${i}"),
+                _ => "?".to_string(),
+            })
+            .collect();
+        let sql = format!(
+            "UPDATE cases SET record_count = (SELECT COUNT(*) FROM records WHERE records.case_id = cases.id) \
+             WHERE cases.id IN ({})",
+            placeholders.join(", ")
+        );
+        let values: Vec<Value> = ids.iter().map(|id| Value::from(*id)).collect();
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
     }
     Ok(())
 }

@@ -526,7 +526,7 @@ fn bureau_general(b: &mut Builder<'_>, rng: &mut Rng, scale: Scale, days: &Days,
                 ended_at: None,
                 replaces_transfer_id: None,
             });
-            if category == TransferCategory::Forestry && followed.len() < 2 {
+            if b.first_chunk && category == TransferCategory::Forestry && followed.len() < 2 {
                 followed.push((case_id, filed_at));
             }
         }
