@@ -135,6 +135,9 @@ impl ResponseCache {
             (DocumentOperations::Multiple(ops), Some(name)) => {
                 ops.iter().find(|(n, _)| n.as_str() == name).map(|(_, op)| op.node.ty)
             }
+            // A document's only operation, when it has a name, is parsed as `Multiple` too;
+            // without `operationName` it is the one that runs.
+            (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
             (DocumentOperations::Multiple(_), None) => None,
         };
         ty == Some(OperationType::Query)
@@ -249,6 +252,11 @@ mod tests {
         assert!(ResponseCache::is_pure_query(&mut request(two, serde_json::json!({})).operation_name("A")));
         assert!(!ResponseCache::is_pure_query(&mut request(two, serde_json::json!({})).operation_name("B")));
         assert!(!ResponseCache::is_pure_query(&mut request(two, serde_json::json!({}))), "no operation chosen");
+        // A document's one named operation, with or without `operationName` (what clients send).
+        let named = "query List($n: Int) { me { login } }";
+        assert!(ResponseCache::is_pure_query(&mut request(named, serde_json::json!({"n": 1}))));
+        assert!(ResponseCache::is_pure_query(&mut request(named, serde_json::json!({})).operation_name("List")));
+        assert!(!ResponseCache::is_pure_query(&mut request("mutation M { logout }", serde_json::json!({}))));
     }
 
     #[test]
