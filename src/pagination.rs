@@ -5,7 +5,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::Value;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoColumnRef, SimpleExpr};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoColumnRef, Order, SimpleExpr};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -139,6 +139,28 @@ impl Page {
         Some(Condition::all().add(cmp))
     }
 
+    /// [`after_cursor`](Self::after_cursor) for a list in time order, whose cursor key is an
+    /// RFC 3339 time: `None` on the first page; a key that is not a time is `BAD_USER_INPUT`
+    /// on `after` (or `before`).
+    pub fn after_time_cursor(
+        &self,
+        at_col: impl IntoColumnRef,
+        id_col: impl IntoColumnRef,
+        order_desc: bool,
+    ) -> AppResult<Option<Condition>> {
+        let Some(cursor) = &self.cursor else { return Ok(None) };
+        let field = if self.backward { "before" } else { "after" };
+        let at = chrono::DateTime::parse_from_rfc3339(&cursor.key)
+            .map_err(|_| AppError::bad_input(field, "not a cursor of this list"))?
+            .with_timezone(&chrono::Utc);
+        Ok(self.after_cursor(at_col, id_col, at.into(), order_desc))
+    }
+
+    /// The direction rows are read in (a backward page reads against the list's order).
+    pub fn read_order(&self, order_desc: bool) -> Order {
+        if self.descending(order_desc) { Order::Desc } else { Order::Asc }
+    }
+
     /// Cuts the `limit + 1` rows read to the page, flips backward pages into list order, and
     /// builds the page info.
     pub fn finish<T>(&self, mut rows: Vec<T>, cursor_of: impl Fn(&T) -> String) -> (Vec<(String, T)>, PageInfo) {
@@ -174,16 +196,10 @@ where
 {
     use sea_orm::{QueryFilter, QueryOrder, QuerySelect};
     let mut query = query;
-    if let Some(cursor) = &page.cursor {
-        let field = if page.backward { "before" } else { "after" };
-        let at = chrono::DateTime::parse_from_rfc3339(&cursor.key)
-            .map_err(|_| AppError::bad_input(field, "not a cursor of this list"))?
-            .with_timezone(&chrono::Utc);
-        if let Some(c) = page.after_cursor(at_col, id_col, at.into(), order_desc) {
-            query = query.filter(c);
-        }
+    if let Some(c) = page.after_time_cursor(at_col, id_col, order_desc)? {
+        query = query.filter(c);
     }
-    let dir = if page.descending(order_desc) { sea_orm::Order::Desc } else { sea_orm::Order::Asc };
+    let dir = page.read_order(order_desc);
     let rows = query.order_by(at_col, dir.clone()).order_by(id_col, dir).limit(page.limit + 1).all(db).await?;
     Ok(page.finish(rows, |m| {
         let (at, id) = key_of(m);

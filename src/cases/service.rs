@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{CaseStatus, Procedure};
 use entity::prelude::Case;
 use entity::{case, party};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, QueryStatementBuilder, SelectStatement};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, QueryStatementBuilder, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, QueryFilter, QueryResult};
 use uuid::Uuid;
 
@@ -189,16 +189,10 @@ pub async fn list(
     let (at_col, id_col) = ((case::Entity, case::Column::FiledAt), (case::Entity, case::Column::Id));
     let mut q = select_cases(fetch);
     q.cond_where(condition.clone());
-    if let Some(cursor) = &page.cursor {
-        let field = if page.backward { "before" } else { "after" };
-        let at = chrono::DateTime::parse_from_rfc3339(&cursor.key)
-            .map_err(|_| AppError::bad_input(field, "not a cursor of this list"))?
-            .with_timezone(&Utc);
-        if let Some(c) = page.after_cursor(at_col, id_col, at.into(), order.desc()) {
-            q.cond_where(c);
-        }
+    if let Some(c) = page.after_time_cursor(at_col, id_col, order.desc())? {
+        q.cond_where(c);
     }
-    let dir = if page.descending(order.desc()) { Order::Desc } else { Order::Asc };
+    let dir = page.read_order(order.desc());
     q.order_by(at_col, dir.clone()).order_by(id_col, dir);
     let rows =
         all_limited(db, &q, page.limit + 1).await?.iter().map(|r| case_row(r, fetch)).collect::<AppResult<Vec<_>>>()?;
@@ -252,6 +246,7 @@ pub async fn get_with(
 mod tests {
     use entity::enums::{DepartmentKind, Role};
     use migration::{Migrator, MigratorTrait};
+    use sea_orm::sea_query::Order;
     use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 
     use super::*;
