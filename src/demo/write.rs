@@ -3,9 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IntoActiveModel, Iterable, Statement, Value,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Iterable};
 use uuid::Uuid;
 
 use super::plan::Plan;
@@ -36,9 +34,10 @@ pub(super) async fn write(db: &impl ConnectionTrait, plan: Plan) -> Result<(), D
     insert::<case_officer::ActiveModel, _>(db, plan.case_officers).await?;
     insert::<transfer::ActiveModel, _>(db, plan.transfers).await?;
     // Each case counts the records of its chain (R11), in this same transaction.
-    let with_records: BTreeSet<Uuid> = plan.records.iter().map(|r| r.case_id).collect();
+    // Only this plan's cases: a chunked seed would otherwise recount every case written before.
+    let with_records: Vec<Uuid> = plan.records.iter().map(|r| r.case_id).collect::<BTreeSet<_>>().into_iter().collect();
     insert::<record::ActiveModel, _>(db, plan.records).await?;
-    count_records(db, with_records).await?;
+    crate::records::chain::count_loaded(db, &with_records, MAX_PARAMS).await?;
     insert::<case_event::ActiveModel, _>(db, plan.case_events).await?;
     insert::<follow_enrollment::ActiveModel, _>(db, plan.follow_enrollments).await?;
     insert::<counter::ActiveModel, _>(db, plan.counters).await?;
@@ -72,30 +71,6 @@ where
     while rows.peek().is_some() {
         let chunk: Vec<A> = rows.by_ref().take(per_statement).map(IntoActiveModel::into_active_model).collect();
         <A::Entity as EntityTrait>::insert_many(chunk).exec_without_returning(db).await?;
-    }
-    Ok(())
-}
-
-/// Sets `record_count` of the given cases from their records, as `records::chain::count_loaded`
-/// does for the whole table, but touching only this plan's cases (a chunked seed would
-/// otherwise rescan every case written before, once per chunk).
-async fn count_records(db: &impl ConnectionTrait, cases: BTreeSet<Uuid>) -> Result<(), DbErr> {
-    let backend = db.get_database_backend();
-    let cases: Vec<Uuid> = cases.into_iter().collect();
-    for ids in cases.chunks(MAX_PARAMS) {
-        let placeholders: Vec<String> = (1..=ids.len())
-            .map(|i| match backend {
-                DatabaseBackend::Postgres => format!("${i}"),
-                _ => "?".to_string(),
-            })
-            .collect();
-        let sql = format!(
-            "UPDATE cases SET record_count = (SELECT COUNT(*) FROM records WHERE records.case_id = cases.id) \
-             WHERE cases.id IN ({})",
-            placeholders.join(", ")
-        );
-        let values: Vec<Value> = ids.iter().map(|id| Value::from(*id)).collect();
-        db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
     }
     Ok(())
 }

@@ -156,14 +156,18 @@ pub fn last_record_id(case_id: Uuid) -> SelectStatement {
         .to_owned()
 }
 
-/// Sets the record count of every case that has records to the number it has: for the demo
-/// writer, which inserts whole chains into an empty database in one transaction.
-pub async fn count_loaded(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    db.execute_unprepared(
-        "UPDATE cases SET record_count = (SELECT COUNT(*) FROM records WHERE records.case_id = cases.id) \
-         WHERE EXISTS (SELECT 1 FROM records WHERE records.case_id = cases.id)",
-    )
-    .await?;
+/// Sets the record count of `cases` to the number of records each has: for the demo writer,
+/// which inserts whole chains (a chunk of cases at a time) without going through
+/// [`count_appended`]. At most `per_statement` ids are bound per statement.
+pub async fn count_loaded(db: &impl ConnectionTrait, cases: &[Uuid], per_statement: usize) -> Result<(), DbErr> {
+    use sea_orm::ColumnTrait;
+    for ids in cases.chunks(per_statement.max(1)) {
+        entity::case::Entity::update_many()
+            .col_expr(RECORD_COUNT, Expr::cust("(SELECT COUNT(*) FROM records WHERE records.case_id = cases.id)"))
+            .filter(entity::case::Column::Id.is_in(ids.iter().copied()))
+            .exec(db)
+            .await?;
+    }
     Ok(())
 }
 
