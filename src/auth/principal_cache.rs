@@ -41,6 +41,16 @@ struct Inner {
     entries: LruCache<String, (Arc<Principal>, Instant)>,
 }
 
+impl Inner {
+    /// Empties the entries when the signal moved past the value they were loaded under.
+    fn follow(&mut self, generation: u64) {
+        if self.generation != generation {
+            self.entries.clear();
+            self.generation = generation;
+        }
+    }
+}
+
 pub struct PrincipalCache {
     inner: Mutex<Inner>,
     /// The "a user's access changed" counter (`Bus::watch_users`).
@@ -77,11 +87,7 @@ impl PrincipalCache {
             return None;
         }
         let mut inner = self.lock();
-        if inner.generation != generation {
-            inner.entries.clear();
-            inner.generation = generation;
-            return None;
-        }
+        inner.follow(generation);
         match inner.entries.get(login) {
             Some((principal, at)) if at.elapsed() < MAX_AGE => Some(Arc::clone(principal)),
             Some(_) => {
@@ -98,10 +104,7 @@ impl PrincipalCache {
         if *self.users.borrow() != generation {
             return;
         }
-        if inner.generation != generation {
-            inner.entries.clear();
-            inner.generation = generation;
-        }
+        inner.follow(generation);
         inner.entries.put(principal.login.clone(), (principal, Instant::now()));
     }
 

@@ -62,6 +62,12 @@ fn replay_from(id: Uuid, margin: Duration) -> Uuid {
     uuid::Builder::from_unix_timestamp_millis(ms, &[0; 10]).into_uuid()
 }
 
+/// The comma-separated ids a notification names (what a transfer's carries, and a case
+/// event's when the events do not fit in a payload).
+fn ids(payload: &str) -> Vec<Uuid> {
+    payload.split(',').filter_map(|s| Uuid::try_parse(s.trim()).ok()).collect()
+}
+
 /// Delivers the events of one notification ([`super::notification`]): those it carries, or
 /// those it names, read from the log.
 async fn deliver(db: &DatabaseConnection, bus: &Bus, seen: &mut Seen, payload: &str) -> Result<(), sea_orm::DbErr> {
@@ -69,7 +75,7 @@ async fn deliver(db: &DatabaseConnection, bus: &Bus, seen: &mut Seen, payload: &
         bus.deliver(events.into_iter().filter(|e| seen.insert(e.id)));
         return Ok(());
     }
-    let ids: Vec<Uuid> = payload.split(',').filter_map(|s| Uuid::try_parse(s.trim()).ok()).collect();
+    let ids = ids(payload);
     if ids.is_empty() {
         return Ok(());
     }
@@ -192,8 +198,7 @@ pub async fn listen(url: String, db: DatabaseConnection, bus: Bus) {
                 Ok(Some(n)) if n.channel() == STATS_CHANNEL => bus.figures_changed_here(),
                 Ok(Some(n)) if n.channel() == USERS_CHANNEL => bus.users_changed_here(),
                 Ok(Some(n)) if n.channel() == TRANSFER_CHANNEL => {
-                    let ids: Vec<Uuid> =
-                        n.payload().split(',').filter_map(|s| Uuid::try_parse(s.trim()).ok()).collect();
+                    let ids = ids(n.payload());
                     if let Err(e) = deliver_transfer(&db, &bus, &mut seen_transfers, ids).await {
                         tracing::warn!(error = %e, "event listener: loading transfer events failed; replaying");
                         let _ = replay_transfers(&db, &bus, &mut seen_transfers).await;
