@@ -14,6 +14,9 @@ use crate::config::{
 #[derive(Parser, Debug)]
 #[command(name = "casebridge", version, about, long_about = None)]
 pub struct Cli {
+    /// How log lines are written: text or json (one object per line).
+    #[arg(long, global = true, env = "CASEBRIDGE_LOG_FORMAT", value_enum, default_value_t = crate::telemetry::LogFormat::Text)]
+    pub log_format: crate::telemetry::LogFormat,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -152,6 +155,19 @@ pub struct SettingsArgs {
     /// snapshot before it is served); 0 turns the cache off.
     #[arg(long = "response-cache-mb", env = "CASEBRIDGE_RESPONSE_CACHE_MB", default_value_t = crate::config::DEFAULT_RESPONSE_CACHE_MB)]
     pub response_cache_mb: usize,
+    /// Seconds a stop (SIGTERM, SIGINT) waits for in-flight requests.
+    #[arg(long, env = "CASEBRIDGE_SHUTDOWN_GRACE", default_value_t = crate::config::DEFAULT_SHUTDOWN_GRACE.as_secs())]
+    pub shutdown_grace: u64,
+    /// Origins (scheme://host[:port]) a browser may call /graphql from, comma-separated;
+    /// none by default.
+    #[arg(long, env = "CASEBRIDGE_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// A manifest of allowed operations by hash; anything else is refused, except to admins.
+    #[arg(long, env = "CASEBRIDGE_TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<std::path::PathBuf>,
+    /// Seconds one GraphQL request may run before it is answered TIMEOUT.
+    #[arg(long, env = "CASEBRIDGE_REQUEST_TIMEOUT", default_value_t = crate::config::Limits::default().request_timeout.as_secs())]
+    pub request_timeout: u64,
 }
 
 /// Rate limits of `/graphql` (README, "Rate limits"); 0 turns a limit off.
@@ -323,6 +339,12 @@ impl SettingsArgs {
             introspection: self.introspection.unwrap_or(random_key),
             rate_limits: self.rate.limits(),
             response_cache_bytes: self.response_cache_mb.saturating_mul(1 << 20),
+            limits: crate::config::Limits {
+                request_timeout: std::time::Duration::from_secs(self.request_timeout.max(1)),
+            },
+            shutdown_grace: std::time::Duration::from_secs(self.shutdown_grace),
+            cors_origins: self.cors_origins.iter().map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect(),
+            trusted_documents: self.trusted_documents.clone(),
         })
     }
 }

@@ -32,6 +32,61 @@ pub struct Settings {
     /// Bytes the response cache of GraphQL queries may hold on PostgreSQL; 0 turns it off
     /// (`CASEBRIDGE_RESPONSE_CACHE_MB`; `http::response_cache`). Always off on SQLite.
     pub response_cache_bytes: usize,
+    /// The limits of one request (README, "Operations").
+    pub limits: Limits,
+    /// How long a stop (SIGTERM, SIGINT) waits for in-flight requests after it has stopped
+    /// accepting and told every WebSocket client (`CASEBRIDGE_SHUTDOWN_GRACE`).
+    pub shutdown_grace: std::time::Duration,
+    /// Origins a browser may call `/graphql` from (CORS); empty: none
+    /// (`CASEBRIDGE_CORS_ORIGINS`).
+    pub cors_origins: Vec<String>,
+    /// A manifest of the operations this server runs (`--trusted-documents`); when set, any
+    /// other document is refused, except to admins.
+    pub trusted_documents: Option<std::path::PathBuf>,
+}
+
+impl Settings {
+    /// Every setting at its default, on `database_url` with `jwt` (tests and embedders change
+    /// what they need).
+    pub fn new(database_url: impl Into<String>, jwt: JwtConfig) -> Self {
+        let database_url = database_url.into();
+        Self {
+            pool_size: crate::db::default_pool_size(&database_url),
+            database_url,
+            bind: DEFAULT_BIND.into(),
+            jwt,
+            workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            rules: Rules::default(),
+            max_body_bytes: 1 << 20,
+            subscription_recheck: std::time::Duration::from_secs(30),
+            subscriber_queue: 4096,
+            db_timeout: crate::db::DEFAULT_TIMEOUT,
+            introspection: false,
+            rate_limits: RateLimits::default(),
+            response_cache_bytes: DEFAULT_RESPONSE_CACHE_MB << 20,
+            limits: Limits::default(),
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            cors_origins: Vec::new(),
+            trusted_documents: None,
+        }
+    }
+}
+
+/// How long a stop waits for in-flight requests when nothing is set.
+pub const DEFAULT_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The limits of one GraphQL request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// How long one GraphQL request may run before it is answered `TIMEOUT`
+    /// (`CASEBRIDGE_REQUEST_TIMEOUT`).
+    pub request_timeout: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { request_timeout: std::time::Duration::from_secs(30) }
+    }
 }
 
 /// The response cache's budget when none is set, in MiB.

