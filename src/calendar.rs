@@ -134,24 +134,48 @@ impl Calendar {
     }
 }
 
-/// Parses a holiday table (`from,to,kind,name`, one range a row) into days.
+/// One row of a holiday table.
+#[derive(serde::Deserialize)]
+struct TableRow {
+    from: String,
+    to: String,
+    kind: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// Parses a holiday table (`from,to,kind,name`, one range a row; RFC 4180 CSV, so a name may
+/// be quoted and hold commas; a UTF-8 byte-order mark, as Excel writes one, is allowed) into
+/// days.
 pub fn parse_table(csv: &str) -> Result<Vec<(NaiveDate, String, String)>, String> {
+    let csv = csv.strip_prefix('\u{feff}').unwrap_or(csv);
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(csv.as_bytes());
+    let headers = reader.headers().map_err(|e| format!("line 1: {e}"))?.clone();
+    if headers.iter().collect::<Vec<_>>() != ["from", "to", "kind", "name"] {
+        return Err(format!("line 1: the header is from,to,kind,name, not {}", headers.iter().collect::<Vec<_>>().join(",")));
+    }
     let mut days = Vec::new();
-    for (n, line) in csv.lines().enumerate().skip(1).filter(|(_, l)| !l.trim().is_empty()) {
-        let cols: Vec<&str> = line.split(',').map(str::trim).collect();
-        let [from, to, kind, name] = cols[..] else {
-            return Err(format!("line {}: expected from,to,kind,name", n + 1));
-        };
-        if kind != "off" && kind != "workday" {
-            return Err(format!("line {}: kind is off or workday, not {kind}", n + 1));
+    let mut record = csv::StringRecord::new();
+    loop {
+        let n = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(format!("line {}: {e}", e.position().map_or(n, |p| p.line()))),
         }
-        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("line {}: {s}: {e}", n + 1));
-        let (mut day, to) = (date(from)?, date(to)?);
+        let n = record.position().map_or(n, |p| p.line());
+        let row: TableRow = record.deserialize(Some(&headers)).map_err(|e| format!("line {n}: {e}"))?;
+        let TableRow { from, to, kind, name } = row;
+        if kind != "off" && kind != "workday" {
+            return Err(format!("line {n}: kind is off or workday, not {kind}"));
+        }
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("line {n}: {s}: {e}"));
+        let (mut day, to) = (date(&from)?, date(&to)?);
         if to < day || (to - day).num_days() > 31 {
-            return Err(format!("line {}: a range runs forward, at most a month", n + 1));
+            return Err(format!("line {n}: a range runs forward, at most a month"));
         }
         while day <= to {
-            days.push((day, kind.to_string(), name.to_string()));
+            days.push((day, kind.clone(), name.clone()));
             day = next_day(day);
         }
     }
@@ -257,6 +281,23 @@ mod tests {
         assert!(parse_table("from,to,kind,name\n2027-01-03,2027-01-01,off,x\n").is_err());
         assert!(parse_table("from,to,kind,name\n2027-01-01,2027-01-01,holiday,x\n").is_err());
         assert!(parse_table("from,to,kind,name\n2027-13-01,2027-13-01,off,x\n").is_err());
+    }
+
+    #[test]
+    fn a_holiday_table_is_csv_quoted_names_a_bom_and_errors_by_line() {
+        let table = "\u{feff}from,to,kind,name\r\n2027-10-01,2027-10-07,off,\"国庆节, 中秋节\"\r\n\
+                     2027-09-26,2027-09-26,workday,\"调休 \"\"上班\"\"\"\r\n";
+        let days = parse_table(table).expect("a quoted name with a comma and a BOM parse");
+        assert_eq!(days.len(), 8);
+        assert_eq!(days[0].2, "国庆节, 中秋节");
+        assert_eq!(days[7].2, "调休 \"上班\"");
+        let err = parse_table("from,to,kind,name\n2027-01-01,2027-01-01,off,x\n2027-01-02,2027-01-02,off\n")
+            .expect_err("a short row");
+        assert!(err.starts_with("line 3"), "{err}");
+        let err = parse_table("from,to,kind,name\n2027-01-01,2027-01-01,off,x\n2027-01-02,2027-01-02,nope,y\n")
+            .expect_err("a bad kind");
+        assert!(err.starts_with("line 3"), "{err}");
+        assert!(parse_table("day,kind\n2027-01-01,off\n").expect_err("wrong header").contains("header"));
     }
 
     #[test]

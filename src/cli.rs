@@ -1,12 +1,18 @@
-//! The command line: `serve`, `migrate`, `seed --demo`, `token`, `schema`, `holidays`, `report`,
-//! `import matters`.
+//! The command line: `serve`, `migrate [status | down --to VERSION]`, `config`, `seed --demo`,
+//! `token`, `schema`, `holidays`, `report`, `import matters`. Only `migrate` and `serve` change
+//! the schema; every other command that opens the database first checks that its schema is
+//! the one this binary was built for.
+
+pub mod exit;
+pub mod sources;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::app::Application;
 use crate::auth::{JwtConfig, JwtKey};
 use crate::config::{
-    DEFAULT_AUDIENCE, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_ISSUER, Quota, RateLimits, Rules, Settings,
+    Budget, DEFAULT_AUDIENCE, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_ISSUER, Limits, Quota, RateLimits, Rules,
+    Settings,
 };
 
 /// casebridge: the GraphQL data API through which Dongtou's departments work on the same
@@ -14,6 +20,9 @@ use crate::config::{
 #[derive(Parser, Debug)]
 #[command(name = "casebridge", version, about, long_about = None)]
 pub struct Cli {
+    /// A TOML file of settings (keys: the flags' long names); flags and variables override it.
+    #[arg(long, global = true, env = "CASEBRIDGE_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
     /// How log lines are written: text or json (one object per line).
     #[arg(long, global = true, env = "CASEBRIDGE_LOG_FORMAT", value_enum, default_value_t = crate::telemetry::LogFormat::Text)]
     pub log_format: crate::telemetry::LogFormat,
@@ -23,10 +32,14 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Migrate the database, then serve HTTP (GraphQL, GraphiQL, health and metrics).
+    /// Migrate the database (unless --no-migrate), then serve HTTP (GraphQL, GraphiQL, health
+    /// and metrics).
     Serve(ServeArgs),
-    /// Apply pending migrations and exit.
-    Migrate(DbArgs),
+    /// Apply pending migrations and exit; `migrate status`, `migrate down --to VERSION`.
+    Migrate(MigrateArgs),
+    /// Check the settings as `serve` would and print them (secrets hidden) with where each
+    /// came from, as a config file.
+    Config(ServeArgs),
     /// Load data into the configured database.
     Seed(SeedArgs),
     /// Print a signed JWT for an existing user (needs CASEBRIDGE_JWT_SECRET).
@@ -40,6 +53,39 @@ pub enum Command {
     /// Load a catalogue from a CSV or XLSX file.
     #[command(subcommand)]
     Import(ImportCommand),
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct MigrateArgs {
+    #[command(subcommand)]
+    pub action: Option<MigrateAction>,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MigrateAction {
+    /// Apply pending migrations (what `migrate` alone does).
+    Up(DbArgs),
+    /// List every migration: applied, pending, or unknown to this binary (a newer one's).
+    Status(DbArgs),
+    /// Roll back the migrations applied after VERSION (their tables, columns and indexes, and
+    /// the data in them, are dropped). Prints the plan; `--yes` carries it out.
+    Down(MigrateDownArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateDownArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The migration to keep: its name (m20261201_000005_user_left_on) or version
+    /// (20261201_000005); every one applied after it is rolled back.
+    #[arg(long)]
+    pub to: String,
+    /// Carry out the plan (without it, only print it).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -165,9 +211,81 @@ pub struct SettingsArgs {
     /// A manifest of allowed operations by hash; anything else is refused, except to admins.
     #[arg(long, env = "CASEBRIDGE_TRUSTED_DOCUMENTS")]
     pub trusted_documents: Option<std::path::PathBuf>,
+    #[command(flatten, next_help_heading = "Limits of one request")]
+    pub limits: LimitsArgs,
+}
+
+/// The limits of one request (`config::Limits`); the anonymous ones apply to callers without
+/// a token.
+#[derive(Args, Debug, Clone)]
+pub struct LimitsArgs {
     /// Seconds one GraphQL request may run before it is answered TIMEOUT.
-    #[arg(long, env = "CASEBRIDGE_REQUEST_TIMEOUT", default_value_t = crate::config::Limits::default().request_timeout.as_secs())]
+    #[arg(long, env = "CASEBRIDGE_REQUEST_TIMEOUT", default_value_t = Limits::default().request_timeout.as_secs())]
     pub request_timeout: u64,
+    /// Bytes of a request body (a POST to /graphql).
+    #[arg(long, env = "CASEBRIDGE_MAX_BODY_BYTES", default_value_t = 1 << 20)]
+    pub max_body_bytes: usize,
+    /// Nesting depth of a query's selections.
+    #[arg(long, env = "CASEBRIDGE_MAX_DEPTH", default_value_t = Limits::default().depth)]
+    pub max_depth: usize,
+    /// Cost of one request (a field costs 1 plus what it selects; a page multiplies by its rows).
+    #[arg(long, env = "CASEBRIDGE_MAX_COST", default_value_t = Limits::SIGNED.cost)]
+    pub max_cost: u64,
+    /// Fields at the root of one operation.
+    #[arg(long, env = "CASEBRIDGE_MAX_ROOT_FIELDS", default_value_t = Limits::SIGNED.root_fields)]
+    pub max_root_fields: usize,
+    /// Aliased fields in one document.
+    #[arg(long, env = "CASEBRIDGE_MAX_ALIASES", default_value_t = Limits::SIGNED.aliases)]
+    pub max_aliases: usize,
+    /// Bytes of query text.
+    #[arg(long, env = "CASEBRIDGE_MAX_QUERY_BYTES", default_value_t = Limits::SIGNED.query_bytes)]
+    pub max_query_bytes: usize,
+    /// Cost of one request without a token.
+    #[arg(long, env = "CASEBRIDGE_MAX_COST_ANONYMOUS", default_value_t = Limits::ANONYMOUS.cost)]
+    pub max_cost_anonymous: u64,
+    /// Root fields of one operation without a token.
+    #[arg(long, env = "CASEBRIDGE_MAX_ROOT_FIELDS_ANONYMOUS", default_value_t = Limits::ANONYMOUS.root_fields)]
+    pub max_root_fields_anonymous: usize,
+    /// Aliased fields in one document without a token.
+    #[arg(long, env = "CASEBRIDGE_MAX_ALIASES_ANONYMOUS", default_value_t = Limits::ANONYMOUS.aliases)]
+    pub max_aliases_anonymous: usize,
+    /// Bytes of query text without a token.
+    #[arg(long, env = "CASEBRIDGE_MAX_QUERY_BYTES_ANONYMOUS", default_value_t = Limits::ANONYMOUS.query_bytes)]
+    pub max_query_bytes_anonymous: usize,
+}
+
+impl LimitsArgs {
+    /// The limits, each at least 1 (a limit of 0 would refuse everything).
+    pub fn limits(&self) -> Result<(Limits, usize), BoxError> {
+        let positive = |flag: &str, value: u64| {
+            if value == 0 { Err(exit::settings(format!("--{flag} is at least 1"))) } else { Ok(value) }
+        };
+        let n = |flag: &str, value: usize| positive(flag, value as u64).map(|_| value);
+        let limits = Limits {
+            request_timeout: std::time::Duration::from_secs(positive("request-timeout", self.request_timeout)?),
+            depth: n("max-depth", self.max_depth)?,
+            signed: Budget {
+                cost: positive("max-cost", self.max_cost)?,
+                root_fields: n("max-root-fields", self.max_root_fields)?,
+                aliases: n("max-aliases", self.max_aliases)?,
+                query_bytes: n("max-query-bytes", self.max_query_bytes)?,
+            },
+            anonymous: Budget {
+                cost: positive("max-cost-anonymous", self.max_cost_anonymous)?,
+                root_fields: n("max-root-fields-anonymous", self.max_root_fields_anonymous)?,
+                aliases: n("max-aliases-anonymous", self.max_aliases_anonymous)?,
+                query_bytes: n("max-query-bytes-anonymous", self.max_query_bytes_anonymous)?,
+            },
+        };
+        let body = n("max-body-bytes", self.max_body_bytes)?;
+        if body < limits.signed.query_bytes {
+            return Err(exit::settings(format!(
+                "--max-body-bytes ({body}) is smaller than --max-query-bytes ({}): no query of that size could arrive",
+                limits.signed.query_bytes
+            )));
+        }
+        Ok((limits, body))
+    }
 }
 
 /// Rate limits of `/graphql` (README, "Rate limits"); 0 turns a limit off.
@@ -220,16 +338,43 @@ pub struct RulesArgs {
     /// R14: days back an action's `effectiveAt` may lie.
     #[arg(long, env = "CASEBRIDGE_BACKDATE_DAYS", default_value_t = Rules::default().backdate_days)]
     pub backdate_days: u32,
+    /// Hearing level: a fine on a person of at least this many yuan may be heard (APL 63).
+    #[arg(long, env = "CASEBRIDGE_HEARING_PERSON_YUAN", default_value_t = Rules::default().hearing_person_fen / 100)]
+    pub hearing_person_yuan: i64,
+    /// Hearing level: a fine on an organisation of at least this many yuan may be heard.
+    #[arg(long, env = "CASEBRIDGE_HEARING_ORGANIZATION_YUAN", default_value_t = Rules::default().hearing_org_fen / 100)]
+    pub hearing_organization_yuan: i64,
+    /// R7: a town team may not serve notice of or decide a hearing-level penalty (it transfers
+    /// the case to the bureau).
+    #[arg(long, env = "CASEBRIDGE_TOWNS_REFER_HEARING_LEVEL", default_value_t = Rules::default().towns_refer_hearing_level, action = clap::ArgAction::Set)]
+    pub towns_refer_hearing_level: bool,
 }
 
 impl RulesArgs {
-    pub fn rules(&self) -> Rules {
-        Rules {
-            transfer_answer_days: self.transfer_answer_days,
-            statement_days: self.statement_days,
-            backdate_days: self.backdate_days,
+    pub fn rules(&self) -> Result<Rules, BoxError> {
+        let yuan = |flag: &str, value: i64| {
+            if (1..=1_000_000_000).contains(&value) {
+                Ok(value * 100)
+            } else {
+                Err(exit::settings(format!("--{flag} is a whole number of yuan from 1 to 1000000000, not {value}")))
+            }
+        };
+        let days = |flag: &str, value: u32, min: u32| {
+            if (min..=366).contains(&value) {
+                Ok(value)
+            } else {
+                Err(exit::settings(format!("--{flag} is a number of days from {min} to 366, not {value}")))
+            }
+        };
+        Ok(Rules {
+            transfer_answer_days: days("transfer-answer-days", self.transfer_answer_days, 1)?,
+            statement_days: days("statement-days", self.statement_days, 3)?,
+            backdate_days: days("backdate-days", self.backdate_days, 0)?,
+            hearing_person_fen: yuan("hearing-person-yuan", self.hearing_person_yuan)?,
+            hearing_org_fen: yuan("hearing-organization-yuan", self.hearing_organization_yuan)?,
+            towns_refer_hearing_level: self.towns_refer_hearing_level,
             ..Rules::default()
-        }
+        })
     }
 }
 
@@ -241,6 +386,15 @@ pub struct ServeArgs {
     /// demo user. Without a secret, a random one is made for this run.
     #[arg(long)]
     pub demo: bool,
+    /// Do not migrate: refuse to start unless the schema is already this binary's (for
+    /// deployments that migrate in a job of their own).
+    #[arg(long, env = "CASEBRIDGE_NO_MIGRATE")]
+    pub no_migrate: bool,
+    /// Start on a database whose schema is newer than this binary (after a rollback of the
+    /// binary; casebridge's migrations only add, so an older binary reads and writes what it
+    /// knows). Without it, such a database is refused.
+    #[arg(long, env = "CASEBRIDGE_ALLOW_NEWER_SCHEMA")]
+    pub allow_newer_schema: bool,
 }
 
 #[derive(Args, Debug)]
@@ -316,88 +470,177 @@ impl DbArgs {
         std::time::Duration::from_secs(self.db_timeout.max(1))
     }
 
-    async fn connect(&self) -> Result<sea_orm::DatabaseConnection, BoxError> {
-        connect(&self.database_url, self.pool(), self.timeout()).await
+    /// Opens the pool, nothing else.
+    async fn open(&self) -> Result<sea_orm::DatabaseConnection, BoxError> {
+        check_database_url(&self.database_url)?;
+        open(&self.database_url, self.pool(), self.timeout()).await
+    }
+
+    /// Opens the pool of a command that does not migrate: the schema must be this binary's.
+    async fn open_current(&self) -> Result<sea_orm::DatabaseConnection, BoxError> {
+        let db = self.open().await?;
+        let state = crate::db::schema_state(&db).await.map_err(exit::database)?;
+        state.check(false, false).map_err(exit::database)?;
+        Ok(db)
     }
 }
 
 impl SettingsArgs {
-    /// The one place [`Settings`] is built. With `random_key`, a random HS256 secret stands in
-    /// when no JWT key is configured (`serve --demo`; `report`, which signs nothing).
+    /// The one place [`Settings`] is built, and every setting checked, before anything is
+    /// opened or written. With `random_key`, a random HS256 secret stands in when no JWT key
+    /// is configured (`serve --demo`; `report`, which signs nothing).
     pub fn settings(&self, random_key: bool) -> Result<Settings, BoxError> {
+        let (limits, max_body_bytes) = self.limits.limits()?;
+        let database_url = check_database_url(&self.db.database_url)?;
+        check_bind(&self.bind)?;
+        let cors_origins = self.cors_origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty());
+        let cors_origins = cors_origins.map(check_origin).collect::<Result<Vec<_>, _>>()?;
+        if let Some(path) = &self.trusted_documents
+            && let Err(e) = std::fs::metadata(path)
+        {
+            return Err(exit::settings(format!("--trusted-documents {}: {e}", path.display())));
+        }
+        if self.workers == Some(0) || self.db.pool_size == Some(0) {
+            return Err(exit::settings("--workers and --pool-size are at least 1"));
+        }
         Ok(Settings {
-            database_url: self.db.database_url.clone(),
+            database_url,
             bind: self.bind.clone(),
-            jwt: self.jwt.config(random_key)?,
+            jwt: self.jwt.config(random_key).map_err(exit::settings)?,
             pool_size: self.db.pool(),
             workers: self.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
-            rules: self.rules.rules(),
-            max_body_bytes: 1 << 20,
+            rules: self.rules.rules()?,
+            max_body_bytes,
             subscription_recheck: std::time::Duration::from_secs(30),
             subscriber_queue: 4096,
             db_timeout: self.db.timeout(),
             introspection: self.introspection.unwrap_or(random_key),
             rate_limits: self.rate.limits(),
             response_cache_bytes: self.response_cache_mb.saturating_mul(1 << 20),
-            limits: crate::config::Limits {
-                request_timeout: std::time::Duration::from_secs(self.request_timeout.max(1)),
-            },
+            limits,
             shutdown_grace: std::time::Duration::from_secs(self.shutdown_grace),
-            cors_origins: self.cors_origins.iter().map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect(),
+            cors_origins,
             trusted_documents: self.trusted_documents.clone(),
         })
     }
 }
 
-/// Opens the pool and applies pending migrations.
-async fn connect(
+/// A database URL sqlx can open: `sqlite:` or `postgres://`/`postgresql://`, well formed.
+fn check_database_url(url: &str) -> Result<String, BoxError> {
+    use std::str::FromStr;
+    let fail = |why: String| {
+        exit::settings(format!("--database-url (DATABASE_URL) {}: {why}", crate::db::redact_url(url)))
+    };
+    if url.starts_with("sqlite:") {
+        sea_orm::sqlx::sqlite::SqliteConnectOptions::from_str(url).map_err(|e| fail(e.to_string()))?;
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        sea_orm::sqlx::postgres::PgConnectOptions::from_str(url).map_err(|e| fail(e.to_string()))?;
+    } else {
+        return Err(fail("expected sqlite://FILE?mode=rwc or postgres://USER@HOST:PORT/DATABASE".into()));
+    }
+    Ok(url.to_string())
+}
+
+/// A listen address: `HOST:PORT` that resolves (`127.0.0.1:8080`, `[::]:8080`,
+/// `localhost:8080`).
+fn check_bind(bind: &str) -> Result<(), BoxError> {
+    use std::net::ToSocketAddrs;
+    let fail = |why: &str| {
+        exit::settings(format!(
+            "--bind {bind} (CASEBRIDGE_BIND): {why}; expected HOST:PORT, such as 127.0.0.1:8080, 0.0.0.0:8080 or [::]:8080"
+        ))
+    };
+    match bind.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+            let resolved = bind.to_socket_addrs().map_err(|e| fail(&format!("cannot resolve {host}: {e}")))?;
+            if resolved.count() == 0 {
+                return Err(fail(&format!("{host} resolves to no address")));
+            }
+            Ok(())
+        }
+        Some((_, port)) if port.parse::<u16>().is_err() => Err(fail(&format!("{port:?} is not a port"))),
+        _ => Err(fail("no port")),
+    }
+}
+
+/// A CORS origin as browsers send it: `scheme://host[:port]`, no path, no trailing slash.
+fn check_origin(origin: &str) -> Result<String, BoxError> {
+    let fail = |why: &str| {
+        exit::settings(format!(
+            "--cors-origins (CASEBRIDGE_CORS_ORIGINS): {origin:?} {why}; an origin is scheme://host[:port], such as https://dash.example.gov.cn"
+        ))
+    };
+    let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+    match rest {
+        None => Err(fail("has no http:// or https://")),
+        Some(rest) if rest.is_empty() || rest.contains('/') || rest.contains('*') => {
+            Err(fail("is not an origin (no path, no slash at the end, no wildcard)"))
+        }
+        Some(_) => Ok(origin.to_string()),
+    }
+}
+
+/// Opens the pool (exit code 3 when the database cannot be reached).
+async fn open(
     url: &str,
     pool_size: u32,
     timeout: std::time::Duration,
 ) -> Result<sea_orm::DatabaseConnection, BoxError> {
-    let db = crate::db::connect_with(url, pool_size, timeout).await?;
-    crate::db::migrate(&db).await?;
-    Ok(db)
+    crate::db::connect_with(url, pool_size, timeout).await.map_err(|e| exit::database(crate::db::conn_text(&e)))
 }
 
-pub async fn run(cli: Cli) -> Result<(), BoxError> {
+/// Parses the command line of this process, with the config file and `*_FILE` variables
+/// folded in (`sources`).
+pub fn parse() -> Result<(Cli, sources::Resolved), BoxError> {
+    let env = |name: &str| std::env::var(name).ok();
+    let resolved = sources::resolve(std::env::args_os().collect(), &env)?;
+    let cli = Cli::try_parse_from(&resolved.args).unwrap_or_else(|e| e.exit());
+    Ok((cli, resolved))
+}
+
+pub async fn run(cli: Cli, resolved: &sources::Resolved) -> Result<(), BoxError> {
     match cli.command {
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
             Ok(())
         }
-        Command::Migrate(db) => {
-            db.connect().await?;
-            tracing::info!("migrations applied");
+        Command::Migrate(args) => migrate(args).await,
+        Command::Config(args) => {
+            let settings = args.settings.settings(args.demo)?;
+            print!("{}", effective_settings(resolved)?);
+            tracing::debug!(bind = %settings.bind, "settings are valid");
             Ok(())
         }
         Command::Seed(args) => {
             if !(args.scale > 0.0 && args.scale <= MAX_SEED_SCALE) {
-                return Err(format!("--scale is a factor above 0 and at most {MAX_SEED_SCALE}").into());
+                return Err(exit::settings(format!("--scale is a factor above 0 and at most {MAX_SEED_SCALE}")));
             }
-            let db = args.db.connect().await?;
-            seed_demo_scaled(&db, &args.rules.rules(), args.scale, true).await
+            let rules = args.rules.rules()?;
+            let db = args.db.open_current().await?;
+            seed_demo_scaled(&db, &rules, args.scale, true).await
         }
         Command::Token(args) => {
-            let jwt = args.jwt.config(false)?;
-            let ttl = crate::auth::jwt::parse_ttl(&args.ttl)?;
-            let db = args.db.connect().await?;
+            let jwt = args.jwt.config(false).map_err(exit::settings)?;
+            let ttl = crate::auth::jwt::parse_ttl(&args.ttl).map_err(exit::settings)?;
+            let db = args.db.open_current().await?;
             crate::auth::Principal::load(&db, &args.user).await.map_err(|e| e.message())?;
             println!("{}", jwt.sign(&args.user, ttl)?);
             Ok(())
         }
         Command::Serve(args) => serve(args).await,
         Command::Holidays(args) => {
-            let csv =
-                std::fs::read_to_string(&args.load).map_err(|e| format!("reading {}: {e}", args.load.display()))?;
-            let db = args.db.connect().await?;
-            let days = crate::calendar::load_table(&db, &csv).await?;
+            let csv = std::fs::read_to_string(&args.load)
+                .map_err(|e| exit::settings(format!("reading {}: {e}", args.load.display())))?;
+            let db = args.db.open_current().await?;
+            let days = crate::calendar::load_table(&db, &csv)
+                .await
+                .map_err(|e| format!("{}: {}", args.load.display(), exit::one_line(e.as_ref())))?;
             println!("loaded {days} days; restart the servers to use them");
             Ok(())
         }
         Command::Report(args) => report(args).await,
         Command::Import(ImportCommand::Matters(args)) => {
-            let db = args.db.connect().await?;
+            let db = args.db.open_current().await?;
             let report = crate::org::import::import_file(&db, &args.file, args.dry_run).await?;
             for line in report.lines() {
                 println!("{line}");
@@ -407,9 +650,152 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
     }
 }
 
+/// `migrate`, `migrate up`, `migrate status`, `migrate down --to VERSION [--yes]`.
+async fn migrate(args: MigrateArgs) -> Result<(), BoxError> {
+    match args.action {
+        None => migrate_up(&args.db).await,
+        Some(MigrateAction::Up(db)) => migrate_up(&db).await,
+        Some(MigrateAction::Status(db)) => {
+            let db = db.open().await?;
+            let state = crate::db::schema_state(&db).await.map_err(exit::database)?;
+            print!("{}", migration_status(&state));
+            Ok(())
+        }
+        Some(MigrateAction::Down(down)) => {
+            let db = down.db.open().await?;
+            let state = crate::db::schema_state(&db).await.map_err(exit::database)?;
+            if let Some(newer) = state.newer() {
+                return Err(exit::database(format!(
+                    "{newer}: roll those back with the binary that applied them ({})",
+                    state.unknown.join(", ")
+                )));
+            }
+            let wanted = down.to.trim();
+            let Some(keep) = state
+                .applied
+                .iter()
+                .position(|name| name == wanted || crate::db::version_of(name) == wanted.trim_start_matches('m'))
+            else {
+                return Err(exit::settings(format!(
+                    "--to {wanted}: no applied migration has that name or version (`casebridge migrate status` lists them)"
+                )));
+            };
+            let undo = &state.applied[keep + 1..];
+            if undo.is_empty() {
+                println!("nothing to roll back: {} is the newest applied migration", state.applied[keep]);
+                return Ok(());
+            }
+            println!("rolling back, newest first (their tables, columns and indexes, and the data in them, are dropped):");
+            for name in undo.iter().rev() {
+                println!("  {name}");
+            }
+            if !down.yes {
+                return Err(exit::settings("nothing was changed: add --yes to carry out this plan"));
+            }
+            let steps = u32::try_from(undo.len()).unwrap_or(u32::MAX);
+            crate::db::migrate_down(&db, steps).await.map_err(exit::database)?;
+            println!("the schema is at {}", state.applied[keep]);
+            Ok(())
+        }
+    }
+}
+
+async fn migrate_up(db: &DbArgs) -> Result<(), BoxError> {
+    let db = db.open().await?;
+    let state = crate::db::schema_state(&db).await.map_err(exit::database)?;
+    state.check(false, true).map_err(exit::database)?;
+    crate::db::migrate(&db).await.map_err(exit::database)?;
+    match state.pending.len() {
+        0 => println!("the schema is up to date ({})", crate::db::SchemaState::binary_version()),
+        n => println!("applied {n} migration(s): {}", state.pending.join(", ")),
+    }
+    Ok(())
+}
+
+/// `migrate status`: one line per migration, applied, pending or unknown to this binary.
+fn migration_status(state: &crate::db::SchemaState) -> String {
+    let mut out = String::new();
+    for name in &state.applied {
+        out.push_str(&format!("applied  {name}\n"));
+    }
+    for name in &state.pending {
+        out.push_str(&format!("pending  {name}\n"));
+    }
+    for name in &state.unknown {
+        out.push_str(&format!("newer    {name} (unknown to this binary)\n"));
+    }
+    let summary = match (state.newer(), state.pending.len()) {
+        (Some(newer), _) => newer,
+        (None, 0) => format!("up to date: {}", crate::db::SchemaState::binary_version()),
+        (None, n) => format!("{n} pending; `casebridge migrate` applies them"),
+    };
+    out.push_str(&summary);
+    out.push('\n');
+    out
+}
+
+/// Settings whose values are never printed.
+const SECRETS: &[&str] = &["jwt-secret"];
+
+/// `casebridge config`: the settings of `serve` as a TOML file, each with where it came from;
+/// secrets and the database password hidden.
+fn effective_settings(resolved: &sources::Resolved) -> Result<String, BoxError> {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    command.build();
+    let matches = command.clone().try_get_matches_from(&resolved.args)?;
+    let (Some(("config", leaf_matches)), Some(leaf)) = (matches.subcommand(), command.find_subcommand("config"))
+    else {
+        return Err("not the config command".into());
+    };
+    let mut out = String::from("# casebridge: the effective settings of `serve` (secrets hidden), as a config file\n");
+    for arg in leaf.get_arguments() {
+        let Some(long) = arg.get_long() else { continue };
+        if matches!(long, "help" | "version" | "config" | "demo") {
+            continue;
+        }
+        let id = arg.get_id().as_str();
+        let env = arg.get_env().and_then(|e| e.to_str());
+        let source = sources::source_of(leaf_matches, id, long, env, resolved);
+        let values: Vec<String> = leaf_matches
+            .get_raw(id)
+            .map(|raw| raw.map(|v| v.to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        let shown = if values.is_empty() {
+            if arg.get_action().takes_values() { None } else { Some("false".to_string()) }
+        } else if SECRETS.contains(&long) {
+            Some("\"(hidden)\"".to_string())
+        } else {
+            Some(toml_value(long, &values))
+        };
+        let comment = env.map_or_else(|| format!("{source}"), |var| format!("{var}; {source}"));
+        match shown {
+            Some(value) => out.push_str(&format!("{long} = {value}  # {comment}\n")),
+            None => out.push_str(&format!("# {long} is not set  # {comment}\n")),
+        }
+    }
+    Ok(out)
+}
+
+fn toml_value(long: &str, values: &[String]) -> String {
+    let one = |v: &str| {
+        let v = if long == "database-url" { crate::db::redact_url(v) } else { v.to_string() };
+        if v == "true" || v == "false" || (v.parse::<f64>().is_ok() && !v.starts_with('+')) {
+            v
+        } else {
+            format!("{v:?}")
+        }
+    };
+    if values.len() == 1 && long != "cors-origins" {
+        one(&values[0])
+    } else {
+        format!("[{}]", values.iter().map(|v| one(v)).collect::<Vec<_>>().join(", "))
+    }
+}
+
 async fn report(args: ReportArgs) -> Result<(), BoxError> {
     let settings = args.settings.settings(true)?;
-    let db = connect(&settings.database_url, settings.pool_size, settings.db_timeout).await?;
+    let db = args.settings.db.open_current().await?;
     if args.demo {
         seed_demo(&db, &settings.rules).await?;
     }
@@ -494,7 +880,19 @@ fn seed_progress_line(p: &crate::demo::Progress, elapsed: std::time::Duration) -
 async fn serve(args: ServeArgs) -> Result<(), BoxError> {
     let settings = args.settings.settings(args.demo)?;
     let jwt = settings.jwt.clone();
-    let db = connect(&settings.database_url, settings.pool_size, settings.db_timeout).await?;
+    // The address is tried before anything is written: a port in use fails here, not after
+    // the migrations.
+    std::net::TcpListener::bind(&settings.bind)
+        .map_err(|e| exit::listen(format!("cannot listen on {} (--bind, CASEBRIDGE_BIND): {e}", settings.bind)))?;
+    let db = open(&settings.database_url, settings.pool_size, settings.db_timeout).await?;
+    let state = crate::db::schema_state(&db).await.map_err(exit::database)?;
+    state.check(args.allow_newer_schema, !args.no_migrate).map_err(exit::database)?;
+    if let Some(newer) = state.newer() {
+        tracing::warn!("{newer}; starting anyway (--allow-newer-schema), without migrating");
+    } else if !args.no_migrate && !state.pending.is_empty() {
+        crate::db::migrate(&db).await.map_err(exit::database)?;
+        tracing::info!(migrations = %state.pending.join(", "), "migrations applied");
+    }
     if args.demo {
         seed_demo(&db, &settings.rules).await?;
     }

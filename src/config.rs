@@ -75,17 +75,50 @@ impl Settings {
 /// How long a stop waits for in-flight requests when nothing is set.
 pub const DEFAULT_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// The limits of one GraphQL request.
+/// What one request may ask for: the cost model's budget (`graphql::cost`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Total cost (see `graphql::cost`).
+    pub cost: u64,
+    /// Fields at the root of one operation.
+    pub root_fields: usize,
+    /// Fields written with an alias, anywhere in the document.
+    pub aliases: usize,
+    /// The query text, refused before it is parsed.
+    pub query_bytes: usize,
+}
+
+/// The limits of one GraphQL request (README, "Operations").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// How long one GraphQL request may run before it is answered `TIMEOUT`
     /// (`CASEBRIDGE_REQUEST_TIMEOUT`).
     pub request_timeout: std::time::Duration,
+    /// Nesting depth of a selection (`CASEBRIDGE_MAX_DEPTH`).
+    pub depth: usize,
+    /// A signed-in caller's budget (`CASEBRIDGE_MAX_COST`, `CASEBRIDGE_MAX_ROOT_FIELDS`,
+    /// `CASEBRIDGE_MAX_ALIASES`, `CASEBRIDGE_MAX_QUERY_BYTES`).
+    pub signed: Budget,
+    /// A caller without a token (the `*_ANONYMOUS` variants).
+    pub anonymous: Budget,
+}
+
+impl Limits {
+    /// A signed-in caller: 20,000 (a hundred cases with their records and parties), 20 root
+    /// fields, 100 aliases, 100 KiB of query text.
+    pub const SIGNED: Budget = Budget { cost: 20_000, root_fields: 20, aliases: 100, query_bytes: 100 << 10 };
+    /// A caller without a token (the public reads `publications`).
+    pub const ANONYMOUS: Budget = Budget { cost: 2_500, root_fields: 5, aliases: 10, query_bytes: 8 << 10 };
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { request_timeout: std::time::Duration::from_secs(30) }
+        Self {
+            request_timeout: std::time::Duration::from_secs(30),
+            depth: 10,
+            signed: Self::SIGNED,
+            anonymous: Self::ANONYMOUS,
+        }
     }
 }
 

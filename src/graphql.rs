@@ -61,15 +61,15 @@ pub struct Subscription(
     crate::statistics::live::StatisticsSubscription,
 );
 
-/// Depth and complexity limits: a connection counts `first` times its children, so one
-/// query cannot ask for 100 × 100 × 100 rows.
-pub const MAX_DEPTH: usize = 10;
-pub const MAX_COMPLEXITY: usize = 20_000;
-
+/// The schema with the configured limits (`Settings.limits`; the defaults without a state):
+/// depth, and async-graphql's own complexity as a backstop behind the cost model
+/// (`cost::CostLimits`), where a connection counts `first` times its children.
 pub fn build_schema(state: Option<AppState>) -> AppSchema {
+    let limits = state.as_ref().map(|s| s.settings.limits).unwrap_or_default();
+    let complexity = usize::try_from(limits.signed.cost.max(limits.anonymous.cost)).unwrap_or(usize::MAX);
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
+        .limit_depth(limits.depth)
+        .limit_complexity(complexity)
         .extension(error::ErrorCodes)
         .extension(cost::CostLimits)
         .extension(hygiene::InputHygiene)

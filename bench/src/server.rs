@@ -104,6 +104,7 @@ impl Casebridge {
     /// Migrates and loads the demo year, `scale` times its size.
     pub fn seed_demo_scaled(&self, scale: f64) -> io::Result<Duration> {
         let started = Instant::now();
+        self.run(&["migrate"])?;
         self.run(&["seed", "--demo", "--scale", &scale.to_string()])?;
         Ok(started.elapsed())
     }
@@ -111,6 +112,7 @@ impl Casebridge {
     /// Migrates and loads the demo year.
     pub fn seed_demo(&self) -> io::Result<Duration> {
         let started = Instant::now();
+        self.run(&["migrate"])?;
         self.run(&["seed", "--demo"])?;
         Ok(started.elapsed())
     }

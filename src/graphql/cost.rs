@@ -23,23 +23,12 @@ use async_graphql::{Name, Positioned, ServerError, ServerResult, Value, Variable
 use super::context::{AppState, RequestCtx};
 use crate::pagination::{DEFAULT_PAGE, MAX_PAGE};
 
-/// The limits of one request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Budget {
-    /// Total cost (see the module documentation).
-    pub cost: u64,
-    /// Fields at the root of one operation.
-    pub root_fields: usize,
-    /// Fields written with an alias, anywhere in the document.
-    pub aliases: usize,
-    /// The query text, refused before it is parsed.
-    pub query_bytes: usize,
-}
+pub use crate::config::Budget;
 
-/// A signed-in caller.
-pub const SIGNED: Budget = Budget { cost: 20_000, root_fields: 20, aliases: 100, query_bytes: 100 << 10 };
-/// A caller without a token (the public reads `publications`).
-pub const ANONYMOUS: Budget = Budget { cost: 2_500, root_fields: 5, aliases: 10, query_bytes: 8 << 10 };
+/// A signed-in caller's budget when none is configured.
+pub const SIGNED: Budget = crate::config::Limits::SIGNED;
+/// A caller without a token (the public reads `publications`), when none is configured.
+pub const ANONYMOUS: Budget = crate::config::Limits::ANONYMOUS;
 
 /// Fields whose resolver does far more than read a row: `(type, field, cost)`.
 pub const EXPENSIVE: &[(&str, &str, u64)] = &[
@@ -447,7 +436,10 @@ impl Extension for CostLimitsExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let signed = ctx.data_opt::<RequestCtx>().is_some_and(|r| r.principal.is_some());
-        let budget = if signed { SIGNED } else { ANONYMOUS };
+        // The configured budgets (`Settings.limits`); the defaults where the schema runs without
+        // a server (`casebridge schema`, unit tests).
+        let limits = ctx.data_opt::<AppState>().map(|s| s.settings.limits).unwrap_or_default();
+        let budget = if signed { limits.signed } else { limits.anonymous };
         if query.len() > budget.query_bytes {
             let (max, found) = (budget.query_bytes as u64, query.len() as u64);
             return Err(Refusal::TooComplex { limit: "queryBytes", max, found }.into_error());

@@ -1,0 +1,107 @@
+//! How a command fails: one line on stderr with the whole cause chain, and an exit code that
+//! says which kind of failure it was (README, "Exit codes").
+
+use crate::error::BoxError;
+
+/// Exit codes of `casebridge` (README, "Exit codes").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    /// Anything else: a failure while running, a stop that cut requests.
+    Failure = 1,
+    /// The settings are wrong: a flag, a variable, the config file, a key (clap's usage errors
+    /// are 2 too).
+    Settings = 2,
+    /// The database: unreachable, refusing the login, or its schema does not fit this binary.
+    Database = 3,
+    /// The listen address cannot be bound (in use, not permitted).
+    Listen = 4,
+}
+
+/// An error with the exit code it ends the process with.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: Code,
+    pub error: BoxError,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for Failure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
+fn with(code: Code, error: impl Into<BoxError>) -> BoxError {
+    Box::new(Failure { code, error: error.into() })
+}
+
+/// A settings error (exit code 2).
+pub fn settings(error: impl Into<BoxError>) -> BoxError {
+    with(Code::Settings, error)
+}
+
+/// A database error (exit code 3).
+pub fn database(error: impl Into<BoxError>) -> BoxError {
+    with(Code::Database, error)
+}
+
+/// A listen error (exit code 4).
+pub fn listen(error: impl Into<BoxError>) -> BoxError {
+    with(Code::Listen, error)
+}
+
+/// The exit code of an error: the [`Failure`]'s, or 1.
+pub fn code_of(error: &BoxError) -> u8 {
+    error.downcast_ref::<Failure>().map_or(Code::Failure, |f| f.code) as u8
+}
+
+/// The error and its causes on one line, `a: b: c`, leaving out a cause whose text the line
+/// already holds (many errors repeat their source in their own message).
+pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let text = e.to_string();
+        if !text.is_empty() && !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = e.source();
+    }
+    line.replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("reading casebridge.toml")
+        }
+    }
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn an_error_is_one_line_with_its_causes_and_keeps_its_code() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let err = settings(Outer(io));
+        assert_eq!(one_line(err.as_ref()), "reading casebridge.toml: no such file");
+        assert_eq!(code_of(&err), 2);
+        assert_eq!(code_of(&database("x")), 3);
+        assert_eq!(code_of(&BoxError::from("plain")), 1);
+        let repeated: BoxError = "a: b".into();
+        assert_eq!(one_line(repeated.as_ref()), "a: b");
+    }
+}
