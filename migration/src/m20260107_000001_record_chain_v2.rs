@@ -13,6 +13,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::helpers::drop_columns;
+
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -49,5 +51,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
         Ok(())
+    }
+
+    /// Drops `cases.record_count` and `records.hash_version`. Lost: which hash encoding each
+    /// record was written with. Records written with version 2 then no longer verify under the
+    /// older code (it hashes the version-1 fields): roll back past this only together with the
+    /// code of before it, and only if no record was written since.
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        drop_columns(m, "cases", &["record_count"]).await?;
+        drop_columns(m, "records", &["hash_version"]).await
     }
 }
