@@ -22,9 +22,8 @@ fn days() -> Result<Vec<(Date, &'static str, &'static str)>, DbErr> {
         let [from, to, kind, name] = cols[..] else {
             return Err(DbErr::Migration(format!("bad holiday row: {line}")));
         };
-        let parse = |s: &str| {
-            Date::parse_from_str(s, "%Y-%m-%d").map_err(|e| DbErr::Migration(format!("bad date {s}: {e}")))
-        };
+        let parse =
+            |s: &str| Date::parse_from_str(s, "%Y-%m-%d").map_err(|e| DbErr::Migration(format!("bad date {s}: {e}")));
         let (from, to) = (parse(from)?, parse(to)?);
         let mut day = from;
         while day <= to {

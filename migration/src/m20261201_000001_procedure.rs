@@ -144,7 +144,14 @@ impl MigrationTrait for Migration {
         drop_columns(
             m,
             "matters",
-            &["active", "fine_org_max_fen", "fine_org_min_fen", "fine_person_max_fen", "fine_person_min_fen", "penalty_basis"],
+            &[
+                "active",
+                "fine_org_max_fen",
+                "fine_org_min_fen",
+                "fine_person_max_fen",
+                "fine_person_min_fen",
+                "penalty_basis",
+            ],
         )
         .await?;
         drop_tables(m, &["certificates"]).await

@@ -1,6 +1,8 @@
 //! Every migration's `down()` undoes exactly what its `up()` did: after rolling back the newest
 //! k migrations and applying them again, the schema (tables, columns, indexes, constraints)
 //! equals the one a plain up built, for every k, and a full rollback leaves no casebridge table.
+//! The downs run on a database with rows in it; the one refusal (record_chain_v2 while a record
+//! is hashed with version 2) is checked too.
 //! Runs on a fresh SQLite file, and on a fresh PostgreSQL database (`cb_down_<random>`, dropped
 //! at the end) when `TEST_DATABASE_URL` names a PostgreSQL server.
 
@@ -105,6 +107,31 @@ async fn seed(db: &DatabaseConnection) {
     }
 }
 
+/// Fails with the lines only one of the two snapshots has (the whole lists are unreadable).
+fn assert_same(now: &[String], plain: &[String], after: &str) {
+    let missing: Vec<&String> = plain.iter().filter(|l| !now.contains(l)).collect();
+    let extra: Vec<&String> = now.iter().filter(|l| !plain.contains(l)).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "after {after}: missing {missing:#?}\nextra {extra:#?}");
+    assert_eq!(now, plain, "after {after}: the same lines in another order (columns reordered?)");
+}
+
+/// The seeded record is hashed with version 2: rolling back record_chain_v2 is refused (each
+/// newer migration's down has run and stays rolled back; its own transaction is undone), and
+/// allowed once no record is of version 2.
+async fn refuses_to_forget_hash_versions(db: &DatabaseConnection, names: &[String]) {
+    let at = names.iter().position(|n| n == "m20260107_000001_record_chain_v2").expect("record_chain_v2");
+    let err = Migrator::down(db, Some((names.len() - at) as u32)).await.expect_err("refused");
+    assert!(err.to_string().contains("1 record(s) are hashed with hash_version 2"), "{err}");
+    let status = Migrator::get_migration_with_status(db).await.expect("status");
+    for (i, m) in status.iter().enumerate() {
+        let expected = if i > at { MigrationStatus::Pending } else { MigrationStatus::Applied };
+        assert_eq!(m.status(), expected, "{} after the refusal", m.name());
+    }
+    assert_eq!(count(db, "SELECT COUNT(*) FROM records WHERE hash_version = 2").await, 1);
+    Migrator::up(db, None).await.expect("up again after the refusal");
+    exec(db, "UPDATE records SET hash_version = 1").await;
+}
+
 async fn downs_are_exact(db: &DatabaseConnection) {
     let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
     let n = names.len();
@@ -114,6 +141,7 @@ async fn downs_are_exact(db: &DatabaseConnection) {
     let csv_holidays = count(db, "SELECT COUNT(*) FROM holidays").await;
     assert!(csv_holidays > 0);
     seed(db).await;
+    refuses_to_forget_hash_versions(db, &names).await;
 
     // Roll back the newest k (every migration's down runs on the schema of its own time), check
     // they are pending, apply them again and compare.
@@ -126,8 +154,7 @@ async fn downs_are_exact(db: &DatabaseConnection) {
             assert_eq!(m.status(), expected, "{} after rolling back {k}", m.name());
         }
         Migrator::up(db, None).await.unwrap_or_else(|e| panic!("up again after rolling back {rolled_back}: {e}"));
-        let again = snapshot(db).await;
-        assert_eq!(again, plain, "the schema after rolling back {k} (to before {rolled_back}) and up again");
+        assert_same(&snapshot(db).await, &plain, &format!("rolling back {k} (to before {rolled_back}) and up again"));
         assert_eq!(
             count(db, "SELECT COUNT(*) FROM holidays").await,
             csv_holidays + 1,
@@ -145,7 +172,7 @@ async fn downs_are_exact(db: &DatabaseConnection) {
     assert!(left.is_empty(), "no casebridge table, column or index after down all: {left:?}");
 
     Migrator::up(db, None).await.expect("up after down all");
-    assert_eq!(snapshot(db).await, plain, "the schema after down all and up again");
+    assert_same(&snapshot(db).await, &plain, "down all and up again");
     assert_eq!(count(db, "SELECT COUNT(*) FROM holidays").await, csv_holidays);
 }
 
@@ -193,7 +220,8 @@ async fn postgres_every_down_undoes_its_up_exactly() {
         _ => {
             use std::io::Write;
             // Straight to stderr: libtest captures `eprintln!` of a passing test, not this.
-            let _ = writeln!(std::io::stderr(), "SKIPPED: postgres_every_down_undoes_its_up_exactly: no TEST_DATABASE_URL");
+            let _ =
+                writeln!(std::io::stderr(), "SKIPPED: postgres_every_down_undoes_its_up_exactly: no TEST_DATABASE_URL");
             return;
         }
     };
