@@ -26,3 +26,30 @@ pub fn unique(table: &'static str, cols: &[&'static str]) -> IndexCreateStatemen
     stmt.name(format!("ux_{table}_{}", cols.join("_"))).unique();
     stmt
 }
+
+/// Undoes [`index`]: the same name, so a down drops exactly what the up created.
+pub fn drop_index(table: &'static str, cols: &[&'static str]) -> IndexDropStatement {
+    Index::drop().name(format!("ix_{table}_{}", cols.join("_"))).table(table).to_owned()
+}
+
+/// Drops `tables` in the order given: list children before their parents, so that no
+/// foreign key points at a table that is gone (PostgreSQL refuses that; SQLite with
+/// `foreign_keys = ON` empties a dropped parent first, which would fail on its children's rows).
+/// Their indexes and constraints go with them on both backends.
+pub async fn drop_tables(m: &SchemaManager<'_>, tables: &[&'static str]) -> Result<(), DbErr> {
+    for table in tables {
+        m.drop_table(Table::drop().table(*table).to_owned()).await?;
+    }
+    Ok(())
+}
+
+/// Drops the columns an up added, one `ALTER TABLE … DROP COLUMN` each (SQLite takes one
+/// alteration a statement). SQLite 3.35+ drops a column in place only when no index, key,
+/// foreign key, view or trigger names it: the callers drop such indexes first, and none of the
+/// added columns is in a key or a foreign key.
+pub async fn drop_columns(m: &SchemaManager<'_>, table: &'static str, cols: &[&'static str]) -> Result<(), DbErr> {
+    for col in cols {
+        m.alter_table(Table::alter().table(table).drop_column(*col).to_owned()).await?;
+    }
+    Ok(())
+}

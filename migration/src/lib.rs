@@ -1,5 +1,13 @@
 //! The schema history of casebridge. Migrations are additive only (SQLite cannot alter or drop
-//! constraints), and each runs in a transaction on both backends.
+//! constraints), and each runs in a transaction on both backends, its up and its down alike.
+//!
+//! Every migration has a `down()` that undoes exactly what its `up()` did, in reverse order:
+//! it drops the tables it created (children before parents), the indexes it created on older
+//! tables and the columns it added (SQLite 3.35+ `DROP COLUMN`: none of them is indexed or in
+//! a key), and deletes the rows it seeded. Data casebridge wrote into what a down drops is
+//! lost, and backfills are not undone (they only filled what the down drops). One down refuses:
+//! `m20260107_000001_record_chain_v2` while any record is hashed with version 2.
+//! `migration/tests/down.rs` proves each down exact on both backends by schema snapshots.
 
 pub use sea_orm_migration::prelude::*;
 

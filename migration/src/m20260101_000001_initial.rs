@@ -2,7 +2,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::helpers::{fk, index, unique};
+use crate::helpers::{drop_tables, fk, index, unique};
 use sea_orm_migration::schema::*;
 
 pub struct Migration;
@@ -319,5 +319,32 @@ impl MigrationTrait for Migration {
         )
         .await?;
         Ok(())
+    }
+
+    /// Drops every table of the initial schema, children before parents (their indexes go
+    /// with them). Everything casebridge ever stored is lost: this is the down to an empty
+    /// database, and only the earlier down of every later migration reaches it.
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        drop_tables(
+            m,
+            &[
+                "holidays",
+                "counters",
+                "audit_log",
+                "follow_enrollments",
+                "case_events",
+                "records",
+                "transfers",
+                "case_officers",
+                "cases",
+                "parties",
+                "matter_empowerments",
+                "matters",
+                "user_roles",
+                "users",
+                "departments",
+            ],
+        )
+        .await
     }
 }

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::helpers::{fk, index};
+use crate::helpers::{drop_tables, fk, index};
 use sea_orm_migration::schema::*;
 
 pub struct Migration;
@@ -62,5 +62,11 @@ impl MigrationTrait for Migration {
         // key already serves the answers of a call.
         m.create_index(index("joint_call_departments", &["department_id", "call_id"])).await?;
         Ok(())
+    }
+
+    /// Drops the two tables (answers before calls) with their indexes: every joint call and
+    /// every department's answer is lost.
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        drop_tables(m, &["joint_call_departments", "joint_calls"]).await
     }
 }

@@ -32,4 +32,10 @@ impl MigrationTrait for Migration {
         )
         .await
     }
+
+    /// Drops the two indexes; no data is lost (`auditLog` pages then sort instead of walking).
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(Index::drop().name("ix_audit_log_action_at_id").table("audit_log").to_owned()).await?;
+        m.drop_index(Index::drop().name("ix_audit_log_at_id").table("audit_log").to_owned()).await
+    }
 }

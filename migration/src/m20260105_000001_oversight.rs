@@ -8,7 +8,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use crate::helpers::{fk, index, unique};
+use crate::helpers::{drop_columns, drop_index, drop_tables, fk, index, unique};
 
 pub struct Migration;
 
@@ -336,5 +336,37 @@ impl MigrationTrait for Migration {
         m.create_index(index("cases", &["department_id", "procedure", "decided_at"])).await?;
         m.create_index(index("cases", &["department_id", "decided_at", "fine_fen"])).await?;
         Ok(())
+    }
+
+    /// Drops the three covering indexes on `cases`, every oversight table (children before
+    /// parents) and `users.joined_on`. Lost: every oversight record (reviews, meetings,
+    /// notices, exemptions, reconsiderations, evaluations, credit repairs, deliveries,
+    /// guidance, publications, trainings, patrol actions, claims) and the officers' joining days.
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(drop_index("cases", &["department_id", "decided_at", "fine_fen"])).await?;
+        m.drop_index(drop_index("cases", &["department_id", "procedure", "decided_at"])).await?;
+        m.drop_index(drop_index("cases", &["town", "matter_id", "filed_at"])).await?;
+        drop_tables(
+            m,
+            &[
+                "matter_claims",
+                "patrol_actions",
+                "training_attendees",
+                "trainings",
+                "publications",
+                "compliance_guidance_items",
+                "three_document_deliveries",
+                "credit_repairs",
+                "evaluation_findings",
+                "file_evaluations",
+                "reconsiderations",
+                "exemptions",
+                "rectification_notices",
+                "legal_reviews",
+                "review_meetings",
+            ],
+        )
+        .await?;
+        drop_columns(m, "users", &["joined_on"]).await
     }
 }

@@ -13,6 +13,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::helpers::drop_columns;
+
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -49,5 +51,32 @@ impl MigrationTrait for Migration {
             )
             .await?;
         Ok(())
+    }
+
+    /// Drops `cases.record_count` and `records.hash_version`, but only while every record is
+    /// still of version 1: refused (with the number of records) once a record was written with
+    /// version 2. Dropping the column then would lose which encoding those hashes use, the
+    /// older code would report each of them as altered, and an up again would label them
+    /// version 1 for good, so the chain could never verify them again. The record counts are
+    /// lost; an up again counts them anew from the records.
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let newer = Query::select()
+            .expr(Expr::col("id").count())
+            .from("records")
+            .and_where(Expr::col("hash_version").ne(1))
+            .to_owned();
+        let newer: i64 = match m.get_connection().query_one(&newer).await? {
+            Some(row) => row.try_get_by_index(0)?,
+            None => 0,
+        };
+        if newer > 0 {
+            return Err(DbErr::Migration(format!(
+                "{} cannot be rolled back: {newer} record(s) are hashed with hash_version 2, which the \
+                 schema before it cannot tell apart from version 1 (their chain would no longer verify)",
+                self.name()
+            )));
+        }
+        drop_columns(m, "cases", &["record_count"]).await?;
+        drop_columns(m, "records", &["hash_version"]).await
     }
 }

@@ -18,7 +18,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use crate::helpers::{fk, index, unique};
+use crate::helpers::{drop_columns, drop_tables, fk, index, unique};
 
 pub struct Migration;
 
@@ -112,5 +112,48 @@ impl MigrationTrait for Migration {
         m.alter_table(add("transfers", ColumnDef::new("ended_at").timestamp_with_time_zone().null())).await?;
         m.alter_table(add("transfers", ColumnDef::new("replaces_transfer_id").uuid().null())).await?;
         Ok(())
+    }
+
+    /// Drops the transfers' and the cases' new columns, `payments`, the matters' new columns
+    /// and `certificates`, in the reverse order of the up. Lost: payments, the certificate
+    /// history (the current certificate stays on `users`), penalty kinds, statement windows,
+    /// deferrals, enforcement and cancellations of cases, the matters' penalty clauses and
+    /// benchmarks, and the transfers' act dates. The backfills had only copied data into what
+    /// is dropped, so nothing else needs undoing.
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        drop_columns(m, "transfers", &["replaces_transfer_id", "ended_at", "occurred_at"]).await?;
+        drop_tables(m, &["payments"]).await?;
+        drop_columns(
+            m,
+            "cases",
+            &[
+                "cancel_reason",
+                "cancelled_at",
+                "enforcement_requested_at",
+                "instalments",
+                "deferred_until",
+                "paid_fen",
+                "statement_recorded_at",
+                "statement_due",
+                "confiscation_fen",
+                "notice_penalties",
+                "penalties",
+            ],
+        )
+        .await?;
+        drop_columns(
+            m,
+            "matters",
+            &[
+                "active",
+                "fine_org_max_fen",
+                "fine_org_min_fen",
+                "fine_person_max_fen",
+                "fine_person_min_fen",
+                "penalty_basis",
+            ],
+        )
+        .await?;
+        drop_tables(m, &["certificates"]).await
     }
 }

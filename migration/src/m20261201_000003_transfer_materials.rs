@@ -17,7 +17,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use crate::helpers::{fk, index, unique};
+use crate::helpers::{drop_index, drop_tables, fk, index, unique};
 
 pub struct Migration;
 
@@ -81,5 +81,14 @@ impl MigrationTrait for Migration {
         m.create_index(index("parties", &["id_number"])).await?;
         m.create_index(index("parties", &["credit_code"])).await?;
         Ok(())
+    }
+
+    /// Drops the two parties' indexes and the two tables (with their indexes). Lost: the
+    /// materials of transfers still pending (accepted ones were copied into their case's
+    /// records) and the timelines of transfers without a case.
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(drop_index("parties", &["credit_code"])).await?;
+        m.drop_index(drop_index("parties", &["id_number"])).await?;
+        drop_tables(m, &["transfer_events", "transfer_materials"]).await
     }
 }

@@ -55,6 +55,7 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 
+    /// Drops the table with its indexes: every recorded activity is lost.
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table("activities").to_owned()).await
     }

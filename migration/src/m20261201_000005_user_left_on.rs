@@ -7,6 +7,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::helpers::drop_columns;
+
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -23,5 +25,11 @@ impl MigrationTrait for Migration {
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.alter_table(Table::alter().table("users").add_column(date_null("left_on")).to_owned()).await
+    }
+
+    /// Drops `users.left_on`. Lost: the day each inactive user left, so past years' rates count
+    /// them as gone on an unrecorded day again (as before this migration).
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        drop_columns(m, "users", &["left_on"]).await
     }
 }

@@ -5,7 +5,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::helpers::index;
+use crate::helpers::{drop_index, index};
 
 pub struct Migration;
 
@@ -23,5 +23,10 @@ impl MigrationTrait for Migration {
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_index(index("cases", &["decided_at", "department_id", "procedure", "town", "fine_fen"])).await
+    }
+
+    /// Drops the index; no data is lost (`statistics` then reads the case rows).
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(drop_index("cases", &["decided_at", "department_id", "procedure", "town", "fine_fen"])).await
     }
 }
