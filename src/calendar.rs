@@ -152,7 +152,10 @@ pub fn parse_table(csv: &str) -> Result<Vec<(NaiveDate, String, String)>, String
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(csv.as_bytes());
     let headers = reader.headers().map_err(|e| format!("line 1: {e}"))?.clone();
     if headers.iter().collect::<Vec<_>>() != ["from", "to", "kind", "name"] {
-        return Err(format!("line 1: the header is from,to,kind,name, not {}", headers.iter().collect::<Vec<_>>().join(",")));
+        return Err(format!(
+            "line 1: the header is from,to,kind,name, not {}",
+            headers.iter().collect::<Vec<_>>().join(",")
+        ));
     }
     let mut days = Vec::new();
     let mut record = csv::StringRecord::new();

@@ -528,9 +528,8 @@ impl SettingsArgs {
 /// A database URL sqlx can open: `sqlite:` or `postgres://`/`postgresql://`, well formed.
 fn check_database_url(url: &str) -> Result<String, BoxError> {
     use std::str::FromStr;
-    let fail = |why: String| {
-        exit::settings(format!("--database-url (DATABASE_URL) {}: {why}", crate::db::redact_url(url)))
-    };
+    let fail =
+        |why: String| exit::settings(format!("--database-url (DATABASE_URL) {}: {why}", crate::db::redact_url(url)));
     if url.starts_with("sqlite:") {
         sea_orm::sqlx::sqlite::SqliteConnectOptions::from_str(url).map_err(|e| fail(e.to_string()))?;
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -685,7 +684,9 @@ async fn migrate(args: MigrateArgs) -> Result<(), BoxError> {
                 println!("nothing to roll back: {} is the newest applied migration", state.applied[keep]);
                 return Ok(());
             }
-            println!("rolling back, newest first (their tables, columns and indexes, and the data in them, are dropped):");
+            println!(
+                "rolling back, newest first (their tables, columns and indexes, and the data in them, are dropped):"
+            );
             for name in undo.iter().rev() {
                 println!("  {name}");
             }
@@ -744,8 +745,7 @@ fn effective_settings(resolved: &sources::Resolved) -> Result<String, BoxError> 
     let mut command = Cli::command();
     command.build();
     let matches = command.clone().try_get_matches_from(&resolved.args)?;
-    let (Some(("config", leaf_matches)), Some(leaf)) = (matches.subcommand(), command.find_subcommand("config"))
-    else {
+    let (Some(("config", leaf_matches)), Some(leaf)) = (matches.subcommand(), command.find_subcommand("config")) else {
         return Err("not the config command".into());
     };
     let mut out = String::from("# casebridge: the effective settings of `serve` (secrets hidden), as a config file\n");
@@ -973,5 +973,95 @@ mod tests {
         let report = settings_of(&["casebridge", "report", "--year", "2023"]);
         assert_eq!(report.rules, serve.rules);
         assert_eq!((report.database_url, report.pool_size), (serve.database_url, serve.pool_size));
+    }
+
+    fn resolved(args: &[&str], env: &[(&str, &str)]) -> Result<sources::Resolved, BoxError> {
+        let env: std::collections::HashMap<String, String> =
+            env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        sources::resolve(args.iter().map(std::ffi::OsString::from).collect(), &|name| env.get(name).cloned())
+    }
+
+    fn serve_settings(resolved: &sources::Resolved) -> Settings {
+        let Command::Serve(a) = Cli::try_parse_from(&resolved.args).expect("parses").command else { panic!("serve") };
+        a.settings.settings(true).expect("settings")
+    }
+
+    #[test]
+    fn the_config_file_and_file_variables_fill_what_flags_and_variables_leave_unset() {
+        let dir = tempfile::tempdir().expect("dir");
+        let secret = dir.path().join("jwt");
+        std::fs::write(&secret, "0123456789abcdef0123456789abcdef\n").expect("secret");
+        let config = dir.path().join("casebridge.toml");
+        std::fs::write(
+            &config,
+            "bind = \"127.0.0.1:9999\"\nstatement_days = 7\nbackdate-days = 10\ncors-origins = [\"https://a.example\", \"http://b.example:8080\"]\nmax-depth = 12\ntrust-forwarded = true\n",
+        )
+        .expect("config");
+        let path = config.to_str().expect("utf-8");
+        // The flag beats the file; the file beats the default.
+        let r = resolved(&["casebridge", "serve", "--config", path, "--backdate-days", "3"], &[]).expect("resolves");
+        let s = serve_settings(&r);
+        assert_eq!(s.bind, "127.0.0.1:9999");
+        assert_eq!((s.rules.statement_days, s.rules.backdate_days), (7, 3));
+        assert_eq!(s.cors_origins, ["https://a.example", "http://b.example:8080"]);
+        assert_eq!(s.limits.depth, 12);
+        assert!(s.rate_limits.trust_forwarded);
+        assert_eq!(r.sources.get("bind"), Some(&sources::Source::ConfigFile(config.clone())));
+        assert!(!r.sources.contains_key("backdate-days"), "the flag's own");
+        // A variable beats the file (clap reads it; the file is not folded in for it).
+        let r = resolved(&["casebridge", "serve", "--config", path], &[("CASEBRIDGE_BIND", "127.0.0.1:1")])
+            .expect("resolves");
+        assert!(!r.sources.contains_key("bind"));
+        // A *_FILE variable holds a secret, without its newline.
+        let r = resolved(&["casebridge", "serve"], &[("CASEBRIDGE_JWT_SECRET_FILE", secret.to_str().expect("utf-8"))])
+            .expect("resolves");
+        assert!(r.args.iter().any(|a| a == "--jwt-secret=0123456789abcdef0123456789abcdef"));
+        assert_eq!(r.sources.get("jwt-secret"), Some(&sources::Source::EnvFile("CASEBRIDGE_JWT_SECRET_FILE".into())));
+        // An unknown key is named; a missing secret file is named.
+        std::fs::write(&config, "bnid = \"x\"\n").expect("config");
+        let err = resolved(&["casebridge", "serve", "--config", path], &[]).expect_err("a typo");
+        assert!(err.to_string().contains("unknown setting `bnid`"), "{err}");
+        assert_eq!(exit::code_of(&err), 2);
+        let err = resolved(&["casebridge", "serve"], &[("CASEBRIDGE_JWT_SECRET_FILE", "/nonexistent/jwt")])
+            .expect_err("no file");
+        assert!(err.to_string().contains("CASEBRIDGE_JWT_SECRET_FILE: reading /nonexistent/jwt"), "{err}");
+        // A key of another command is left alone (`bind` for `token`).
+        std::fs::write(&config, "bind = \"127.0.0.1:9999\"\n").expect("config");
+        let r = resolved(&["casebridge", "token", "--user", "admin", "--config", path], &[]).expect("resolves");
+        assert!(r.sources.is_empty());
+    }
+
+    #[test]
+    fn every_setting_is_checked_before_anything_is_opened() {
+        let secret = ["casebridge", "serve", "--jwt-secret", "0123456789abcdef0123456789abcdef"];
+        let refused = |extra: &[&str]| {
+            let Command::Serve(a) = Cli::try_parse_from([&secret[..], extra].concat()).expect("parses").command else {
+                panic!("serve")
+            };
+            let err = a.settings.settings(false).expect_err("refused");
+            assert_eq!(exit::code_of(&err), 2, "{err}");
+            err.to_string()
+        };
+        assert!(refused(&["--bind", "localhost"]).contains("--bind localhost (CASEBRIDGE_BIND): no port"));
+        assert!(refused(&["--bind", "127.0.0.1:http"]).contains("\"http\" is not a port"));
+        assert!(refused(&["--database-url", "mysql://x"]).contains("expected sqlite://"));
+        assert!(refused(&["--database-url", "postgres://u:secret@h:notaport/db"]).contains("u:***@"));
+        assert!(refused(&["--cors-origins", "https://a.example/"]).contains("is not an origin"));
+        assert!(refused(&["--cors-origins", "a.example"]).contains("no http://"));
+        assert!(refused(&["--max-depth", "0"]).contains("--max-depth is at least 1"));
+        assert!(refused(&["--max-body-bytes", "1000"]).contains("smaller than --max-query-bytes"));
+        assert!(refused(&["--statement-days", "0"]).contains("--statement-days"));
+        assert!(refused(&["--hearing-person-yuan", "0"]).contains("--hearing-person-yuan"));
+        assert!(refused(&["--trusted-documents", "/nonexistent/manifest.json"]).contains("--trusted-documents"));
+        let Command::Serve(a) = Cli::try_parse_from(
+            [&secret[..], &["--hearing-person-yuan", "5000", "--towns-refer-hearing-level", "false"]].concat(),
+        )
+        .expect("parses")
+        .command
+        else {
+            panic!("serve")
+        };
+        let rules = a.settings.settings(false).expect("settings").rules;
+        assert_eq!((rules.hearing_person_fen, rules.towns_refer_hearing_level), (500_000, false));
     }
 }

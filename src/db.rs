@@ -223,7 +223,9 @@ pub async fn schema_state(db: &DatabaseConnection) -> Result<SchemaState, DbErr>
     let backend = db.get_database_backend();
     let exists = match backend {
         DbBackend::Postgres => "SELECT to_regclass('seaql_migrations') IS NOT NULL AS present",
-        _ => "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'seaql_migrations') AS present",
+        _ => {
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'seaql_migrations') AS present"
+        }
     };
     let present = db
         .query_one_raw(Statement::from_string(backend, exists))

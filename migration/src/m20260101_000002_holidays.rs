@@ -15,20 +15,21 @@ impl MigrationName for Migration {
 const TABLE: &str = include_str!("holidays-cn.csv");
 
 /// Every day of the table with its kind and name, one entry a day of each range.
-fn days() -> Result<Vec<(Date, &'static str, &'static str)>, DbErr> {
+/// The shipped table's days, read with a real CSV reader (a quoted name may hold a comma),
+/// the same format `casebridge holidays --load` reads.
+fn days() -> Result<Vec<(Date, String, String)>, DbErr> {
+    let bad = |e: &dyn std::fmt::Display| DbErr::Migration(format!("holidays-cn.csv: {e}"));
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(TABLE.as_bytes());
     let mut days = Vec::new();
-    for line in TABLE.lines().skip(1).filter(|l| !l.trim().is_empty()) {
-        let cols: Vec<&str> = line.split(',').collect();
-        let [from, to, kind, name] = cols[..] else {
-            return Err(DbErr::Migration(format!("bad holiday row: {line}")));
-        };
-        let parse =
-            |s: &str| Date::parse_from_str(s, "%Y-%m-%d").map_err(|e| DbErr::Migration(format!("bad date {s}: {e}")));
+    for row in reader.records() {
+        let row = row.map_err(|e| bad(&e))?;
+        let [from, to, kind, name] = [0, 1, 2, 3].map(|i| row.get(i).unwrap_or_default());
+        let parse = |s: &str| Date::parse_from_str(s, "%Y-%m-%d").map_err(|e| bad(&format!("{s}: {e}")));
         let (from, to) = (parse(from)?, parse(to)?);
         let mut day = from;
         while day <= to {
-            days.push((day, kind, name));
-            day = day.succ_opt().ok_or_else(|| DbErr::Migration("date overflow".into()))?;
+            days.push((day, kind.to_string(), name.to_string()));
+            day = day.succ_opt().ok_or_else(|| bad(&"date overflow"))?;
         }
     }
     Ok(days)

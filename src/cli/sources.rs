@@ -79,6 +79,10 @@ pub fn resolve(args: Vec<OsString>, env: &dyn Fn(&str) -> Option<String>) -> Res
         if long == "config" || !matches!(leaf_matches.value_source(id), Some(ValueSource::DefaultValue) | None) {
             continue;
         }
+        // The setting's own variable wins over its file and the config file.
+        if arg.get_env().and_then(|var| var.to_str()).is_some_and(|var| env(var).is_some()) {
+            continue;
+        }
         let from_env_file = arg.get_env().and_then(|var| var.to_str()).and_then(|var| {
             let file_var = format!("{var}_FILE");
             env(&file_var).map(|path| (file_var, path))
@@ -175,8 +179,8 @@ fn known_keys(command: &clap::Command, keys: &mut BTreeSet<String>) {
 }
 
 fn read_config(path: &Path, command: &clap::Command) -> Result<toml::Table, BoxError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| exit::settings(format!("config file {}: {e}", path.display())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| exit::settings(format!("config file {}: {e}", path.display())))?;
     let table: toml::Table =
         text.parse().map_err(|e| exit::settings(format!("config file {}: {e}", path.display()).replace('\n', " ")))?;
     let mut known = BTreeSet::new();
