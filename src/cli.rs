@@ -1064,4 +1064,60 @@ mod tests {
         let rules = a.settings.settings(false).expect("settings").rules;
         assert_eq!((rules.hearing_person_fen, rules.towns_refer_hearing_level), (500_000, false));
     }
+
+    /// The README's settings table (section "Settings") against the command line: every
+    /// variable a command reads has a row naming its flag and default, and every row names a
+    /// variable some command reads.
+    #[test]
+    fn the_readme_lists_every_setting() {
+        use clap::CommandFactory;
+        let readme = include_str!("../README.md");
+        let start = readme.find("### Settings").expect("a Settings section");
+        let table: Vec<Vec<String>> = readme[start..]
+            .lines()
+            .skip_while(|l| !l.starts_with("| variable"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| l.trim_matches('|').split(" | ").map(|c| c.trim().to_string()).collect())
+            .collect();
+        assert!(table.len() > 30, "the table is found: {} rows", table.len());
+        let mut command = Cli::command();
+        command.build();
+        let mut seen = std::collections::BTreeMap::new();
+        fn walk(command: &clap::Command, seen: &mut std::collections::BTreeMap<String, (String, Option<String>)>) {
+            for arg in command.get_arguments() {
+                let (Some(env), Some(long)) = (arg.get_env().and_then(|e| e.to_str()), arg.get_long()) else {
+                    continue;
+                };
+                let default = arg.get_default_values().first().map(|v| v.to_string_lossy().into_owned());
+                seen.insert(env.to_string(), (long.to_string(), default));
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, seen);
+            }
+        }
+        walk(&command, &mut seen);
+        for (env, (long, default)) in &seen {
+            let row = table.iter().find(|r| r[0].starts_with(&format!("`{env}`"))).unwrap_or_else(|| {
+                panic!("README's settings table has no row for {env} (--{long})")
+            });
+            assert!(row[0].contains(&format!("`--{long}`")), "the row of {env} names --{long}: {row:?}");
+            if let Some(default) = default {
+                let shown = row[1].trim_matches('`');
+                assert!(
+                    shown == default || shown.starts_with(&format!("{default} ")),
+                    "the row of {env} gives the default {default}, not {shown}"
+                );
+            }
+        }
+        // Read by the logging set-up itself, not by clap.
+        let outside_clap = ["CASEBRIDGE_LOG"];
+        for row in &table {
+            let env = row[0].split('`').nth(1).unwrap_or_default();
+            assert!(
+                seen.contains_key(env) || outside_clap.contains(&env) || !env.starts_with("CASEBRIDGE_"),
+                "README lists {env}, which no command reads"
+            );
+        }
+    }
 }
