@@ -64,29 +64,38 @@ impl Idp {
         let broken = Arc::new(AtomicBool::new(false));
         let hits = Arc::new(AtomicUsize::new(0));
         let (p, b, h) = (Arc::clone(&published), Arc::clone(&broken), Arc::clone(&hits));
-        let server = HttpServer::new(move || {
-            let (p, b, h) = (Arc::clone(&p), Arc::clone(&b), Arc::clone(&h));
-            App::new().route(
-                "/jwks.json",
-                web::get().to(move || {
+        // A system of its own: `JwtConfig::new` reads the set synchronously, blocking the
+        // test's runtime while it does.
+        let (ports, port) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            actix_rt::System::new().block_on(async move {
+                let server = HttpServer::new(move || {
                     let (p, b, h) = (Arc::clone(&p), Arc::clone(&b), Arc::clone(&h));
-                    async move {
-                        h.fetch_add(1, Ordering::SeqCst);
-                        if b.load(Ordering::SeqCst) {
-                            return HttpResponse::InternalServerError().body("down");
-                        }
-                        let keys: Vec<Value> = p.read().expect("published").iter().map(|k| jwk(k)).collect();
-                        HttpResponse::Ok().json(json!({ "keys": keys }))
-                    }
-                }),
-            )
-        })
-        .workers(1)
-        .disable_signals()
-        .bind("127.0.0.1:0")
-        .expect("bind idp");
-        let port = server.addrs()[0].port();
-        actix_rt::spawn(server.run());
+                    App::new().route(
+                        "/jwks.json",
+                        web::get().to(move || {
+                            let (p, b, h) = (Arc::clone(&p), Arc::clone(&b), Arc::clone(&h));
+                            async move {
+                                h.fetch_add(1, Ordering::SeqCst);
+                                if b.load(Ordering::SeqCst) {
+                                    return HttpResponse::InternalServerError().body("down");
+                                }
+                                let keys: Vec<Value> =
+                                    p.read().expect("published").iter().map(|k| jwk(k)).collect();
+                                HttpResponse::Ok().json(json!({ "keys": keys }))
+                            }
+                        }),
+                    )
+                })
+                .workers(1)
+                .disable_signals()
+                .bind("127.0.0.1:0")
+                .expect("bind idp");
+                ports.send(server.addrs()[0].port()).expect("send port");
+                server.run().await.expect("idp server");
+            })
+        });
+        let port = port.recv().expect("idp port");
         Self { url: format!("http://127.0.0.1:{port}/jwks.json"), published, broken, hits }
     }
 
