@@ -288,7 +288,8 @@ impl JwtArgs {
         let given = [self.secret.is_some(), self.public_key.is_some(), self.jwks.is_some()];
         if given.iter().filter(|g| **g).count() > 1 {
             return Err(
-                "set one of CASEBRIDGE_JWT_SECRET, CASEBRIDGE_JWT_PUBLIC_KEY and CASEBRIDGE_JWT_JWKS, not several".into()
+                "set one of CASEBRIDGE_JWT_SECRET, CASEBRIDGE_JWT_PUBLIC_KEY and CASEBRIDGE_JWT_JWKS, not several"
+                    .into(),
             );
         }
         let key = match (&self.secret, &self.public_key, &self.jwks) {

@@ -155,7 +155,9 @@ impl KeySet {
                 let mut fitting = self.keys.iter().filter(|k| k.algorithm == algorithm);
                 match (fitting.next(), fitting.count()) {
                     (Some(key), 0) => Ok(key),
-                    (None, _) => Err(Miss::Refused("no key of the identity provider fits the token's algorithm".into())),
+                    (None, _) => {
+                        Err(Miss::Refused("no key of the identity provider fits the token's algorithm".into()))
+                    }
                     (Some(_), more) => Err(Miss::Refused(format!(
                         "the token names no key (kid) and {} keys of the identity provider fit its algorithm",
                         more + 1
@@ -192,10 +194,14 @@ fn usable(value: serde_json::Value) -> Result<VerifyKey, String> {
         (AlgorithmParameters::EllipticCurve(p), None | Some(KeyAlgorithm::ES384)) if p.curve == EllipticCurve::P384 => {
             Algorithm::ES384
         }
-        (AlgorithmParameters::OctetKeyPair(p), None | Some(KeyAlgorithm::EdDSA)) if p.curve == EllipticCurve::Ed25519 => {
+        (AlgorithmParameters::OctetKeyPair(p), None | Some(KeyAlgorithm::EdDSA))
+            if p.curve == EllipticCurve::Ed25519 =>
+        {
             Algorithm::EdDSA
         }
-        (_, Some(alg)) => return Err(format!("algorithm {alg} does not fit the key's type or curve, or is not supported")),
+        (_, Some(alg)) => {
+            return Err(format!("algorithm {alg} does not fit the key's type or curve, or is not supported"));
+        }
         (_, None) => return Err("unsupported key type or curve".into()),
     };
     if let AlgorithmParameters::OctetKeyPair(p) = &jwk.algorithm {
@@ -258,9 +264,8 @@ impl Jwks {
                 .map_err(|_| "the thread fetching the key set panicked".to_string())?
             }
         };
-        let (set, skipped) = body
-            .and_then(|body| KeySet::parse(&body))
-            .map_err(|e| format!("JWT key set {source}: {e}"))?;
+        let (set, skipped) =
+            body.and_then(|body| KeySet::parse(&body)).map_err(|e| format!("JWT key set {source}: {e}"))?;
         for why in &skipped {
             tracing::warn!(source = %source, "{why}");
         }

@@ -46,7 +46,8 @@ fn sign(name: &str, login: &str, kid: bool) -> String {
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = kid.then(|| name.to_string());
     let now = chrono::Utc::now().timestamp();
-    let claims = Claims { sub: login.into(), iss: ISSUER.into(), aud: AUDIENCE.into(), exp: now + 600, iat: now, nbf: None };
+    let claims =
+        Claims { sub: login.into(), iss: ISSUER.into(), aud: AUDIENCE.into(), exp: now + 600, iat: now, nbf: None };
     encode(&header, &claims, &EncodingKey::from_ed_pem(pem).expect("ed key")).expect("sign")
 }
 
@@ -80,8 +81,7 @@ impl Idp {
                                 if b.load(Ordering::SeqCst) {
                                     return HttpResponse::InternalServerError().body("down");
                                 }
-                                let keys: Vec<Value> =
-                                    p.read().expect("published").iter().map(|k| jwk(k)).collect();
+                                let keys: Vec<Value> = p.read().expect("published").iter().map(|k| jwk(k)).collect();
                                 HttpResponse::Ok().json(json!({ "keys": keys }))
                             }
                         }),
@@ -244,7 +244,7 @@ async fn verify_fresh_follows_a_rotation_under_load() {
     let clients = (0..CLIENTS).map(|_| client(&idp, &signer, &ledger, &stop, send));
     futures_util::join!(rotate(&idp, &signer, &ledger, CLIENTS, &stop), futures_util::future::join_all(clients));
 
-    let refused = ledger.wrongly_refused.lock().expect("ledger");
+    let refused = std::mem::take(&mut *ledger.wrongly_refused.lock().expect("ledger"));
     assert!(refused.is_empty(), "{} valid tokens refused: {:?}", refused.len(), &refused[..refused.len().min(5)]);
     // Start-up, and the one re-read when B's first token came: not one per token.
     let reads = config.jwks().expect("a key set").reads();
@@ -274,7 +274,7 @@ async fn http_rotation_under_load_refuses_no_valid_token() {
     let clients = (0..CLIENTS).map(|_| client(&idp, &signer, &ledger, &stop, send));
     futures_util::join!(rotate(&idp, &signer, &ledger, CLIENTS, &stop), futures_util::future::join_all(clients));
 
-    let refused = ledger.wrongly_refused.lock().expect("ledger");
+    let refused = std::mem::take(&mut *ledger.wrongly_refused.lock().expect("ledger"));
     assert!(refused.is_empty(), "{} valid tokens refused: {:?}", refused.len(), &refused[..refused.len().min(5)]);
     let jwks = config.jwks().expect("a key set");
     assert!(jwks.reads() <= 3, "{} reads of the key set", jwks.reads());
@@ -295,9 +295,10 @@ async fn a_jwks_file_is_re_read_on_the_interval() {
         std::fs::rename(&partial, &path).expect("rename jwks");
     };
     write(&["a"]);
-    let config = JwtConfig::new(JwtKey::Jwks(JwksSource::parse(&path.display().to_string())), ISSUER.into(), AUDIENCE.into())
-        .expect("jwks file config")
-        .with_jwks_refresh(Duration::from_secs(1));
+    let config =
+        JwtConfig::new(JwtKey::Jwks(JwksSource::parse(&path.display().to_string())), ISSUER.into(), AUDIENCE.into())
+            .expect("jwks file config")
+            .with_jwks_refresh(Duration::from_secs(1));
     let app = TestApp::spawn_with(|s| s.jwt = config).await;
     assert!(is_ok(&app.gql_with_token(Some(&sign("a", LOGIN, true)), ME, json!({})).await));
 
