@@ -52,6 +52,7 @@ impl Application {
             principals: Arc::new(principals),
             settings: Arc::new(settings),
         };
+        state.settings.jwt.start_refresh();
         if postgres {
             tokio::spawn(crate::events::pg::listen(
                 state.settings.database_url.clone(),

@@ -2,6 +2,7 @@
 //! database (cached per instance until a user's access changes), and visibility as SQL
 //! conditions.
 
+pub mod jwks;
 pub mod jwt;
 pub mod principal;
 pub mod principal_cache;

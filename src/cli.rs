@@ -165,6 +165,13 @@ pub struct JwtArgs {
     /// Algorithm of the public key: RS256 or EdDSA.
     #[arg(long = "jwt-algorithm", env = "CASEBRIDGE_JWT_ALGORITHM", default_value = "RS256")]
     pub algorithm: String,
+    /// The identity provider's JSON Web Key Set, a file path or an http(s) URL, instead of a
+    /// secret or a public key: each token's kid picks its key; several keys may be live.
+    #[arg(long = "jwt-jwks", env = "CASEBRIDGE_JWT_JWKS")]
+    pub jwks: Option<String>,
+    /// Seconds between re-reads of the JWKS (0: only when a token names an unknown kid).
+    #[arg(long = "jwks-refresh", env = "CASEBRIDGE_JWKS_REFRESH", default_value_t = crate::auth::jwks::DEFAULT_REFRESH_SECS)]
+    pub jwks_refresh: u64,
     #[arg(long = "jwt-issuer", env = "CASEBRIDGE_JWT_ISSUER", default_value = DEFAULT_ISSUER)]
     pub issuer: String,
     #[arg(long = "jwt-audience", env = "CASEBRIDGE_JWT_AUDIENCE", default_value = DEFAULT_AUDIENCE)]
@@ -432,12 +439,17 @@ type BoxError = crate::error::BoxError;
 impl JwtArgs {
     /// The configured key; with `demo_fallback`, a random secret when none is configured.
     pub fn config(&self, demo_fallback: bool) -> Result<JwtConfig, BoxError> {
-        let key = match (&self.secret, &self.public_key) {
-            (Some(_), Some(_)) => {
-                return Err("set CASEBRIDGE_JWT_SECRET or CASEBRIDGE_JWT_PUBLIC_KEY, not both".into());
-            }
-            (Some(secret), None) => JwtKey::Hs256(secret.as_bytes().to_vec()),
-            (None, Some(path)) => {
+        let given = [self.secret.is_some(), self.public_key.is_some(), self.jwks.is_some()];
+        if given.iter().filter(|g| **g).count() > 1 {
+            return Err(
+                "set one of CASEBRIDGE_JWT_SECRET, CASEBRIDGE_JWT_PUBLIC_KEY and CASEBRIDGE_JWT_JWKS, not several"
+                    .into(),
+            );
+        }
+        let key = match (&self.secret, &self.public_key, &self.jwks) {
+            (Some(secret), _, _) => JwtKey::Hs256(secret.as_bytes().to_vec()),
+            (None, None, Some(source)) => JwtKey::Jwks(crate::auth::jwks::JwksSource::parse(source)),
+            (None, Some(path), _) => {
                 let pem = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
                 match self.algorithm.to_ascii_uppercase().as_str() {
                     "RS256" => JwtKey::Rs256Pem(pem),
@@ -447,17 +459,19 @@ impl JwtArgs {
                     }
                 }
             }
-            (None, None) if demo_fallback => {
+            (None, None, None) if demo_fallback => {
                 let random = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
                 JwtKey::Hs256(random.into_bytes())
             }
-            (None, None) => {
-                return Err(
-                    "no JWT key: set CASEBRIDGE_JWT_SECRET (or CASEBRIDGE_JWT_PUBLIC_KEY), or run with --demo".into()
-                );
+            (None, None, None) => {
+                return Err("no JWT key: set CASEBRIDGE_JWT_SECRET (or CASEBRIDGE_JWT_PUBLIC_KEY or \
+                     CASEBRIDGE_JWT_JWKS), or run with --demo"
+                    .into());
             }
         };
-        Ok(JwtConfig::new(key, self.issuer.clone(), self.audience.clone())?.with_leeway(self.leeway))
+        Ok(JwtConfig::new(key, self.issuer.clone(), self.audience.clone())?
+            .with_leeway(self.leeway)
+            .with_jwks_refresh(std::time::Duration::from_secs(self.jwks_refresh)))
     }
 }
 

@@ -18,6 +18,7 @@ mod follow_case;
 mod hostile;
 mod http;
 mod joint;
+mod jwks;
 mod layers;
 mod lifecycle;
 mod masking;
