@@ -21,6 +21,7 @@ mod joint;
 mod layers;
 mod lifecycle;
 mod masking;
+mod observe;
 mod org;
 mod oversight;
 mod partners;
