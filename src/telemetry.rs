@@ -179,6 +179,15 @@ pub fn continue_trace(span: &tracing::Span, headers: &actix_web::http::header::H
     }
 }
 
+/// Renames `span` in the exported trace (`otel.name` recorded after the span started is not
+/// applied by the bridge, so the name is set on the OpenTelemetry span itself).
+pub fn rename(span: &tracing::Span, name: String) {
+    span.record("otel.name", name.as_str());
+    if EXPORTING.load(Ordering::Relaxed) {
+        span.context().span().update_name(name);
+    }
+}
+
 /// The headers of an actix request, read by the propagator.
 struct Headers<'a>(&'a actix_web::http::header::HeaderMap);
 

@@ -100,7 +100,7 @@ impl ErrorCodesExtension {
 
     fn set_operation(&self, name: &str) {
         self.span.record("operation", name);
-        self.span.record("otel.name", format!("graphql {name}").as_str());
+        crate::telemetry::rename(&self.span, format!("graphql {name}"));
         crate::telemetry::record_operation(name);
         if let Ok(mut op) = self.operation.lock() {
             *op = Some(name.to_string());
