@@ -117,9 +117,7 @@ fn tracer_provider() -> Option<SdkTracerProvider> {
         if std::env::var("OTEL_SERVICE_NAME").is_err() {
             resource = resource.with_service_name("casebridge");
         }
-        let resource = resource
-            .with_attribute(KeyValue::new("service.version", env!("CARGO_PKG_VERSION")))
-            .build();
+        let resource = resource.with_attribute(KeyValue::new("service.version", env!("CARGO_PKG_VERSION"))).build();
         Ok::<_, opentelemetry_otlp::ExporterBuildError>(
             SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build(),
         )
@@ -143,9 +141,11 @@ fn tracer_provider() -> Option<SdkTracerProvider> {
 pub fn init(format: LogFormat) -> Guard {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let log = match format {
-        LogFormat::Text => {
-            tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr).with_filter(log_filter()).boxed()
-        }
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_ansi(ansi)
+            .with_writer(std::io::stderr)
+            .with_filter(log_filter())
+            .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
             .with_current_span(true)

@@ -67,8 +67,7 @@ pub async fn observe(
     telemetry::continue_trace(&span, req.headers());
     let metrics = req.app_data::<web::Data<AppState>>().map(|s| Arc::clone(&s.metrics));
     let started = Instant::now();
-    let result =
-        telemetry::with_request(Arc::clone(&id), span.clone(), next.call(req)).instrument(span.clone()).await;
+    let result = telemetry::with_request(Arc::clone(&id), span.clone(), next.call(req)).instrument(span.clone()).await;
     let status = match &result {
         Ok(res) => res.status(),
         Err(e) => e.as_response_error().status_code(),

@@ -42,9 +42,12 @@ async fn a_callers_request_id_is_echoed_and_carried_by_every_error() {
     assert_eq!(request_id_of_error(&body), "caller-id-42");
 
     // An error raised before GraphQL runs (a token that does not verify) carries it too.
-    let (id, body) =
-        post(&app.address, &[("X-Request-Id", "caller-id-43"), ("Authorization", "Bearer not.a.token")], "{ me { login } }")
-            .await;
+    let (id, body) = post(
+        &app.address,
+        &[("X-Request-Id", "caller-id-43"), ("Authorization", "Bearer not.a.token")],
+        "{ me { login } }",
+    )
+    .await;
     assert_eq!(id.as_deref(), Some("caller-id-43"));
     assert_eq!(request_id_of_error(&body), "caller-id-43", "{body}");
 }
@@ -78,7 +81,11 @@ async fn metrics_carry_process_build_http_pool_and_errors_by_code_and_operation(
         "process_resident_memory_bytes",
         "process_cpu_seconds_total",
         "# TYPE casebridge_build_info gauge",
-        &format!("casebridge_build_info{{rustc=\"{}\",version=\"{}\"}} 1", env!("CARGO_PKG_RUST_VERSION"), env!("CARGO_PKG_VERSION")),
+        &format!(
+            "casebridge_build_info{{rustc=\"{}\",version=\"{}\"}} 1",
+            env!("CARGO_PKG_RUST_VERSION"),
+            env!("CARGO_PKG_VERSION")
+        ),
         "casebridge_http_responses_total{status=\"200\"}",
         "casebridge_db_pool_connections{state=\"open\"}",
         "casebridge_db_pool_connections{state=\"idle\"}",
@@ -172,7 +179,8 @@ async fn json_logs_name_the_request_id_operation_and_login_of_each_request() {
     )
     .await;
     assert_eq!(id.as_deref(), Some("json-log-1"));
-    let line = server.wait_for(|l| l["fields"]["message"] == "request served" && l["span"]["request_id"] == "json-log-1");
+    let line =
+        server.wait_for(|l| l["fields"]["message"] == "request served" && l["span"]["request_id"] == "json-log-1");
     assert_eq!(line["span"]["operation"], "CountCases", "{line}");
     assert_eq!(line["span"]["login"], "admin", "{line}");
     assert_eq!(line["span"]["http.route"], "/graphql", "{line}");
@@ -283,7 +291,9 @@ async fn traces_reach_an_otlp_endpoint_continuing_the_callers_trace() {
         });
         for resource in export.resource_spans {
             if let Some(r) = &resource.resource {
-                services.extend(r.attributes.iter().filter(|kv| kv.key == "service.name").map(|kv| format!("{:?}", kv.value)));
+                services.extend(
+                    r.attributes.iter().filter(|kv| kv.key == "service.name").map(|kv| format!("{:?}", kv.value)),
+                );
             }
             spans.extend(resource.scope_spans.into_iter().flat_map(|s| s.spans));
         }
