@@ -167,13 +167,18 @@ pub fn init(format: LogFormat) -> Guard {
     Guard { provider }
 }
 
-/// Continues the W3C trace context (`traceparent`, `tracestate`) of an incoming request: the
-/// request's `span` becomes a child of the caller's span. Without an exporter it does nothing.
-pub fn continue_trace(span: &tracing::Span, headers: &actix_web::http::header::HeaderMap) {
+/// Continues the W3C trace context of an incoming request (`header(name)` reads its
+/// `traceparent` and `tracestate`): the request's `span` becomes a child of the caller's span.
+/// Without an exporter it does nothing.
+pub fn continue_trace<'a>(span: &tracing::Span, header: impl Fn(&str) -> Option<&'a str>) {
     if !EXPORTING.load(Ordering::Relaxed) {
         return;
     }
-    let parent = global::get_text_map_propagator(|p| p.extract(&Headers(headers)));
+    let carrier: std::collections::HashMap<String, String> = ["traceparent", "tracestate"]
+        .into_iter()
+        .filter_map(|name| header(name).map(|v| (name.to_string(), v.to_string())))
+        .collect();
+    let parent = global::get_text_map_propagator(|p| p.extract(&carrier));
     if parent.span().span_context().is_valid() {
         let _ = span.set_parent(parent);
     }
@@ -185,19 +190,6 @@ pub fn rename(span: &tracing::Span, name: String) {
     span.record("otel.name", name.as_str());
     if EXPORTING.load(Ordering::Relaxed) {
         span.context().span().update_name(name);
-    }
-}
-
-/// The headers of an actix request, read by the propagator.
-struct Headers<'a>(&'a actix_web::http::header::HeaderMap);
-
-impl opentelemetry::propagation::Extractor for Headers<'_> {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).and_then(|v| v.to_str().ok())
-    }
-
-    fn keys(&self) -> Vec<&str> {
-        self.0.keys().map(|k| k.as_str()).collect()
     }
 }
 
@@ -248,14 +240,46 @@ fn sql_span(system: &'static str, sql: &str, elapsed: std::time::Duration, faile
     span.end_with_timestamp(end);
 }
 
-/// An error and its causes, outermost first: `a: b: c`.
+/// An error and its causes, outermost first: `a: b: c` (a cause whose text its outer error
+/// already quotes is not repeated).
 pub fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut out = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
         source = cause.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("reading the calendar")
+        }
+    }
+
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn the_cause_chain_names_every_cause_once() {
+        let err = Outer(std::io::Error::other("disk on fire"));
+        assert_eq!(cause_chain(&err), "reading the calendar: disk on fire");
+        let quoted = std::io::Error::other("disk on fire");
+        assert_eq!(cause_chain(&quoted), "disk on fire");
+    }
 }

@@ -64,7 +64,7 @@ pub async fn observe(
         login = Empty,
         duration_ms = Empty,
     );
-    telemetry::continue_trace(&span, req.headers());
+    telemetry::continue_trace(&span, |name| req.headers().get(name).and_then(|v| v.to_str().ok()));
     let metrics = req.app_data::<web::Data<AppState>>().map(|s| Arc::clone(&s.metrics));
     let started = Instant::now();
     let result = telemetry::with_request(Arc::clone(&id), span.clone(), next.call(req)).instrument(span.clone()).await;
