@@ -322,7 +322,6 @@ impl Extension for ErrorCodesExtension {
         if let Some(state) = ctx.data_opt::<AppState>() {
             state.metrics.request(operation_name.unwrap_or("anonymous"), started.elapsed());
         }
-
         response
     }
 }
