@@ -41,7 +41,10 @@ impl Application {
         }
         let postgres = db.get_database_backend() == sea_orm::DbBackend::Postgres;
         let metrics = Arc::new(Metrics::default());
+        let db = crate::telemetry::instrument(db);
+        metrics.watch_pool(&db);
         let bus = crate::events::Bus::new(settings.subscriber_queue, !postgres);
+        bus.report_to(Arc::clone(&metrics));
         let principals = PrincipalCache::new(bus.watch_users(), bus.users_live(), Arc::clone(&metrics));
         let state = AppState {
             db,
@@ -73,6 +76,7 @@ impl Application {
             .then(|| Arc::new(ResponseCache::new(state.settings.response_cache_bytes)));
         let server = HttpServer::new(move || {
             let app = App::new()
+                .wrap(actix_web::middleware::from_fn(crate::http::observe::observe))
                 .app_data(web::Data::new(http_state.clone()))
                 .app_data(web::Data::new(schema.clone()))
                 .app_data(web::Data::new(Arc::clone(&sockets)))

@@ -80,7 +80,7 @@ impl AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
-        Self::internal(format_args!("database: {err}"))
+        Self::internal(format_args!("database: {}", crate::telemetry::cause_chain(&err)))
     }
 }
 

@@ -220,6 +220,8 @@ pub struct Bus {
     /// PostgreSQL while the listener listens (what is cached on the signal's word is not used
     /// meanwhile).
     users_live: Arc<AtomicBool>,
+    /// Where the fan-out lag is reported ([`Bus::report_to`]); set once at start-up.
+    metrics: Arc<std::sync::OnceLock<Arc<crate::metrics::Metrics>>>,
 }
 
 impl Default for Bus {
@@ -242,7 +244,14 @@ impl Bus {
             figures: watch::channel(0).0,
             users: watch::channel(0).0,
             users_live: Arc::new(AtomicBool::new(local)),
+            metrics: Arc::default(),
         }
+    }
+
+    /// Reports each delivered event's fan-out lag (from its `at`, stamped in the writing
+    /// transaction, to its hand-over here) to `metrics`.
+    pub fn report_to(&self, metrics: Arc<crate::metrics::Metrics>) {
+        let _ = self.metrics.set(metrics);
     }
 
     /// Publishes committed events (call after `commit`). With a PostgreSQL listener this does
@@ -255,7 +264,11 @@ impl Bus {
 
     /// Hands events to this instance's subscribers.
     pub fn deliver(&self, events: impl IntoIterator<Item = case_event::Model>) {
+        let metrics = self.metrics.get();
         for event in events {
+            if let Some(metrics) = metrics {
+                metrics.fanout_lag((Utc::now() - event.at).to_std().unwrap_or_default());
+            }
             // No subscriber is not an error; a channel nobody listens to stores nothing.
             if self.sender.receiver_count() > 0 {
                 let _ = self.sender.send(Arc::new(event.clone()));

@@ -10,6 +10,7 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use entity::enums::Role;
 
+pub mod observe;
 pub mod rate_limit;
 pub mod response_cache;
 pub mod ws;
@@ -37,7 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub const MAX_RESPONSE_BYTES: usize = 16 << 20;
 
 fn error_body(code: &str, message: &str) -> serde_json::Value {
-    serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
+    serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code, "requestId": crate::telemetry::current_request_id().as_deref() } }] })
 }
 
 fn json(status: actix_web::http::StatusCode, body: &impl serde::Serialize) -> HttpResponse {

@@ -9,16 +9,22 @@
 //! settles it, for `AppError::BadInput` and for every error of a response (`ErrorCodes`).
 //! No query or subscription has an argument named `input`, so `input.` is a mutation's input.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest, NextRequest,
+    NextResolve, NextValidation, ResolveInfo,
 };
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Value, Variables};
+use async_graphql::registry::MetaType;
+use async_graphql::{
+    ErrorExtensions, Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+};
+use tracing::Instrument;
+use tracing::field::Empty;
 
-use super::context::AppState;
+use super::context::{AppState, RequestCtx};
 use crate::error::AppError;
 
 /// The one spelling of `extensions.field`: `input.fineAmount` → `fineAmount`,
@@ -53,17 +59,92 @@ impl From<AppError> for async_graphql::Error {
 }
 
 /// Sets `extensions.code` on errors that lack one (async-graphql leaves parse, validation and
-/// coercion errors without one), names the field of bad input in its one spelling, and
-/// records metrics.
+/// coercion errors without one), names the field of bad input in its one spelling, adds
+/// `extensions.requestId`, records metrics, and traces the operation.
+///
+/// Tracing: one `graphql` span per operation (operation name, the caller's login, outcome
+/// code, duration) and one `resolve` span per resolver that may read the database: every field
+/// of `Query`, `Mutation` and `Subscription`, and every field that returns an object, an
+/// interface, a union or a list of them (scalars and enums are read from their parent's row,
+/// so they get none). Internal errors that reach this extension untagged are logged here once,
+/// inside these spans, so the log line carries the request id, the operation and the login.
 pub struct ErrorCodes;
 
 impl ExtensionFactory for ErrorCodes {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension)
+        let span = tracing::info_span!(
+            "graphql",
+            otel.name = Empty,
+            otel.status_code = Empty,
+            operation = Empty,
+            login = Empty,
+            outcome = Empty,
+            duration_ms = Empty,
+        );
+        Arc::new(ErrorCodesExtension { span, operation: Mutex::default() })
     }
 }
 
-struct ErrorCodesExtension;
+/// One request's extension: its span and its operation's name (for the errors' metrics).
+struct ErrorCodesExtension {
+    span: tracing::Span,
+    operation: Mutex<Option<String>>,
+}
+
+impl ErrorCodesExtension {
+    /// The operation's name for the metrics: the request's `operationName`, else the name of
+    /// the document's only operation, else `anonymous`.
+    fn operation(&self) -> String {
+        self.operation.lock().ok().and_then(|op| op.clone()).unwrap_or_else(|| "anonymous".into())
+    }
+
+    fn set_operation(&self, name: &str) {
+        self.span.record("operation", name);
+        crate::telemetry::rename(&self.span, format!("graphql {name}"));
+        crate::telemetry::record_operation(name);
+        if let Ok(mut op) = self.operation.lock() {
+            *op = Some(name.to_string());
+        }
+    }
+
+    /// Names the operation after the document's only named operation when the request named none.
+    fn name_the_operation(&self, document: &ExecutableDocument) {
+        let unnamed = self.operation.lock().map(|op| op.is_none()).unwrap_or(false);
+        if !unnamed {
+            return;
+        }
+        let mut names = document.operations.iter().filter_map(|(name, _)| name);
+        if let (Some(name), None) = (names.next(), names.next()) {
+            self.set_operation(name.as_str());
+        } else {
+            self.set_operation("anonymous");
+        }
+    }
+}
+
+/// An error's `extensions.code`, `INTERNAL` when it has none.
+fn code_of(err: &ServerError) -> String {
+    match err.extensions.as_ref().and_then(|e| e.get("code")) {
+        Some(Value::String(s)) => s.clone(),
+        _ => "INTERNAL".into(),
+    }
+}
+
+/// Whether the field may read the database (see [`ErrorCodes`]): a root field, or one whose
+/// type is an object, an interface, a union or a list.
+fn reads_database(ctx: &ExtensionContext<'_>, info: &ResolveInfo<'_>) -> bool {
+    if info.is_for_introspection {
+        return false;
+    }
+    if matches!(info.parent_type, "Query" | "Mutation" | "Subscription") || info.return_type.contains('[') {
+        return true;
+    }
+    let base = info.return_type.trim_end_matches('!');
+    matches!(
+        ctx.schema_env.registry.types.get(base),
+        Some(MetaType::Object { .. } | MetaType::Interface { .. } | MetaType::Union { .. })
+    )
+}
 
 fn tag(err: &mut ServerError, code: &str) {
     let ext = err.extensions.get_or_insert_with(Default::default);
@@ -118,7 +199,10 @@ fn normalise_field(err: &mut ServerError) {
 #[async_graphql::async_trait::async_trait]
 impl Extension for ErrorCodesExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
+        let started = Instant::now();
+        let mut response = next.run(ctx).instrument(self.span.clone()).await;
+        let _inside = self.span.enter();
+        let request_id = crate::telemetry::current_request_id();
         for err in response.errors.iter_mut() {
             let has_code = err.extensions.as_ref().and_then(|e| e.get("code")).is_some();
             if !has_code {
@@ -126,28 +210,59 @@ impl Extension for ErrorCodesExtension {
                     name_the_field(err);
                     tag(err, "BAD_USER_INPUT");
                 } else {
-                    tracing::error!(message = %err.message, "untagged GraphQL error");
+                    tracing::error!(error = %err.message, "internal error: untagged GraphQL error");
                     err.message = "internal error".into();
                     tag(err, "INTERNAL");
                 }
             }
             normalise_field(err);
-        }
-        if let Some(metrics) = ctx.data_opt::<AppState>().map(|s| s.metrics.clone()) {
-            for err in &response.errors {
-                let code = err
-                    .extensions
-                    .as_ref()
-                    .and_then(|e| e.get("code"))
-                    .and_then(|v| match v {
-                        Value::String(s) => Some(s.clone()),
-                        _ => None,
-                    })
-                    .unwrap_or_else(|| "INTERNAL".into());
-                metrics.error(&code);
+            if let Some(id) = &request_id {
+                err.extensions.get_or_insert_with(Default::default).set("requestId", id.as_ref());
             }
         }
+        let operation = self.operation();
+        if let Some(metrics) = ctx.data_opt::<AppState>().map(|s| s.metrics.clone()) {
+            for err in &response.errors {
+                metrics.error_in(&code_of(err), &operation);
+            }
+        }
+        let outcome = response.errors.first().map_or_else(|| "OK".to_string(), code_of);
+        if outcome == "INTERNAL" {
+            self.span.record("otel.status_code", "ERROR");
+        }
+        self.span.record("outcome", outcome.as_str());
+        self.span.record("duration_ms", started.elapsed().as_secs_f64() * 1e3);
         response
+    }
+
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if let Some(name) = &request.operation_name {
+            self.set_operation(name);
+        }
+        next.run(ctx, request).await
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        if !reads_database(ctx, &info) {
+            return next.run(ctx, info).await;
+        }
+        let span = tracing::info_span!(
+            "resolve",
+            otel.name = %format!("{}.{}", info.parent_type, info.name),
+            graphql.field.path = %info.path_node,
+            graphql.field.type = %info.return_type,
+        );
+        next.run(ctx, info).instrument(span).await
     }
 
     async fn parse_query(
@@ -157,10 +272,18 @@ impl Extension for ErrorCodesExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|mut e| {
+        // The request's data is attached by now (not yet in `prepare_request`).
+        let login = ctx.data_opt::<RequestCtx>().and_then(|r| r.principal.as_ref()).map(|p| p.login.as_str());
+        if let Some(login) = login {
+            self.span.record("login", login);
+            crate::telemetry::record_login(login);
+        }
+        let document = next.run(ctx, query, variables).await.map_err(|mut e| {
             tag(&mut e, "GRAPHQL_PARSE_FAILED");
             e
-        })
+        })?;
+        self.name_the_operation(&document);
+        Ok(document)
     }
 
     async fn validation(

@@ -66,6 +66,7 @@ impl LiveStats {
 
 async fn compute(state: &AppState, (year, scope): &Key) -> Result<Arc<Figures>, String> {
     let today = crate::calendar::today();
+    state.metrics.statistics_recomputed();
     service::compute(&state.db, &state.calendar, state.settings.rules.transfer_answer_days, scope, *year, today)
         .await
         .map(Arc::new)

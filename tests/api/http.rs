@@ -20,7 +20,10 @@ async fn health_readiness_graphiql_and_metrics_are_served() {
     assert_eq!(status, 200);
     assert!(metrics.contains("casebridge_graphql_requests_total{operation=\"CountCases\"} 1"), "{metrics}");
     assert!(metrics.contains("casebridge_graphql_duration_seconds_count{operation=\"CountCases\"} 1"), "{metrics}");
-    assert!(metrics.contains("casebridge_graphql_errors_total{code=\"GRAPHQL_VALIDATION_FAILED\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("casebridge_graphql_errors_total{code=\"GRAPHQL_VALIDATION_FAILED\",operation=\"Broken\"} 1"),
+        "{metrics}"
+    );
 }
 
 #[actix_rt::test]

@@ -22,6 +22,7 @@ mod jwks;
 mod layers;
 mod lifecycle;
 mod masking;
+mod observe;
 mod operations;
 mod org;
 mod oversight;
