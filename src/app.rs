@@ -230,7 +230,7 @@ async fn close(state: &AppState, listener: Option<tokio::task::JoinHandle<()>>) 
 
 /// Counts every request while it is handled (the shutdown waits for them), answers `/readyz`
 /// 503 once the shutdown began, and drops a request still running when the grace is over with
-/// a 503 of its own, counted as cut.
+/// a 503 of its own ([`Cut`]), counted as cut.
 fn track<S, B>(
     drain: Arc<Drain>,
     req: ServiceRequest,
@@ -240,32 +240,53 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody + 'static,
 {
-    let http = req.request().clone();
-    let draining = drain.phase() != Phase::Serving;
-    let ready = draining && req.path() == "/readyz";
     let busy = drain.busy();
     tracing::debug!(method = %req.method(), path = %req.path(), "request in flight");
-    let handled = (!ready).then(|| srv.call(req));
+    let handled = if drain.phase() != Phase::Serving && req.path() == "/readyz" {
+        let refused = HttpResponse::ServiceUnavailable().content_type("text/plain").body("shutting down\n");
+        Err(req.into_response(refused))
+    } else {
+        // Not the request itself: a clone held across the call would break routing.
+        let what = format!("{} {}", req.method(), req.path());
+        Ok((what, srv.call(req)))
+    };
     async move {
         let _busy = busy;
-        let Some(handled) = handled else {
-            let refused = HttpResponse::ServiceUnavailable().content_type("text/plain").body("shutting down\n");
-            return Ok(ServiceResponse::new(http, refused));
+        let (what, handled) = match handled {
+            Ok(call) => call,
+            Err(refused) => return Ok(refused),
         };
         tokio::select! {
             out = handled => out.map(ServiceResponse::map_into_boxed_body),
             () = drain.reached(Phase::Cut) => {
                 drain.request_cut();
-                tracing::warn!(method = %http.method(), path = %http.path(), "request cut by the shutdown");
-                let body = serde_json::json!({ "errors": [{
-                    "message": "the server shut down before this request finished; it may or may not have taken effect",
-                    "extensions": { "code": "SHUTTING_DOWN" },
-                }]});
-                let cut = HttpResponse::ServiceUnavailable()
-                    .insert_header((header::CONNECTION, "close"))
-                    .json(body);
-                Ok(ServiceResponse::new(http, cut))
+                tracing::warn!(request = %what, "request cut by the shutdown");
+                Err(Cut.into())
             }
         }
+    }
+}
+
+/// The answer to a request the shutdown cut: it may or may not have taken effect.
+#[derive(Debug)]
+struct Cut;
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the server shut down before this request finished; it may or may not have taken effect")
+    }
+}
+
+impl actix_web::ResponseError for Cut {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::SERVICE_UNAVAILABLE
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = serde_json::json!({ "errors": [{
+            "message": self.to_string(),
+            "extensions": { "code": "SHUTTING_DOWN" },
+        }]});
+        HttpResponse::ServiceUnavailable().insert_header((header::CONNECTION, "close")).json(body)
     }
 }

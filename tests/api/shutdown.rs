@@ -236,6 +236,7 @@ async fn shutdown(signal: &str, cut: bool) {
         let log = served.rest_of_log().await;
         assert_eq!(exit, Some(1), "{log}");
         assert!(log.contains("shutdown cut 1 request and 0 WebSockets"), "{log}");
+        assert!(!log.contains("panicked"), "{log}");
     } else {
         // The process waits for the filing, which waits for the test.
         hold.rollback().await.expect("release");
