@@ -247,12 +247,12 @@ where
         Err(req.into_response(refused))
     } else {
         // Not the request itself: a clone held across the call would break routing.
-        let what = format!("{} {}", req.method(), req.path());
+        let what = (req.method().clone(), req.uri().clone());
         Ok((what, srv.call(req)))
     };
     async move {
         let _busy = busy;
-        let (what, handled) = match handled {
+        let ((method, uri), handled) = match handled {
             Ok(call) => call,
             Err(refused) => return Ok(refused),
         };
@@ -260,7 +260,7 @@ where
             out = handled => out.map(ServiceResponse::map_into_boxed_body),
             () = drain.reached(Phase::Cut) => {
                 drain.request_cut();
-                tracing::warn!(request = %what, "request cut by the shutdown");
+                tracing::warn!(%method, path = uri.path(), "request cut by the shutdown");
                 Err(Cut.into())
             }
         }

@@ -26,7 +26,7 @@ use actix_ws::{AggregatedMessage, CloseCode, CloseReason};
 use async_graphql::http::{WebSocketProtocols, WsMessage};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 
 use crate::auth::Principal;
 use crate::error::AppError;
@@ -100,8 +100,10 @@ pub enum Phase {
 /// request counter around every handler (`app`) report to it.
 pub struct Drain {
     phase: watch::Sender<Phase>,
-    /// Open sockets plus HTTP requests being handled; the drain is over at 0.
-    busy: watch::Sender<usize>,
+    /// Open sockets plus HTTP requests being handled; the drain is over at 0. An atomic, not
+    /// a channel: every request counts itself in and out, and only the last one out wakes.
+    busy: AtomicUsize,
+    idle: Notify,
     requests_cut: AtomicUsize,
     sockets_cut: AtomicUsize,
 }
@@ -110,7 +112,8 @@ impl Default for Drain {
     fn default() -> Self {
         Self {
             phase: watch::Sender::new(Phase::Serving),
-            busy: watch::Sender::new(0),
+            busy: AtomicUsize::new(0),
+            idle: Notify::new(),
             requests_cut: AtomicUsize::new(0),
             sockets_cut: AtomicUsize::new(0),
         }
@@ -122,7 +125,9 @@ pub struct Busy(Arc<Drain>);
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.0.busy.send_modify(|n| *n = n.saturating_sub(1));
+        if self.0.busy.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.idle.notify_waiters();
+        }
     }
 }
 
@@ -144,19 +149,27 @@ impl Drain {
 
     /// Counts a socket or request until the guard is dropped.
     pub fn busy(self: &Arc<Self>) -> Busy {
-        self.busy.send_modify(|n| *n += 1);
+        self.busy.fetch_add(1, Ordering::AcqRel);
         Busy(Arc::clone(self))
     }
 
     /// Sockets and requests still open.
     pub fn open(&self) -> usize {
-        *self.busy.borrow()
+        self.busy.load(Ordering::Acquire)
     }
 
     /// Resolves when nothing is open any more.
     pub async fn idle(&self) {
-        let mut rx = self.busy.subscribe();
-        let _ = rx.wait_for(|n| *n == 0).await;
+        loop {
+            let woken = self.idle.notified();
+            tokio::pin!(woken);
+            // Registered before the check: a last one out in between still wakes this.
+            woken.as_mut().enable();
+            if self.open() == 0 {
+                return;
+            }
+            woken.await;
+        }
     }
 
     /// Resolves once the shutdown has reached `phase` (never, while serving).
