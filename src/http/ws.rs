@@ -592,3 +592,29 @@ impl Connection {
         let _ = session.close(reason).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_counted_under_their_fixed_reason() {
+        let config = |secret: &[u8]| {
+            crate::auth::JwtConfig::new(
+                crate::auth::JwtKey::Hs256(secret.to_vec()),
+                "casebridge".into(),
+                "casebridge-api".into(),
+            )
+            .expect("jwt")
+        };
+        let jwt = config(b"0123456789abcdef0123456789abcdef");
+        let reason = |token: &str| jwt.verify(token).map(|_| "accepted").unwrap_or_else(|e| refusal_reason(&e));
+        assert_eq!(reason(&jwt.sign("someone", chrono::Duration::hours(-2)).expect("sign")), "expired");
+        assert_eq!(reason("not.a.token"), "malformed");
+        let other = config(b"another-secret-another-secret-0123");
+        assert_eq!(reason(&other.sign("someone", chrono::Duration::hours(1)).expect("sign")), "bad_signature");
+        assert_eq!(reason(&jwt.sign("someone", chrono::Duration::hours(1)).expect("sign")), "accepted");
+        assert_eq!(refusal_reason(&AppError::Unauthenticated("unknown user".into())), "unknown_user");
+        assert_eq!(refusal_reason(&AppError::Unauthenticated("the user is deactivated".into())), "inactive");
+    }
+}
