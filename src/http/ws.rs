@@ -11,9 +11,12 @@
 //! - a connection runs at most [`MAX_OPERATIONS`] operations at once (one more is refused
 //!   `RATE_LIMITED`, the others go on), and one login holds at most
 //!   [`MAX_CONNECTIONS_PER_LOGIN`] sockets per instance (one more is refused at init);
-//! - a ping every [`KEEPALIVE`]; a peer silent for three of them is dropped.
+//! - a ping every [`KEEPALIVE`]; a peer silent for three of them is dropped;
+//! - when the server shuts down ([`Drain`]), every running operation gets its `complete` and
+//!   the socket closes 1001 (going away) at once: a subscription has no end to wait for.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -23,7 +26,7 @@ use actix_ws::{AggregatedMessage, CloseCode, CloseReason};
 use async_graphql::http::{WebSocketProtocols, WsMessage};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc, watch};
 
 use crate::auth::Principal;
 use crate::error::AppError;
@@ -31,6 +34,7 @@ use crate::graphql::AppSchema;
 use crate::graphql::context::{AppState, RequestCtx};
 use crate::graphql::loaders::Loaders;
 use crate::http::rate_limit::{Caller, Limited, RateLimiter};
+use crate::metrics::Metrics;
 
 /// How long a socket may stay open without `connection_init`.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -81,6 +85,177 @@ impl Drop for Held {
     }
 }
 
+/// Where a shutdown stands: the phases only move forward.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    Serving,
+    /// A signal came: sockets end their operations and close 1001, requests in flight finish.
+    Draining,
+    /// The grace is over: what still runs is dropped (and counted as cut).
+    Cut,
+}
+
+/// What a shutdown tells the server's sockets and requests, and what they tell it back: how
+/// many are still open, and how many had to be cut. `app` drives it; the sockets (here) and the
+/// request counter around every handler (`app`) report to it.
+pub struct Drain {
+    phase: watch::Sender<Phase>,
+    /// Open sockets plus HTTP requests being handled; the drain is over at 0. An atomic, not
+    /// a channel: every request counts itself in and out, and only the last one out wakes.
+    busy: AtomicUsize,
+    idle: Notify,
+    requests_cut: AtomicUsize,
+    sockets_cut: AtomicUsize,
+}
+
+impl Default for Drain {
+    fn default() -> Self {
+        Self {
+            phase: watch::Sender::new(Phase::Serving),
+            busy: AtomicUsize::new(0),
+            idle: Notify::new(),
+            requests_cut: AtomicUsize::new(0),
+            sockets_cut: AtomicUsize::new(0),
+        }
+    }
+}
+
+/// One open socket or request being handled: counted until dropped.
+pub struct Busy(Arc<Drain>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if self.0.busy.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+impl Drain {
+    pub fn phase(&self) -> Phase {
+        *self.phase.borrow()
+    }
+
+    /// Moves to `phase` (never back).
+    pub fn enter(&self, phase: Phase) {
+        self.phase.send_if_modified(|now| {
+            let forward = phase > *now;
+            if forward {
+                *now = phase;
+            }
+            forward
+        });
+    }
+
+    /// Counts a socket or request until the guard is dropped.
+    pub fn busy(self: &Arc<Self>) -> Busy {
+        self.busy.fetch_add(1, Ordering::AcqRel);
+        Busy(Arc::clone(self))
+    }
+
+    /// Sockets and requests still open.
+    pub fn open(&self) -> usize {
+        self.busy.load(Ordering::Acquire)
+    }
+
+    /// Resolves when nothing is open any more.
+    pub async fn idle(&self) {
+        loop {
+            let woken = self.idle.notified();
+            tokio::pin!(woken);
+            // Registered before the check: a last one out in between still wakes this.
+            woken.as_mut().enable();
+            if self.open() == 0 {
+                return;
+            }
+            woken.await;
+        }
+    }
+
+    /// Resolves once the shutdown has reached `phase` (never, while serving).
+    pub async fn reached(&self, phase: Phase) {
+        let mut rx = self.phase.subscribe();
+        if rx.wait_for(|now| *now >= phase).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// A request was dropped at the end of the grace.
+    pub fn request_cut(&self) {
+        self.requests_cut.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// (requests, sockets) cut so far.
+    pub fn cut(&self) -> (usize, usize) {
+        (self.requests_cut.load(Ordering::Relaxed), self.sockets_cut.load(Ordering::Relaxed))
+    }
+}
+
+/// The operations running on one connection, gauged in `/metrics` as they start and end.
+struct Running {
+    ids: HashSet<String>,
+    metrics: Arc<Metrics>,
+}
+
+impl Running {
+    fn insert(&mut self, id: String) {
+        if self.ids.insert(id) {
+            self.metrics.subscriptions(1);
+        }
+    }
+
+    fn remove(&mut self, id: &str) {
+        if self.ids.remove(id) {
+            self.metrics.subscriptions(-1);
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for _ in self.ids.drain() {
+            self.metrics.subscriptions(-1);
+        }
+    }
+}
+
+/// An open socket, gauged in `/metrics` until dropped.
+struct Gauged(Arc<Metrics>);
+
+impl Gauged {
+    fn new(metrics: &Arc<Metrics>) -> Self {
+        metrics.ws_connections(1);
+        Self(Arc::clone(metrics))
+    }
+}
+
+impl Drop for Gauged {
+    fn drop(&mut self) {
+        self.0.ws_connections(-1);
+    }
+}
+
+/// The short fixed reason `/metrics` counts a refused token under, told apart by the message
+/// `auth::jwt` and `auth::principal` give the refusal (their only output).
+fn refusal_reason(err: &AppError) -> &'static str {
+    let AppError::Unauthenticated(why) = err else { return "unavailable" };
+    [
+        ("expired", "expired"),
+        ("not valid yet", "not_yet_valid"),
+        ("issued in the future", "issued_in_future"),
+        ("audience", "wrong_audience"),
+        ("issuer", "wrong_issuer"),
+        ("signature", "bad_signature"),
+        ("algorithm", "bad_algorithm"),
+        ("required claim", "missing_claim"),
+        ("unknown user", "unknown_user"),
+        ("deactivated", "inactive"),
+    ]
+    .iter()
+    .find(|(said, _)| why.contains(said))
+    .map_or("malformed", |(_, reason)| reason)
+}
+
 /// Who the connection was opened for (set by `connection_init`).
 struct Opened {
     principal: Arc<Principal>,
@@ -114,11 +289,16 @@ async fn init(
         .find_map(|k| payload.get(*k).and_then(|v| v.as_str()))
         .map(str::to_string);
     let Some(header) = header else {
+        state.metrics.auth_refused("missing");
         return Err(AppError::unauthenticated().into());
     };
     let token = header.trim().strip_prefix("Bearer ").unwrap_or(header.trim()).trim().to_string();
-    let claims = state.settings.jwt.verify(&token)?;
-    let principal = super::principal_of(&state, &claims, addr.clone()).await?;
+    let refused = |err: AppError| {
+        state.metrics.auth_refused(refusal_reason(&err));
+        err
+    };
+    let claims = state.settings.jwt.verify(&token).map_err(refused)?;
+    let principal = super::principal_of(&state, &claims, addr.clone()).await.map_err(refused)?;
     let held = connections.hold(&principal.login).ok_or_else(|| {
         AppError::RateLimited(format!("{} sockets are open for this login already", MAX_CONNECTIONS_PER_LOGIN))
     })?;
@@ -140,13 +320,20 @@ async fn still_allowed(state: &AppState, opened: &Shared) -> Result<(), &'static
         (o.principal.login.clone(), Arc::clone(&o.principal), o.expires_at)
     };
     if Utc::now() >= expires_at {
+        state.metrics.auth_refused("expired");
         return Err("the token has expired");
     }
     // Through the instance's principal cache: every change of a user's access empties it.
     match state.principals.get(&state.db, &login).await {
         Ok(now) if now.roles == was.roles && now.department_id == was.department_id && now.town == was.town => Ok(()),
-        Ok(_) => Err("the user's rights changed: connect again"),
-        Err(AppError::Unauthenticated(_)) => Err("the user is deactivated or unknown"),
+        Ok(_) => {
+            state.metrics.auth_refused("rights_changed");
+            Err("the user's rights changed: connect again")
+        }
+        Err(err @ AppError::Unauthenticated(_)) => {
+            state.metrics.auth_refused(refusal_reason(&err));
+            Err("the user is deactivated or unknown")
+        }
         // The database did not answer: refuse this operation, keep the socket.
         Err(_) => Ok(()),
     }
@@ -197,6 +384,7 @@ pub async fn graphql_ws(
     state: web::Data<AppState>,
     schema: web::Data<AppSchema>,
     connections: web::Data<Arc<Connections>>,
+    drain: web::Data<Arc<Drain>>,
     req: HttpRequest,
     body: web::Payload,
 ) -> actix_web::Result<HttpResponse> {
@@ -205,6 +393,13 @@ pub async fn graphql_ws(
             .content_type("text/plain")
             .body("ask for the graphql-transport-ws (or graphql-ws) subprotocol\n"));
     };
+    // A socket asked for on a kept-alive connection after the signal: it would close at once.
+    if drain.phase() != Phase::Serving {
+        return Ok(HttpResponse::ServiceUnavailable()
+            .insert_header((header::RETRY_AFTER, "1"))
+            .content_type("text/plain")
+            .body("the server is shutting down\n"));
+    }
     let (mut response, session, messages) = actix_ws::handle(&req, body)?;
     response
         .headers_mut()
@@ -219,7 +414,19 @@ pub async fn graphql_ws(
         protocol,
         addr,
     };
-    actix_web::rt::spawn(run.serve(session, messages));
+    let drain = Arc::clone(drain.get_ref());
+    let busy = drain.busy();
+    actix_web::rt::spawn(async move {
+        // The socket answers the drain itself (complete, 1001); one still running when the
+        // grace is over (a peer that reads nothing, say) is dropped here, and counted.
+        tokio::select! {
+            () = run.serve(session, messages, &drain) => {}
+            () = drain.reached(Phase::Cut) => {
+                drain.sockets_cut.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        drop(busy);
+    });
     Ok(response)
 }
 
@@ -245,7 +452,8 @@ impl Connection {
         }
     }
 
-    async fn serve(self, mut session: actix_ws::Session, messages: actix_ws::MessageStream) {
+    async fn serve(self, mut session: actix_ws::Session, messages: actix_ws::MessageStream, drain: &Drain) {
+        let _gauged = Gauged::new(&self.state.metrics);
         let mut messages = messages.max_frame_size(MAX_MESSAGE_BYTES).aggregate_continuations();
         let opened: Shared = Arc::default();
         let (to_graphql, inbox) = mpsc::channel::<String>(64);
@@ -259,7 +467,7 @@ impl Connection {
             async_graphql::http::WebSocket::new(self.schema.clone(), Box::pin(inbox), self.protocol)
                 .on_connection_init(on_init),
         );
-        let mut running: HashSet<String> = HashSet::new();
+        let mut running = Running { ids: HashSet::new(), metrics: Arc::clone(&self.state.metrics) };
         let init_deadline = tokio::time::sleep(INIT_TIMEOUT);
         tokio::pin!(init_deadline);
         let mut expiry = Box::pin(tokio::time::sleep(Duration::from_secs(86_400 * 365)));
@@ -279,10 +487,27 @@ impl Connection {
                 expiry_set = true;
             }
             tokio::select! {
+                () = drain.reached(Phase::Draining) => {
+                    // Each operation ends as if the client had stopped it, then the socket
+                    // goes away (both protocols end an operation with `complete`).
+                    let ids: Vec<String> = running.ids.iter().cloned().collect();
+                    for id in ids {
+                        running.remove(&id);
+                        let done = serde_json::json!({ "id": id, "type": "complete" }).to_string();
+                        if session.text(done).await.is_err() {
+                            break;
+                        }
+                    }
+                    break Some(CloseReason {
+                        code: CloseCode::Away,
+                        description: Some("the server is shutting down".into()),
+                    });
+                }
                 () = &mut init_deadline, if !initialised => {
                     break close(4408, "Connection initialisation timeout");
                 }
                 () = &mut expiry, if expiry_set => {
+                    self.state.metrics.auth_refused("expired");
                     break close(4401, "the token has expired");
                 }
                 _ = keepalive.tick() => {
@@ -327,7 +552,7 @@ impl Connection {
                             if !initialised {
                                 break close(4401, "Unauthorized");
                             }
-                            if running.contains(&id) {
+                            if running.ids.contains(&id) {
                                 break close(4409, &format!("Subscriber for {id} already exists"));
                             }
                             if let Err(why) = still_allowed(&self.state, &opened).await {
@@ -344,7 +569,7 @@ impl Connection {
                                 }
                                 continue;
                             }
-                            if running.len() >= MAX_OPERATIONS {
+                            if running.ids.len() >= MAX_OPERATIONS {
                                 let why = format!("at most {MAX_OPERATIONS} operations run at once on one connection");
                                 if session.text(refused(self.protocol, &id, "RATE_LIMITED", &why)).await.is_err() {
                                     break None;
@@ -365,5 +590,31 @@ impl Connection {
             }
         };
         let _ = session.close(reason).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_counted_under_their_fixed_reason() {
+        let config = |secret: &[u8]| {
+            crate::auth::JwtConfig::new(
+                crate::auth::JwtKey::Hs256(secret.to_vec()),
+                "casebridge".into(),
+                "casebridge-api".into(),
+            )
+            .expect("jwt")
+        };
+        let jwt = config(b"0123456789abcdef0123456789abcdef");
+        let reason = |token: &str| jwt.verify(token).map(|_| "accepted").unwrap_or_else(|e| refusal_reason(&e));
+        assert_eq!(reason(&jwt.sign("someone", chrono::Duration::hours(-2)).expect("sign")), "expired");
+        assert_eq!(reason("not.a.token"), "malformed");
+        let other = config(b"another-secret-another-secret-0123");
+        assert_eq!(reason(&other.sign("someone", chrono::Duration::hours(1)).expect("sign")), "bad_signature");
+        assert_eq!(reason(&jwt.sign("someone", chrono::Duration::hours(1)).expect("sign")), "accepted");
+        assert_eq!(refusal_reason(&AppError::Unauthenticated("unknown user".into())), "unknown_user");
+        assert_eq!(refusal_reason(&AppError::Unauthenticated("the user is deactivated".into())), "inactive");
     }
 }

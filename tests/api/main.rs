@@ -35,6 +35,7 @@ mod records;
 mod report;
 mod roles;
 mod schema;
+mod shutdown;
 mod statistics;
 mod story;
 mod subscriptions;
