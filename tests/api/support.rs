@@ -14,6 +14,7 @@ use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
 mod template;
+pub mod browser;
 
 pub use template::TestDb;
 

@@ -1,0 +1,108 @@
+//! GraphiQL at `/` works offline: in headless Chromium with every host but the server's
+//! unreachable, the page loads (everything from the binary, under its own strict policy), runs
+//! a query with a bearer token typed into its Headers editor, shows the result, and still has
+//! the header after a reload (kept in localStorage).
+//!
+//! Without Chromium this test fails (CI installs it); `CASEBRIDGE_SKIP_BROWSER=1` skips it.
+
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+use crate::support::browser::Browser;
+
+/// Nothing but 127.0.0.1 resolves, and everything else goes to a proxy that is not there.
+const OFFLINE: [&str; 3] = [
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=127.0.0.1",
+];
+
+/// The text of every CodeMirror editor on the page, or null before GraphiQL has drawn them.
+const EDITORS: &str = r#"(() => {
+  const query = document.querySelector('.graphiql-query-editor .CodeMirror');
+  if (!query) return null;
+  const all = [...document.querySelectorAll('.CodeMirror')].map((el) => el.CodeMirror.getValue());
+  const result = document.querySelector('.result-window .CodeMirror');
+  return {
+    query: query.CodeMirror.getValue(),
+    editors: all,
+    result: result ? result.CodeMirror.getValue() : null,
+    stored: localStorage.getItem('graphiql:headers'),
+    explorer: !!document.querySelector('[aria-label="Show GraphiQL Explorer"], [aria-label="Hide GraphiQL Explorer"]'),
+  };
+})()"#;
+
+fn set_editors(query: &str, headers: &str) -> String {
+    format!(
+        r#"(() => {{
+  const editors = [...document.querySelectorAll('.CodeMirror')].map((el) => el.CodeMirror);
+  const headers = editors.find((cm) => cm.getValue().includes('Bearer <token>'));
+  if (!headers) return 'no headers editor';
+  headers.setValue({headers});
+  document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue({query});
+  return 'set';
+}})()"#,
+        headers = json!(headers),
+        query = json!(query)
+    )
+}
+
+#[actix_rt::test]
+async fn graphiql_loads_offline_runs_a_query_with_a_token_and_keeps_the_header() {
+    let test = "graphiql::graphiql_loads_offline_runs_a_query_with_a_token_and_keeps_the_header";
+    let app = TestApp::spawn().await;
+    let Some(mut browser) = Browser::launch_with(test, &OFFLINE).await else { return };
+    let page = browser.open("graphiql", &format!("{}/", app.address)).await;
+    let drawn = browser.wait_for(&page, EDITORS, "GraphiQL drawn", |v| v.is_object()).await;
+    assert!(drawn["explorer"].as_bool().unwrap_or(false), "the explorer plugin is there: {drawn}");
+
+    let token = app.token("bureau.officer");
+    let headers = json!({ "Authorization": format!("Bearer {token}") }).to_string();
+    let set = browser.evaluate(&page, &set_editors("{ me { login } }", &headers)).await;
+    assert_eq!(set, Ok(json!("set")), "the editors were found");
+    browser
+        .evaluate(&page, "document.querySelector('.graphiql-execute-button').click(), true")
+        .await
+        .expect("run clicked");
+    let ran = browser
+        .wait_for(&page, EDITORS, "the result", |v| v["result"].as_str().is_some_and(|r| r.contains("bureau.officer")))
+        .await;
+    let result: Value = serde_json::from_str(ran["result"].as_str().unwrap_or("null")).expect("a JSON result");
+    assert_eq!(result["data"]["me"]["login"], "bureau.officer", "{result}");
+
+    // Headers persist across a reload, in this browser's storage.
+    browser.call(Some(&page.session), "Page.reload", json!({})).await.expect("reload");
+    let reloaded = browser
+        .wait_for(&page, EDITORS, "the headers after a reload", |v| {
+            v["editors"].as_array().is_some_and(|e| e.iter().any(|t| t.as_str().is_some_and(|t| t.contains(&token))))
+        })
+        .await;
+    assert!(reloaded["stored"].as_str().is_some_and(|s| s.contains(&token)), "{reloaded}");
+
+    assert!(browser.faults().is_empty(), "the page broke: {:#?}", browser.faults());
+    let failed: Vec<&String> = browser.log.iter().filter(|l| l.contains("Failed to load") || l.contains("ERR_")).collect();
+    assert!(failed.is_empty(), "everything came from the server: {failed:#?}");
+}
+
+#[actix_rt::test]
+async fn graphiql_is_off_without_introspection_and_its_assets_are_cached_for_good() {
+    let app = TestApp::spawn().await;
+    let (status, page) = app.raw("GET", "/", None).await;
+    assert_eq!(status, 200);
+    let script = page.split("<script src=\"").nth(3).and_then(|s| s.split('"').next()).expect("graphiql's script");
+    assert!(script.starts_with("/graphiql/") && script.ends_with("/graphiql.min.js"), "{script}");
+    let client = awc::Client::default();
+    let response = client.get(format!("{}{script}", app.address)).send().await.expect("asset");
+    assert_eq!(response.status(), 200);
+    let cache = response.headers().get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(cache.contains("immutable"), "{cache}");
+    assert!(response.headers().get("etag").is_some());
+
+    let page = client.get(format!("{}/", app.address)).send().await.expect("page");
+    let policy = page.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(policy.contains("script-src 'self'") && !policy.contains("script-src 'self' 'unsafe"), "{policy}");
+
+    let off = TestApp::spawn_with(|s| s.introspection = false).await;
+    assert_eq!(off.raw("GET", "/", None).await.0, 404);
+    assert_eq!(off.raw("GET", script, None).await.0, 404);
+}
