@@ -1,6 +1,8 @@
 //! GraphQL over HTTP conformance: graphql-http's server audits (the spec's own list, pinned in
 //! tests/conformance/package.json) run by node against the real server; every audit must pass,
-//! without a warning or a notice.
+//! without a warning or a notice. The audits run signed in (a bureau officer's token): some of
+//! them ask `__type(name:)`, and introspection needs a token here (hostile.rs); the anonymous
+//! `{ __typename }` they send most is also checked without one below.
 //!
 //! graphql-http is installed with npm into `target/conformance` once (again when the pinned
 //! version changes). Without node and npm this test fails; `CASEBRIDGE_SKIP_NODE=1` skips it
@@ -54,10 +56,19 @@ async fn every_graphql_over_http_audit_passes_without_a_warning() {
         return;
     }
     let app = TestApp::spawn().await;
+    let anonymous = app.gql_with_token(None, "{ __typename }", serde_json::json!({})).await;
+    assert_eq!(anonymous["data"]["__typename"], "Query", "{anonymous}");
     let url = format!("{}/graphql", app.address);
+    let authorization = format!("Bearer {}", app.token("bureau.officer"));
     let output = actix_web::rt::task::spawn_blocking(move || {
         let dir = installed();
-        Command::new("node").arg("audit.mjs").arg(&url).current_dir(&dir).output().expect("node runs")
+        Command::new("node")
+            .arg("audit.mjs")
+            .arg(&url)
+            .env("AUDIT_AUTHORIZATION", authorization)
+            .current_dir(&dir)
+            .output()
+            .expect("node runs")
     })
     .await
     .expect("the audit ran");

@@ -3,6 +3,9 @@
 // [{"id", "name", "status": "ok" | "warn" | "notice" | "error", "reason"?}].
 // tests/api/conformance.rs installs the pinned graphql-http next to this script's copy and
 // fails on anything but "ok".
+//
+// AUDIT_AUTHORIZATION, when set, is sent as the Authorization header of every request: some
+// audits ask `__type(name:)`, and introspection on casebridge needs a token.
 import { serverAudits } from 'graphql-http';
 
 const url = process.argv[2];
@@ -11,8 +14,13 @@ if (!url) {
   process.exit(2);
 }
 
+const authorization = process.env.AUDIT_AUTHORIZATION;
+const fetchFn = authorization
+  ? (input, init = {}) => fetch(input, { ...init, headers: { ...(init.headers || {}), authorization } })
+  : fetch;
+
 const results = [];
-for (const audit of serverAudits({ url })) {
+for (const audit of serverAudits({ url, fetchFn })) {
   const result = await audit.fn();
   const entry = { id: audit.id, name: audit.name, status: result.status };
   if (result.status !== 'ok') {
