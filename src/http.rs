@@ -69,7 +69,14 @@ fn json_as(media: Media, status: StatusCode, body: &impl serde::Serialize) -> Ht
 /// An error answered before (or instead of) execution, counted under its code. `status` is
 /// the one of `application/graphql-response+json`; `application/json` keeps 200 where it
 /// always had it (`json_status`).
-fn refuse(state: &AppState, media: Media, json_status: StatusCode, status: StatusCode, code: &str, message: &str) -> HttpResponse {
+fn refuse(
+    state: &AppState,
+    media: Media,
+    json_status: StatusCode,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+) -> HttpResponse {
     state.metrics.error(code);
     let status = if media == Media::Json { json_status } else { status };
     json_as(media, status, &error_body(code, message))
@@ -265,9 +272,10 @@ impl Params {
     fn persisted_query(&self) -> Result<Option<(u64, String)>, BadParam> {
         let Some(pq) = self.extensions.get("persistedQuery") else { return Ok(None) };
         let version = pq.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
-        let hash = pq.get("sha256Hash").and_then(|h| h.as_str()).ok_or_else(|| {
-            ("extensions", "`extensions.persistedQuery` needs a string `sha256Hash`".to_string())
-        })?;
+        let hash = pq
+            .get("sha256Hash")
+            .and_then(|h| h.as_str())
+            .ok_or_else(|| ("extensions", "`extensions.persistedQuery` needs a string `sha256Hash`".to_string()))?;
         Ok(Some((version, hash.to_string())))
     }
 }
@@ -341,7 +349,9 @@ impl Call<'_> {
                 "PERSISTED_QUERY_NOT_FOUND",
                 "PersistedQueryNotFound",
             ),
-            Refusal::HashMismatch => self.bad_param(("extensions", "provided sha256Hash does not match the query".into())),
+            Refusal::HashMismatch => {
+                self.bad_param(("extensions", "provided sha256Hash does not match the query".into()))
+            }
             Refusal::Version => self.bad_param(("extensions", "only persistedQuery version 1 is supported".into())),
         }
     }
@@ -369,7 +379,11 @@ impl Call<'_> {
                 if let Some(reason) = refusal_reason(&err) {
                     state.metrics.auth_refused(reason);
                 }
-                let status = if err.code() == "UNAUTHENTICATED" { StatusCode::UNAUTHORIZED } else { StatusCode::INTERNAL_SERVER_ERROR };
+                let status = if err.code() == "UNAUTHENTICATED" {
+                    StatusCode::UNAUTHORIZED
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                };
                 return refuse(state, media, StatusCode::OK, status, err.code(), &err.message());
             }
         };
@@ -452,10 +466,8 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
 /// `406 Not Acceptable` when `Accept` allows neither JSON media type.
 fn not_acceptable(state: &AppState) -> HttpResponse {
     state.metrics.error("BAD_USER_INPUT");
-    let body = error_body(
-        "BAD_USER_INPUT",
-        "Accept allows neither application/graphql-response+json nor application/json",
-    );
+    let body =
+        error_body("BAD_USER_INPUT", "Accept allows neither application/graphql-response+json nor application/json");
     json(StatusCode::NOT_ACCEPTABLE, &body)
 }
 
@@ -485,7 +497,14 @@ async fn graphql_post(
             } else {
                 format!("the body is not a GraphQL request in JSON: {e}")
             };
-            return refuse(&state, media, StatusCode::BAD_REQUEST, StatusCode::BAD_REQUEST, "GRAPHQL_PARSE_FAILED", &message);
+            return refuse(
+                &state,
+                media,
+                StatusCode::BAD_REQUEST,
+                StatusCode::BAD_REQUEST,
+                "GRAPHQL_PARSE_FAILED",
+                &message,
+            );
         }
     };
     match Params::from_json(value) {

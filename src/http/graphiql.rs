@@ -81,7 +81,13 @@ fn not_modified(req: &HttpRequest, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|candidate| candidate.trim() == etag || candidate.trim() == "*"))
 }
 
-fn respond(req: &HttpRequest, content_type: &str, cache: &'static str, etag: &str, body: &'static [u8]) -> HttpResponse {
+fn respond(
+    req: &HttpRequest,
+    content_type: &str,
+    cache: &'static str,
+    etag: &str,
+    body: &'static [u8],
+) -> HttpResponse {
     let mut response = if not_modified(req, etag) {
         HttpResponse::NotModified().finish()
     } else {

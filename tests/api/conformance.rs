@@ -21,7 +21,8 @@ fn manifest_dir() -> PathBuf {
 
 /// `target/conformance` (or under `CARGO_TARGET_DIR`), with graphql-http at the pinned version.
 fn installed() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| manifest_dir().join("target"));
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| manifest_dir().join("target"));
     let dir = target.join("conformance");
     std::fs::create_dir_all(&dir).expect("target/conformance");
     let source = manifest_dir().join("tests/conformance");

@@ -246,14 +246,17 @@ async fn the_dashboard_signs_in_shows_the_figures_and_updates_when_a_case_is_fil
     assert_eq!(state["scope"]["town"], "北岙街道", "{state}");
     let url = format!("{}/dashboard#token={beiao}&year={year}&town=东屏街道", app.address);
     let forbidden = browser.open("another town", &url).await;
-    let state = browser.wait_for(&forbidden, STATE, "a refusal", |s| s["who"] == "town.beiao" && !s["error"].is_null()).await;
+    let state =
+        browser.wait_for(&forbidden, STATE, "a refusal", |s| s["who"] == "town.beiao" && !s["error"].is_null()).await;
     assert_eq!(state["error"], "无权查看该范围统计。", "{state}");
     assert_eq!(state["stale"], "true", "no figures are shown for a scope the reader may not see");
 
     // A bad token is refused in Chinese and the sign-in form comes back.
     let refused = browser.open("bad token", &format!("{}/dashboard#token=nonsense", app.address)).await;
     let state = browser
-        .wait_for(&refused, STATE, "the sign-in form with an error", |s| s["signInShown"] == true && !s["error"].is_null())
+        .wait_for(&refused, STATE, "the sign-in form with an error", |s| {
+            s["signInShown"] == true && !s["error"].is_null()
+        })
         .await;
     assert_eq!(state["error"], "令牌无效或已过期,请重新登录。", "{state}");
     assert_eq!(state["boardShown"], false);

@@ -43,7 +43,10 @@ async fn cors_allows_only_the_listed_origins() {
     };
     let allowed = preflight("https://app.example").await.expect("preflight");
     assert!(allowed.status().is_success(), "{}", allowed.status());
-    assert_eq!(allowed.headers().get("access-control-allow-origin").map(|v| v.as_bytes()), Some(&b"https://app.example"[..]));
+    assert_eq!(
+        allowed.headers().get("access-control-allow-origin").map(|v| v.as_bytes()),
+        Some(&b"https://app.example"[..])
+    );
     let refused = preflight("https://evil.example").await.expect("preflight");
     assert_eq!(refused.status(), 400);
     assert!(refused.headers().get("access-control-allow-origin").is_none());
@@ -105,7 +108,8 @@ async fn graphql_over_http_media_types_and_status_codes() {
     assert_eq!(post(&app, &[gr], &coercion).await.0, 400);
 
     // An Authorization header that fails is 401 for graphql-response+json.
-    let (status, _, body) = post(&app, &[gr, ("authorization", "Bearer nonsense")], &json!({"query": "{ __typename }"})).await;
+    let (status, _, body) =
+        post(&app, &[gr, ("authorization", "Bearer nonsense")], &json!({"query": "{ __typename }"})).await;
     assert_eq!((status, code(&body)), (401, "UNAUTHENTICATED"), "{body}");
 
     let (status, _, _) = post(&app, &[("accept", "text/html")], &json!({"query": "{ __typename }"})).await;
@@ -129,7 +133,8 @@ async fn graphql_over_http_media_types_and_status_codes() {
         .expect("send");
     assert_eq!(latin1.status(), 415);
 
-    let mutation = client().get(format!("{}/graphql?query=mutation%7B__typename%7D", app.address)).send().await.expect("send");
+    let mutation =
+        client().get(format!("{}/graphql?query=mutation%7B__typename%7D", app.address)).send().await.expect("send");
     assert_eq!(mutation.status(), 405);
     assert_eq!(mutation.headers().get("allow").map(|v| v.as_bytes()), Some(&b"POST"[..]));
     let put = client().put(format!("{}/graphql", app.address)).send().await.expect("send");

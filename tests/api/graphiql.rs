@@ -27,20 +27,22 @@ const EDITORS: &str = r#"(() => {
     query: query.CodeMirror.getValue(),
     editors: all,
     result: result ? result.CodeMirror.getValue() : null,
-    stored: localStorage.getItem('graphiql:headers'),
+    stored: Object.keys(localStorage).filter((k) => k.startsWith('graphiql:')).map((k) => localStorage.getItem(k)).join('\n'),
     explorer: !!document.querySelector('[aria-label="Show GraphiQL Explorer"], [aria-label="Hide GraphiQL Explorer"]'),
   };
 })()"#;
 
+/// Puts `query` and `headers` into GraphiQL's editors (again while GraphiQL, still starting,
+/// resets them) and returns whether both hold them.
 fn set_editors(query: &str, headers: &str) -> String {
     format!(
         r#"(() => {{
-  const editors = [...document.querySelectorAll('.CodeMirror')].map((el) => el.CodeMirror);
-  const headers = editors.find((cm) => cm.getValue().includes('Bearer <token>'));
-  if (!headers) return 'no headers editor';
-  headers.setValue({headers});
-  document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue({query});
-  return 'set';
+  const query = document.querySelector('.graphiql-query-editor .CodeMirror');
+  const headers = document.querySelector('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror');
+  if (!query || !headers) return false;
+  if (query.CodeMirror.getValue() !== {query}) query.CodeMirror.setValue({query});
+  if (headers.CodeMirror.getValue() !== {headers}) headers.CodeMirror.setValue({headers});
+  return query.CodeMirror.getValue() === {query} && headers.CodeMirror.getValue() === {headers};
 }})()"#,
         headers = json!(headers),
         query = json!(query)
@@ -58,8 +60,12 @@ async fn graphiql_loads_offline_runs_a_query_with_a_token_and_keeps_the_header()
 
     let token = app.token("bureau.officer");
     let headers = json!({ "Authorization": format!("Bearer {token}") }).to_string();
-    let set = browser.evaluate(&page, &set_editors("{ me { login } }", &headers)).await;
-    assert_eq!(set, Ok(json!("set")), "the editors were found");
+    let typed = set_editors("{ me { login } }", &headers);
+    for _ in 0..3 {
+        // Held for a while: GraphiQL may still be settling its first tab.
+        browser.wait_for(&page, &typed, "the query and the token in the editors", |v| v == &json!(true)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
     browser
         .evaluate(&page, "document.querySelector('.graphiql-execute-button').click(), true")
         .await
@@ -80,7 +86,8 @@ async fn graphiql_loads_offline_runs_a_query_with_a_token_and_keeps_the_header()
     assert!(reloaded["stored"].as_str().is_some_and(|s| s.contains(&token)), "{reloaded}");
 
     assert!(browser.faults().is_empty(), "the page broke: {:#?}", browser.faults());
-    let failed: Vec<&String> = browser.log.iter().filter(|l| l.contains("Failed to load") || l.contains("ERR_")).collect();
+    let failed: Vec<&String> =
+        browser.log.iter().filter(|l| l.contains("Failed to load") || l.contains("ERR_")).collect();
     assert!(failed.is_empty(), "everything came from the server: {failed:#?}");
 }
 

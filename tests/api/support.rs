@@ -13,8 +13,8 @@ use casebridge::config::{RateLimits, Settings};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
-mod template;
 pub mod browser;
+mod template;
 
 pub use template::TestDb;
 

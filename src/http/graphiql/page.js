@@ -15,7 +15,6 @@
       fetcher: fetcher,
       plugins: [explorer],
       shouldPersistHeaders: true,
-      defaultHeaders: '{\n  "Authorization": "Bearer <token>"\n}',
       defaultEditorToolsVisibility: 'headers',
     })
   );

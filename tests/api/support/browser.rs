@@ -206,7 +206,11 @@ impl Browser {
     /// is between documents.
     pub async fn evaluate(&mut self, page: &Page, expression: &str) -> Result<Value, String> {
         let result = self
-            .call(Some(&page.session), "Runtime.evaluate", json!({ "expression": expression, "returnByValue": true, "awaitPromise": true }))
+            .call(
+                Some(&page.session),
+                "Runtime.evaluate",
+                json!({ "expression": expression, "returnByValue": true, "awaitPromise": true }),
+            )
             .await?;
         if let Some(details) = result.get("exceptionDetails") {
             return Err(details.to_string());
@@ -216,7 +220,13 @@ impl Browser {
 
     /// Polls the page until `ready` holds of the value of `expression` (its state), and
     /// returns that value; fails after [`DEADLINE`] with the last value seen and the page's log.
-    pub async fn wait_for(&mut self, page: &Page, expression: &str, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    pub async fn wait_for(
+        &mut self,
+        page: &Page,
+        expression: &str,
+        what: &str,
+        ready: impl Fn(&Value) -> bool,
+    ) -> Value {
         let started = Instant::now();
         let mut last = Err("not read yet".to_string());
         while started.elapsed() < DEADLINE {
@@ -251,4 +261,3 @@ impl Drop for Browser {
         self.child.wait().ok();
     }
 }
-
