@@ -1,5 +1,13 @@
-//! Routes: `POST`/`GET /graphql`, GraphiQL at `/`, `/healthz`, `/readyz`, `/metrics`, the
-//! dashboard page at `/dashboard`.
+//! Routes: `POST`/`GET /graphql`, GraphiQL at `/` ([`graphiql`]), `/healthz`, `/readyz`,
+//! `/metrics` (GET and HEAD), the dashboard page at `/dashboard`.
+//!
+//! `/graphql` follows the GraphQL over HTTP spec (graphql-http's audit passes clean,
+//! tests/api/conformance.rs): the response is `application/graphql-response+json` when the
+//! client prefers it, and then a request error (no `data`: the document does not parse or
+//! validate, or its variables do not coerce) is 400 without a `data` key; `application/json`
+//! (asked for, `*/*`, or no `Accept`) keeps 200 for every GraphQL result. A POST must be JSON
+//! in UTF-8 (415 otherwise); malformed parameters are 400; a mutation over GET is 405.
+//! Persisted documents (APQ, trusted documents) are resolved first ([`persisted`]).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -411,14 +419,10 @@ impl Call<'_> {
         let loaders = Loaders::new(&state.db, principal.as_ref(), today);
         let gql = gql.data(RequestCtx { principal, today, client_addr: client_addr(req) }).data(loaders);
         let limit = state.settings.limits.request_timeout;
-        let Ok(response) = tokio::time::timeout(limit, self.schema.execute(gql)).await else {
-            // api.md has no TIMEOUT code: a request that runs too long is one that asks too much.
+        let Some(response) = within(limit, self.schema.execute(gql)).await else {
             state.metrics.error("QUERY_TOO_COMPLEX");
-            let message = format!("the request did not finish within {} s; ask for less", limit.as_secs_f64());
-            let mut body = error_body("QUERY_TOO_COMPLEX", &message);
-            body["errors"][0]["extensions"]["limit"] = "requestTimeout".into();
             let status = if media == Media::Json { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-            return json_as(media, status, &body);
+            return json_as(media, status, &timed_out(limit));
         };
         // A request error (parse, validation, variable coercion): no data, nothing executed.
         let request_error = response.data == async_graphql::Value::Null
@@ -448,6 +452,21 @@ impl Call<'_> {
         }
         HttpResponse::Ok().content_type(media.content_type()).body(bytes)
     }
+}
+
+/// Runs `execution` within `limit` (the request timeout): `None` when it did not finish, and
+/// then it is dropped (a transaction in it rolls back).
+async fn within<T>(limit: std::time::Duration, execution: impl Future<Output = T>) -> Option<T> {
+    tokio::time::timeout(limit, execution).await.ok()
+}
+
+/// The answer to a request past its time: api.md has no TIMEOUT code, and a request that runs
+/// too long is one that asks too much, so `QUERY_TOO_COMPLEX` with `limit: requestTimeout`.
+fn timed_out(limit: std::time::Duration) -> serde_json::Value {
+    let message = format!("the request did not finish within {} s; ask for less", limit.as_secs_f64());
+    let mut body = error_body("QUERY_TOO_COMPLEX", &message);
+    body["errors"][0]["extensions"]["limit"] = "requestTimeout".into();
+    body
 }
 
 /// Whether the operation that would run is not a query (a mutation over GET could be
@@ -552,4 +571,36 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn an_execution_past_the_limit_is_dropped_and_answered_query_too_complex() {
+        assert_eq!(within(Duration::ZERO, std::future::pending::<()>()).await, None);
+        assert_eq!(within(Duration::from_secs(60), async { 7 }).await, Some(7));
+        let body = timed_out(Duration::from_secs(30));
+        assert_eq!(body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX");
+        assert_eq!(body["errors"][0]["extensions"]["limit"], "requestTimeout");
+    }
+
+    #[test]
+    fn refusals_have_fixed_reasons() {
+        let reason = |m: &str| refusal_reason(&AppError::Unauthenticated(m.into()));
+        assert_eq!(reason("the token has expired"), Some("expired"));
+        assert_eq!(reason("the user is deactivated"), Some("inactive"));
+        assert_eq!(reason("the Authorization header must be `Bearer <token>`"), Some("malformed"));
+        assert_eq!(refusal_reason(&AppError::Internal("x".into())), None);
+    }
+
+    #[test]
+    fn a_mutation_is_told_from_a_query() {
+        assert!(is_mutation("mutation { a }", None));
+        assert!(!is_mutation("query A { a } mutation B { b }", Some("A")));
+        assert!(!is_mutation("{ a", None));
+    }
 }
