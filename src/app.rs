@@ -90,15 +90,21 @@ impl Application {
         // has none to check against.
         let responses = (postgres && state.settings.response_cache_bytes > 0)
             .then(|| Arc::new(ResponseCache::new(state.settings.response_cache_bytes)));
+        let persisted = Arc::new(crate::http::persisted::Persisted::load(&state.settings)?);
         let server = HttpServer::new(move || {
+            // Middleware, innermost first: compression, CORS (a refused preflight is still
+            // logged and counted), the request id and span, then the in-flight count.
             let app = App::new()
-                .wrap(actix_web::middleware::from_fn(crate::http::observe::observe))
                 .app_data(web::Data::new(http_state.clone()))
                 .app_data(web::Data::new(schema.clone()))
                 .app_data(web::Data::new(Arc::clone(&sockets)))
                 .app_data(web::Data::new(Arc::clone(&app_drain)))
                 .app_data(web::Data::from(Arc::clone(&limiter)))
-                .app_data(web::PayloadConfig::new(max_body));
+                .app_data(web::Data::from(Arc::clone(&persisted)))
+                .app_data(web::PayloadConfig::new(max_body))
+                .wrap(crate::http::edge::compress())
+                .wrap(crate::http::edge::cors(&http_state.settings))
+                .wrap(actix_web::middleware::from_fn(crate::http::observe::observe));
             let app = match &responses {
                 Some(cache) => app.app_data(web::Data::from(Arc::clone(cache))),
                 None => app,

@@ -1,20 +1,32 @@
-//! Routes: `POST`/`GET /graphql`, GraphiQL at `/`, `/healthz`, `/readyz`, `/metrics`, the
-//! dashboard page at `/dashboard`.
+//! Routes: `POST`/`GET /graphql`, GraphiQL at `/` ([`graphiql`]), `/healthz`, `/readyz`,
+//! `/metrics` (GET and HEAD), the dashboard page at `/dashboard`.
+//!
+//! `/graphql` follows the GraphQL over HTTP spec (graphql-http's audit passes clean,
+//! tests/api/conformance.rs): the response is `application/graphql-response+json` when the
+//! client prefers it, and then a request error (no `data`: the document does not parse or
+//! validate, or its variables do not coerce) is 400 without a `data` key; `application/json`
+//! (asked for, `*/*`, or no `Accept`) keeps 200 for every GraphQL result. A POST must be JSON
+//! in UTF-8 (415 otherwise); malformed parameters are 400; a mutation over GET is 405.
+//! Persisted documents (APQ, trusted documents) are resolved first ([`persisted`]).
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::http::GraphiQLSource;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, guard, web};
 use async_graphql::parser::types::OperationType;
 use entity::enums::Role;
 
+pub mod edge;
+pub mod graphiql;
 pub mod observe;
+pub mod persisted;
 pub mod rate_limit;
 pub mod response_cache;
 pub mod ws;
 
+use self::edge::Media;
+use self::persisted::Persisted;
 use self::response_cache::ResponseCache;
 use crate::auth::{Claims, Principal};
 use crate::error::AppError;
@@ -26,26 +38,82 @@ use crate::graphql::loaders::Loaders;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql_post))
         .route("/graphql", web::get().to(graphql_get))
+        .route("/graphql", web::route().to(graphql_other_method))
         .route("/graphql/ws", web::get().to(ws::graphql_ws))
-        .route("/", web::get().to(graphiql))
-        .route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics))
+        .configure(graphiql::routes)
+        .route("/healthz", read().to(healthz))
+        .route("/readyz", read().to(readyz))
+        .route("/metrics", read().to(metrics))
         .configure(crate::dashboard::routes);
+}
+
+/// GET, and HEAD for probes and monitors (actix sends the headers without the body).
+fn read() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
 /// The largest response body sent (a ceiling behind the cost model).
 pub const MAX_RESPONSE_BYTES: usize = 16 << 20;
 
+/// An error body of api.md's shape; `extensions.requestId` names the request in the logs.
 fn error_body(code: &str, message: &str) -> serde_json::Value {
-    serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code, "requestId": crate::telemetry::current_request_id().as_deref() } }] })
+    let mut body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    if let Some(id) = crate::telemetry::current_request_id() {
+        body["errors"][0]["extensions"]["requestId"] = id.as_ref().into();
+    }
+    body
 }
 
-fn json(status: actix_web::http::StatusCode, body: &impl serde::Serialize) -> HttpResponse {
+fn json(status: StatusCode, body: &impl serde::Serialize) -> HttpResponse {
+    json_as(Media::Json, status, body)
+}
+
+fn json_as(media: Media, status: StatusCode, body: &impl serde::Serialize) -> HttpResponse {
     match serde_json::to_vec(body) {
-        Ok(bytes) => HttpResponse::build(status).content_type("application/json").body(bytes),
+        Ok(bytes) => HttpResponse::build(status).content_type(media.content_type()).body(bytes),
         Err(_) => HttpResponse::InternalServerError().finish(),
     }
+}
+
+/// An error answered before (or instead of) execution, counted under its code. `status` is
+/// the one of `application/graphql-response+json`; `application/json` keeps 200 where it
+/// always had it (`json_status`).
+fn refuse(
+    state: &AppState,
+    media: Media,
+    json_status: StatusCode,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+) -> HttpResponse {
+    state.metrics.error(code);
+    let status = if media == Media::Json { json_status } else { status };
+    json_as(media, status, &error_body(code, message))
+}
+
+/// A short fixed reason for `casebridge_auth_refused_total`, read from the refusal.
+fn refusal_reason(err: &AppError) -> Option<&'static str> {
+    let AppError::Unauthenticated(message) = err else { return None };
+    let reason = if message.contains("Bearer <token>") {
+        "malformed"
+    } else if message.contains("expired") {
+        "expired"
+    } else if message.contains("signature") {
+        "bad_signature"
+    } else if message.contains("future") || message.contains("not valid yet") {
+        "not_yet_valid"
+    } else if message.contains("audience") || message.contains("issuer") {
+        "wrong_audience"
+    } else if message.contains("algorithm") {
+        "bad_algorithm"
+    } else if message.contains("unknown user") {
+        "unknown_user"
+    } else if message.contains("deactivated") {
+        "inactive"
+    } else {
+        "invalid"
+    };
+    Some(reason)
 }
 
 /// The verified claims of an `Authorization` header: `None` without one; a header that is not
@@ -84,7 +152,7 @@ fn rate_limited(state: &AppState, message: &str, limited: rate_limit::Limited) -
     let seconds = limited.seconds();
     let mut body = error_body("RATE_LIMITED", &format!("{message}; try again in {seconds} s"));
     body["errors"][0]["extensions"]["retryAfter"] = seconds.into();
-    let mut response = json(actix_web::http::StatusCode::TOO_MANY_REQUESTS, &body);
+    let mut response = json(StatusCode::TOO_MANY_REQUESTS, &body);
     if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
@@ -146,64 +214,281 @@ async fn cache_slot(
     }
 }
 
-async fn execute(
-    state: &AppState,
-    schema: &AppSchema,
-    req: &HttpRequest,
-    mut gql: async_graphql::Request,
-) -> HttpResponse {
-    let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    // Verified once: a token that does not verify counts against its address, like no token.
-    let verified = verify_header(state, auth);
-    let login = verified.as_ref().ok().and_then(|c| c.as_ref()).map(|c| c.sub.as_str());
-    let _running = match admit(state, req, login, &gql.query) {
-        Ok(running) => running,
-        Err(refused) => return *refused,
-    };
-    let principal = match verified {
-        Ok(None) => Ok(None),
-        Ok(Some(claims)) => principal_of(state, &claims, client_addr(req)).await.map(Some),
-        Err(e) => Err(e),
-    };
-    let principal = match principal {
-        Ok(p) => p,
-        Err(err) => {
-            state.metrics.error(err.code());
-            return json(actix_web::http::StatusCode::OK, &error_body(err.code(), &err.message()));
+/// A request's parameters as sent (GraphQL over HTTP): checked for their types before
+/// anything runs.
+#[derive(Debug, Default)]
+struct Params {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<serde_json::Value>,
+    extensions: serde_json::Map<String, serde_json::Value>,
+    /// `documentId` (trusted documents) or `id` (Relay).
+    document_id: Option<String>,
+}
+
+/// A parameter of the wrong type: `(parameter, message)`, answered 400.
+type BadParam = (&'static str, String);
+
+impl Params {
+    fn from_json(body: serde_json::Value) -> Result<Self, BadParam> {
+        let serde_json::Value::Object(mut map) = body else {
+            return Err(("query", "the body must be a JSON object".into()));
+        };
+        let mut text = |name: &'static str| match map.remove(name) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err((name, format!("`{name}` must be a string"))),
+        };
+        let query = text("query")?;
+        let operation_name = text("operationName")?;
+        let document_id = match text("documentId")? {
+            Some(id) => Some(id),
+            None => text("id")?,
+        };
+        let variables = match map.remove("variables") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v @ serde_json::Value::Object(_)) => Some(v),
+            Some(_) => return Err(("variables", "`variables` must be a map".into())),
+        };
+        let extensions = match map.remove("extensions") {
+            None | Some(serde_json::Value::Null) => serde_json::Map::new(),
+            Some(serde_json::Value::Object(m)) => m,
+            Some(_) => return Err(("extensions", "`extensions` must be a map".into())),
+        };
+        Ok(Self { query, operation_name, variables, extensions, document_id })
+    }
+
+    /// A GET's query string: `variables` and `extensions` are URL-encoded JSON.
+    fn from_query_string(query_string: &str) -> Result<Self, BadParam> {
+        let pairs = web::Query::<std::collections::HashMap<String, String>>::from_query(query_string)
+            .map_err(|e| ("query", format!("bad query string: {e}")))?
+            .into_inner();
+        let mut object = serde_json::Map::new();
+        for (name, value) in pairs {
+            let value = match name.as_str() {
+                "variables" | "extensions" if !value.is_empty() => {
+                    let field: &'static str = if name == "variables" { "variables" } else { "extensions" };
+                    serde_json::from_str(&value).map_err(|e| (field, format!("`{name}` is not JSON: {e}")))?
+                }
+                _ => serde_json::Value::String(value),
+            };
+            object.insert(name, value);
         }
-    };
-    let today = crate::calendar::today();
-    let slot = cache_slot(state, req, &mut gql, principal.as_deref(), today).await;
-    if let Some((cache, key, snapshot)) = &slot {
-        let started = Instant::now();
-        let hit = cache.get(key, snapshot);
-        state.metrics.response_cache(hit.is_some());
-        if let Some(body) = hit {
-            state.metrics.request(gql.operation_name.as_deref().unwrap_or("anonymous"), started.elapsed());
-            return HttpResponse::Ok().content_type("application/json").body(body);
+        Self::from_json(serde_json::Value::Object(object))
+    }
+
+    /// Apollo's `extensions.persistedQuery`: `(version, sha256Hash)`.
+    fn persisted_query(&self) -> Result<Option<(u64, String)>, BadParam> {
+        let Some(pq) = self.extensions.get("persistedQuery") else { return Ok(None) };
+        let version = pq.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+        let hash = pq
+            .get("sha256Hash")
+            .and_then(|h| h.as_str())
+            .ok_or_else(|| ("extensions", "`extensions.persistedQuery` needs a string `sha256Hash`".to_string()))?;
+        Ok(Some((version, hash.to_string())))
+    }
+}
+
+/// What handles a request once its parameters are read.
+struct Call<'a> {
+    state: &'a AppState,
+    schema: &'a AppSchema,
+    req: &'a HttpRequest,
+    media: Media,
+}
+
+impl Call<'_> {
+    fn bad_param(&self, (field, message): BadParam) -> HttpResponse {
+        self.state.metrics.error("BAD_USER_INPUT");
+        let mut body = error_body("BAD_USER_INPUT", &message);
+        body["errors"][0]["extensions"]["field"] = field.into();
+        json_as(self.media, StatusCode::BAD_REQUEST, &body)
+    }
+
+    /// The document (a persisted one, or the query sent), the GET rule, then execution.
+    async fn run(&self, params: Params, get: bool) -> HttpResponse {
+        let apq = match params.persisted_query() {
+            Ok(apq) => apq,
+            Err(bad) => return self.bad_param(bad),
+        };
+        if params.query.is_none() && apq.is_none() && params.document_id.is_none() {
+            return self.bad_param(("query", "a request needs `query` (or a persisted document's hash)".into()));
+        }
+        let persisted = self.req.app_data::<web::Data<Persisted>>();
+        let (query, trusted) = match persisted {
+            Some(p) => {
+                let apq = apq.as_ref().map(|(v, h)| (*v, h.as_str()));
+                match p.resolve(params.query.as_deref(), apq, params.document_id.as_deref()) {
+                    Ok(resolved) => (resolved.query, resolved.trusted),
+                    Err(refusal) => return self.persisted_refusal(refusal),
+                }
+            }
+            None if apq.is_some() || params.document_id.is_some() => {
+                return self.persisted_refusal(persisted::Refusal::NotFound);
+            }
+            None => (params.query.unwrap_or_default(), false),
+        };
+        if get && is_mutation(&query, params.operation_name.as_deref()) {
+            let mut refused = json_as(
+                self.media,
+                StatusCode::METHOD_NOT_ALLOWED,
+                &error_body("BAD_USER_INPUT", "only queries may be sent with GET; use POST"),
+            );
+            refused.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+            return refused;
+        }
+        let mut gql = async_graphql::Request::new(query);
+        gql.operation_name = params.operation_name;
+        if let Some(variables) = params.variables {
+            gql.variables = async_graphql::Variables::from_json(variables);
+        }
+        let trusted_only = persisted.is_some_and(|p| p.trusted_only());
+        self.execute(gql, trusted_only && !trusted).await
+    }
+
+    fn persisted_refusal(&self, refusal: persisted::Refusal) -> HttpResponse {
+        use persisted::Refusal;
+        match refusal {
+            // Apollo's clients look for this code and message, then send the query with the hash.
+            Refusal::NotFound => refuse(
+                self.state,
+                self.media,
+                StatusCode::OK,
+                StatusCode::OK,
+                "PERSISTED_QUERY_NOT_FOUND",
+                "PersistedQueryNotFound",
+            ),
+            Refusal::HashMismatch => {
+                self.bad_param(("extensions", "provided sha256Hash does not match the query".into()))
+            }
+            Refusal::Version => self.bad_param(("extensions", "only persistedQuery version 1 is supported".into())),
         }
     }
-    let loaders = Loaders::new(&state.db, principal.as_ref(), today);
-    let gql = gql.data(RequestCtx { principal, today, client_addr: client_addr(req) }).data(loaders);
-    let response = schema.execute(gql).await;
-    let Ok(bytes) = serde_json::to_vec(&response) else {
-        return HttpResponse::InternalServerError().finish();
-    };
-    if bytes.len() > MAX_RESPONSE_BYTES {
-        // The cost model bounds what a query may ask for; this is the last line behind it.
-        state.metrics.error("QUERY_TOO_COMPLEX");
-        let message = format!("the response would exceed {MAX_RESPONSE_BYTES} bytes; ask for fewer rows or fields");
-        let mut body = error_body("QUERY_TOO_COMPLEX", &message);
-        body["errors"][0]["extensions"]["limit"] = "responseBytes".into();
-        return json(actix_web::http::StatusCode::OK, &body);
+
+    /// Verifies the caller, admits the request (rate limits, trusted documents), and runs it
+    /// within the request timeout.
+    async fn execute(&self, mut gql: async_graphql::Request, untrusted: bool) -> HttpResponse {
+        let (state, req, media) = (self.state, self.req, self.media);
+        let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        // Verified once: a token that does not verify counts against its address, like no token.
+        let verified = verify_header(state, auth);
+        let login = verified.as_ref().ok().and_then(|c| c.as_ref()).map(|c| c.sub.as_str());
+        let _running = match admit(state, req, login, &gql.query) {
+            Ok(running) => running,
+            Err(refused) => return *refused,
+        };
+        let principal = match verified {
+            Ok(None) => Ok(None),
+            Ok(Some(claims)) => principal_of(state, &claims, client_addr(req)).await.map(Some),
+            Err(e) => Err(e),
+        };
+        let principal = match principal {
+            Ok(p) => p,
+            Err(err) => {
+                if let Some(reason) = refusal_reason(&err) {
+                    state.metrics.auth_refused(reason);
+                }
+                let status = if err.code() == "UNAUTHENTICATED" {
+                    StatusCode::UNAUTHORIZED
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                };
+                return refuse(state, media, StatusCode::OK, status, err.code(), &err.message());
+            }
+        };
+        if untrusted && !principal.as_ref().is_some_and(|p| p.has(Role::Admin)) {
+            return refuse(
+                state,
+                media,
+                StatusCode::FORBIDDEN,
+                StatusCode::FORBIDDEN,
+                "FORBIDDEN",
+                "this server runs only its trusted documents; send a known document or its hash",
+            );
+        }
+        let today = crate::calendar::today();
+        let slot = cache_slot(state, req, &mut gql, principal.as_deref(), today).await;
+        if let Some((cache, key, snapshot)) = &slot {
+            let started = Instant::now();
+            let hit = cache.get(key, snapshot);
+            state.metrics.response_cache(hit.is_some());
+            if let Some(body) = hit {
+                state.metrics.request(gql.operation_name.as_deref().unwrap_or("anonymous"), started.elapsed());
+                return HttpResponse::Ok().content_type(media.content_type()).body(body);
+            }
+        }
+        let loaders = Loaders::new(&state.db, principal.as_ref(), today);
+        let gql = gql.data(RequestCtx { principal, today, client_addr: client_addr(req) }).data(loaders);
+        let limit = state.settings.limits.request_timeout;
+        let Some(response) = within(limit, self.schema.execute(gql)).await else {
+            state.metrics.error("QUERY_TOO_COMPLEX");
+            let status = if media == Media::Json { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+            return json_as(media, status, &timed_out(limit));
+        };
+        // A request error (parse, validation, variable coercion): no data, nothing executed.
+        let request_error = response.data == async_graphql::Value::Null
+            && !response.errors.is_empty()
+            && response.errors.iter().all(|e| e.path.is_empty());
+        if request_error && media == Media::GraphqlResponse {
+            let body = serde_json::json!({ "errors": response.errors });
+            return json_as(media, StatusCode::BAD_REQUEST, &body);
+        }
+        let Ok(bytes) = serde_json::to_vec(&response) else {
+            return HttpResponse::InternalServerError().finish();
+        };
+        if bytes.len() > MAX_RESPONSE_BYTES {
+            // The cost model bounds what a query may ask for; this is the last line behind it.
+            state.metrics.error("QUERY_TOO_COMPLEX");
+            let message = format!("the response would exceed {MAX_RESPONSE_BYTES} bytes; ask for fewer rows or fields");
+            let mut body = error_body("QUERY_TOO_COMPLEX", &message);
+            body["errors"][0]["extensions"]["limit"] = "responseBytes".into();
+            let status = if media == Media::Json { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+            return json_as(media, status, &body);
+        }
+        let bytes = web::Bytes::from(bytes);
+        if let Some((cache, key, snapshot)) = slot
+            && response.is_ok()
+        {
+            cache.put(key, snapshot, bytes.clone());
+        }
+        HttpResponse::Ok().content_type(media.content_type()).body(bytes)
     }
-    let bytes = web::Bytes::from(bytes);
-    if let Some((cache, key, snapshot)) = slot
-        && response.is_ok()
-    {
-        cache.put(key, snapshot, bytes.clone());
-    }
-    HttpResponse::Ok().content_type("application/json").body(bytes)
+}
+
+/// Runs `execution` within `limit` (the request timeout): `None` when it did not finish, and
+/// then it is dropped (a transaction in it rolls back).
+async fn within<T>(limit: std::time::Duration, execution: impl Future<Output = T>) -> Option<T> {
+    tokio::time::timeout(limit, execution).await.ok()
+}
+
+/// The answer to a request past its time: api.md has no TIMEOUT code, and a request that runs
+/// too long is one that asks too much, so `QUERY_TOO_COMPLEX` with `limit: requestTimeout`.
+fn timed_out(limit: std::time::Duration) -> serde_json::Value {
+    let message = format!("the request did not finish within {} s; ask for less", limit.as_secs_f64());
+    let mut body = error_body("QUERY_TOO_COMPLEX", &message);
+    body["errors"][0]["extensions"]["limit"] = "requestTimeout".into();
+    body
+}
+
+/// Whether the operation that would run is not a query (a mutation over GET could be
+/// triggered by a link). A document that does not parse is left to execution to report.
+fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(query) else { return false };
+    doc.operations.iter().any(|(name, op)| {
+        let selected = match (operation_name, name) {
+            (Some(wanted), Some(name)) => wanted == name.as_str(),
+            _ => true,
+        };
+        selected && op.node.ty != OperationType::Query
+    })
+}
+
+/// `406 Not Acceptable` when `Accept` allows neither JSON media type.
+fn not_acceptable(state: &AppState) -> HttpResponse {
+    state.metrics.error("BAD_USER_INPUT");
+    let body =
+        error_body("BAD_USER_INPUT", "Accept allows neither application/graphql-response+json nor application/json");
+    json(StatusCode::NOT_ACCEPTABLE, &body)
 }
 
 async fn graphql_post(
@@ -212,53 +497,58 @@ async fn graphql_post(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let gql: async_graphql::Request = match serde_json::from_slice(&body) {
-        Ok(r) => r,
+    let Some(media) = edge::negotiate(&req) else { return not_acceptable(&state) };
+    if let Err(message) = edge::check_content_type(&req) {
+        return refuse(
+            &state,
+            media,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_USER_INPUT",
+            &message,
+        );
+    }
+    let call = Call { state: &state, schema: &schema, req: &req, media };
+    let value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
         Err(e) => {
-            state.metrics.error("GRAPHQL_PARSE_FAILED");
-            let message = format!("the body is not a GraphQL request in JSON: {e}");
-            return json(actix_web::http::StatusCode::BAD_REQUEST, &error_body("GRAPHQL_PARSE_FAILED", &message));
-        }
-    };
-    execute(&state, &schema, &req, gql).await
-}
-
-/// `GET /graphql?query=…`: queries only; a mutation over GET could be triggered by a link.
-async fn graphql_get(state: web::Data<AppState>, schema: web::Data<AppSchema>, req: HttpRequest) -> HttpResponse {
-    let gql = match async_graphql::http::parse_query_string(req.query_string()) {
-        Ok(r) => r,
-        Err(e) => {
-            let message = format!("bad query string: {e}");
-            return json(actix_web::http::StatusCode::BAD_REQUEST, &error_body("GRAPHQL_PARSE_FAILED", &message));
-        }
-    };
-    if let Ok(doc) = async_graphql::parser::parse_query(&gql.query) {
-        let mutation = doc.operations.iter().any(|(name, op)| {
-            let selected = match (&gql.operation_name, name) {
-                (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
-                _ => true,
+            let message = if body.is_empty() {
+                "a POST needs a body: a GraphQL request in JSON".to_string()
+            } else {
+                format!("the body is not a GraphQL request in JSON: {e}")
             };
-            selected && op.node.ty != OperationType::Query
-        });
-        if mutation {
-            return json(
-                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-                &error_body("BAD_USER_INPUT", "only queries may be sent with GET; use POST"),
+            return refuse(
+                &state,
+                media,
+                StatusCode::BAD_REQUEST,
+                StatusCode::BAD_REQUEST,
+                "GRAPHQL_PARSE_FAILED",
+                &message,
             );
         }
+    };
+    match Params::from_json(value) {
+        Ok(params) => call.run(params, false).await,
+        Err(bad) => call.bad_param(bad),
     }
-    execute(&state, &schema, &req, gql).await
 }
 
-async fn graphiql(state: web::Data<AppState>) -> HttpResponse {
-    if !state.settings.introspection {
-        return HttpResponse::NotFound()
-            .content_type("text/plain")
-            .body("GraphiQL is off on this server (CASEBRIDGE_INTROSPECTION=true turns it on)\n");
+/// `GET /graphql?query=…`: queries only (405 for a mutation).
+async fn graphql_get(state: web::Data<AppState>, schema: web::Data<AppSchema>, req: HttpRequest) -> HttpResponse {
+    let Some(media) = edge::negotiate(&req) else { return not_acceptable(&state) };
+    let call = Call { state: &state, schema: &schema, req: &req, media };
+    match Params::from_query_string(req.query_string()) {
+        Ok(params) => call.run(params, true).await,
+        Err(bad) => call.bad_param(bad),
     }
-    let html =
-        GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("casebridge").finish();
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html)
+}
+
+/// Any other method on `/graphql`: 405 naming the two that work.
+async fn graphql_other_method() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, "GET, POST"))
+        .content_type("text/plain; charset=utf-8")
+        .body("/graphql takes GET (queries) and POST\n")
 }
 
 async fn healthz() -> HttpResponse {
@@ -282,4 +572,36 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn an_execution_past_the_limit_is_dropped_and_answered_query_too_complex() {
+        assert_eq!(within(Duration::ZERO, std::future::pending::<()>()).await, None);
+        assert_eq!(within(Duration::from_secs(60), async { 7 }).await, Some(7));
+        let body = timed_out(Duration::from_secs(30));
+        assert_eq!(body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX");
+        assert_eq!(body["errors"][0]["extensions"]["limit"], "requestTimeout");
+    }
+
+    #[test]
+    fn refusals_have_fixed_reasons() {
+        let reason = |m: &str| refusal_reason(&AppError::Unauthenticated(m.into()));
+        assert_eq!(reason("the token has expired"), Some("expired"));
+        assert_eq!(reason("the user is deactivated"), Some("inactive"));
+        assert_eq!(reason("the Authorization header must be `Bearer <token>`"), Some("malformed"));
+        assert_eq!(refusal_reason(&AppError::Internal("x".into())), None);
+    }
+
+    #[test]
+    fn a_mutation_is_told_from_a_query() {
+        assert!(is_mutation("mutation { a }", None));
+        assert!(!is_mutation("query A { a } mutation B { b }", Some("A")));
+        assert!(!is_mutation("{ a", None));
+    }
 }

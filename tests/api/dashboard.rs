@@ -8,34 +8,13 @@
 //! each saying `SKIPPED: …` on the test output. The two-instance test is PostgreSQL only
 //! (`#[ignore]`d, run with `--include-ignored`).
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use actix_codec::Framed;
-use awc::BoxedSocket;
-use awc::ws::{Codec, Frame, Message};
 use chrono::Datelike;
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 
+use crate::support::browser::{Browser, Page};
 use crate::support::{self, TestApp, shanghai_today};
-
-/// The issue's flags, exactly; the tests add a fresh `--user-data-dir` and the debugging port.
-const FLAGS: [&str; 8] = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--remote-debugging-port=0",
-];
-
-/// How long the page may take to show what a step expects. Generous: CI machines are small and
-/// busy, and a deadline is a failure bound, never an expectation of speed.
-const DEADLINE: Duration = Duration::from_secs(30);
 
 const STATISTICS: &str = r#"query($year: Int!, $departmentId: ID, $town: String) {
   statistics(year: $year, departmentId: $departmentId, town: $town) {
@@ -72,221 +51,6 @@ const STATE: &str = r#"(() => {
     figures,
   };
 })()"#;
-
-type Socket = Framed<BoxedSocket, Codec>;
-
-/// A headless Chromium with a fresh profile, killed when dropped.
-struct Browser {
-    child: Child,
-    socket: Socket,
-    next_id: u64,
-    /// Exceptions, console and log lines of every page, for failure messages and the CSP check.
-    log: Vec<String>,
-    /// The profile and Chromium's own output; removed after the browser is killed.
-    _dir: tempfile::TempDir,
-}
-
-/// One tab, attached over a flat DevTools session.
-struct Page {
-    session: String,
-    name: String,
-}
-
-/// Chromium, or `None` (said on the test output as `SKIPPED: <test>: …`) when
-/// `CASEBRIDGE_SKIP_BROWSER=1`.
-fn chromium(test: &str) -> Option<PathBuf> {
-    if std::env::var("CASEBRIDGE_SKIP_BROWSER").is_ok_and(|v| v == "1") {
-        support::skipped(test, "CASEBRIDGE_SKIP_BROWSER=1, the page was not loaded in Chromium: nothing checked");
-        return None;
-    }
-    let on_path = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).map(|dir| dir.join("chromium")).collect::<Vec<_>>())
-        .unwrap_or_default();
-    let found = [PathBuf::from("/usr/bin/chromium")].into_iter().chain(on_path).find(|p| p.is_file());
-    match found {
-        Some(path) => Some(path),
-        None => panic!(
-            "Chromium is not installed, and the dashboard test needs it: install Debian's `chromium` \
-             (`apt-get install chromium`; .ci/run does this), or set CASEBRIDGE_SKIP_BROWSER=1 to skip"
-        ),
-    }
-}
-
-impl Browser {
-    /// Starts Chromium for `test`, or `None` when the browser tests are skipped (and says so).
-    async fn launch(test: &str) -> Option<Browser> {
-        let binary = chromium(test)?;
-        let dir = tempfile::tempdir().expect("temp dir");
-        let profile = dir.path().join("profile");
-        let log = std::fs::File::create(dir.path().join("chromium.log")).expect("log file");
-        let mut child = Command::new(&binary)
-            .args(FLAGS)
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg("about:blank")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log file"))
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-
-        // Chromium writes its port and browser endpoint here once it listens.
-        let port_file = profile.join("DevToolsActivePort");
-        let started = Instant::now();
-        let endpoint = loop {
-            if let Ok(text) = std::fs::read_to_string(&port_file)
-                && let Some((port, path)) = text.split_once('\n')
-                && !path.trim().is_empty()
-            {
-                break format!("ws://127.0.0.1:{}{}", port.trim(), path.trim());
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                let output = std::fs::read_to_string(dir.path().join("chromium.log")).unwrap_or_default();
-                panic!("chromium exited with {status} before listening:\n{output}");
-            }
-            if started.elapsed() > Duration::from_secs(60) {
-                child.kill().ok();
-                panic!("chromium did not write {} within 60 s", port_file.display());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
-        let (_, socket) = awc::Client::new()
-            .ws(endpoint.as_str())
-            .max_frame_size(64 << 20)
-            .connect()
-            .await
-            .unwrap_or_else(|e| panic!("DevTools socket {endpoint}: {e}"));
-        Some(Browser { child, socket, next_id: 0, log: Vec::new(), _dir: dir })
-    }
-
-    /// Sends one DevTools command and returns its result; events read meanwhile are logged.
-    async fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Result<Value, String> {
-        self.next_id += 1;
-        let id = self.next_id;
-        let mut message = json!({ "id": id, "method": method, "params": params });
-        if let Some(session) = session {
-            message["sessionId"] = json!(session);
-        }
-        self.socket.send(Message::Text(message.to_string().into())).await.expect("send to chromium");
-        loop {
-            let reply = self.receive().await;
-            if reply["id"] == id {
-                return match reply.get("error") {
-                    Some(error) => Err(format!("{method}: {error}")),
-                    None => Ok(reply["result"].clone()),
-                };
-            }
-            self.note(&reply);
-        }
-    }
-
-    /// The next message from Chromium (which sends each one in a single frame).
-    async fn receive(&mut self) -> Value {
-        loop {
-            let frame = tokio::time::timeout(Duration::from_secs(60), self.socket.next())
-                .await
-                .expect("chromium answers within 60 s")
-                .expect("chromium's DevTools socket is open")
-                .expect("a DevTools frame");
-            match frame {
-                Frame::Text(bytes) => return serde_json::from_slice(&bytes).expect("DevTools JSON"),
-                Frame::Ping(bytes) => self.socket.send(Message::Pong(bytes)).await.expect("pong"),
-                Frame::Close(reason) => panic!("chromium closed its DevTools socket: {reason:?}"),
-                other => panic!("unexpected DevTools frame: {other:?}"),
-            }
-        }
-    }
-
-    fn note(&mut self, event: &Value) {
-        let params = &event["params"];
-        let line = match event["method"].as_str() {
-            Some("Runtime.exceptionThrown") => {
-                let details = &params["exceptionDetails"];
-                let text = details["exception"]["description"].as_str().or(details["text"].as_str()).unwrap_or("?");
-                format!("exception: {text}")
-            }
-            Some("Runtime.consoleAPICalled") => {
-                let args: Vec<String> = params["args"]
-                    .as_array()
-                    .map(|a| a.iter().map(|v| v["value"].to_string()).collect())
-                    .unwrap_or_default();
-                format!("console.{}: {}", params["type"].as_str().unwrap_or("log"), args.join(" "))
-            }
-            Some("Log.entryAdded") => {
-                let entry = &params["entry"];
-                format!("log {}: {}", entry["level"].as_str().unwrap_or("?"), entry["text"].as_str().unwrap_or(""))
-            }
-            _ => return,
-        };
-        let session = event["sessionId"].as_str().unwrap_or("browser");
-        self.log.push(format!("[{session}] {line}"));
-    }
-
-    /// A new window on `url`, with exceptions and console output recorded from the start.
-    async fn open(&mut self, name: &str, url: &str) -> Page {
-        let created = self
-            .call(None, "Target.createTarget", json!({ "url": "about:blank", "newWindow": true }))
-            .await
-            .expect("new tab");
-        let attached = self
-            .call(None, "Target.attachToTarget", json!({ "targetId": created["targetId"], "flatten": true }))
-            .await
-            .expect("attach to tab");
-        let session = attached["sessionId"].as_str().expect("sessionId").to_string();
-        for domain in ["Runtime.enable", "Log.enable", "Page.enable"] {
-            self.call(Some(&session), domain, json!({})).await.expect(domain);
-        }
-        self.call(Some(&session), "Page.navigate", json!({ "url": url })).await.expect("navigate");
-        Page { session, name: name.to_string() }
-    }
-
-    /// The page's state (see [`STATE`]); an error while the page is between documents.
-    async fn state(&mut self, page: &Page) -> Result<Value, String> {
-        let result = self
-            .call(Some(&page.session), "Runtime.evaluate", json!({ "expression": STATE, "returnByValue": true }))
-            .await?;
-        if let Some(details) = result.get("exceptionDetails") {
-            return Err(details.to_string());
-        }
-        Ok(result["result"]["value"].clone())
-    }
-
-    /// Polls the page until `ready` holds of its state, and returns that state; fails after
-    /// [`DEADLINE`] with the last state seen and the page's log.
-    async fn wait_for(&mut self, page: &Page, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
-        let started = Instant::now();
-        let mut last = Err("not read yet".to_string());
-        while started.elapsed() < DEADLINE {
-            last = self.state(page).await;
-            if let Ok(state) = &last
-                && ready(state)
-            {
-                return state.clone();
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let last = match last {
-            Ok(state) => state.to_string(),
-            Err(error) => format!("unreadable: {error}"),
-        };
-        panic!(
-            "{}: {what} did not happen within {DEADLINE:?}\nlast state: {last}\npage log:\n{}",
-            page.name,
-            self.log.join("\n")
-        );
-    }
-
-    /// Lines showing the page broke: an uncaught exception, or something its own policy blocked.
-    fn faults(&self) -> Vec<&String> {
-        self.log.iter().filter(|l| l.contains("exception:") || l.contains("Content Security Policy")).collect()
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
 
 fn figure<'a>(state: &'a Value, name: &str) -> Option<&'a str> {
     state["figures"][name].as_str()
@@ -373,7 +137,7 @@ fn dashboard_url(app: &TestApp, year: i32) -> String {
 /// Waits until `page` shows `expected`, live and signed in as the dashboard user.
 async fn showing(browser: &mut Browser, page: &Page, expected: &[(&str, String)], what: &str) -> Value {
     browser
-        .wait_for(page, what, |s| {
+        .wait_for(page, STATE, what, |s| {
             s["who"] == "dashboard" && s["live"] == "live" && s["stale"] == "false" && shows(s, expected)
         })
         .await
@@ -463,7 +227,7 @@ async fn the_dashboard_signs_in_shows_the_figures_and_updates_when_a_case_is_fil
     let filed_at = millis_now();
     file_simple_case(&app, "看板实时更新").await;
     let after = plus_one_simple_case(&before);
-    let updated = browser.wait_for(&page, "the new case on the page", |s| shows(s, &after)).await;
+    let updated = browser.wait_for(&page, STATE, "the new case on the page", |s| shows(s, &after)).await;
     assert!(updated["updates"].as_i64().expect("updates") > updates, "{updated}");
     let latency = updated["receivedAt"].as_i64().expect("receivedAt") - filed_at;
     eprintln!("dashboard: the page showed the new case {latency} ms after fileCase was sent");
@@ -475,21 +239,24 @@ async fn the_dashboard_signs_in_shows_the_figures_and_updates_when_a_case_is_fil
     let own = app.data("town.beiao", STATISTICS, json!({ "year": year, "town": "北岙街道" })).await;
     let own_cases = own["statistics"]["cases"]["total"].to_string();
     let state = browser
-        .wait_for(&town, "the town team's own figures", |s| {
+        .wait_for(&town, STATE, "the town team's own figures", |s| {
             s["who"] == "town.beiao" && s["stale"] == "false" && figure(s, "cases-total") == Some(own_cases.as_str())
         })
         .await;
     assert_eq!(state["scope"]["town"], "北岙街道", "{state}");
     let url = format!("{}/dashboard#token={beiao}&year={year}&town=东屏街道", app.address);
     let forbidden = browser.open("another town", &url).await;
-    let state = browser.wait_for(&forbidden, "a refusal", |s| s["who"] == "town.beiao" && !s["error"].is_null()).await;
+    let state =
+        browser.wait_for(&forbidden, STATE, "a refusal", |s| s["who"] == "town.beiao" && !s["error"].is_null()).await;
     assert_eq!(state["error"], "无权查看该范围统计。", "{state}");
     assert_eq!(state["stale"], "true", "no figures are shown for a scope the reader may not see");
 
     // A bad token is refused in Chinese and the sign-in form comes back.
     let refused = browser.open("bad token", &format!("{}/dashboard#token=nonsense", app.address)).await;
     let state = browser
-        .wait_for(&refused, "the sign-in form with an error", |s| s["signInShown"] == true && !s["error"].is_null())
+        .wait_for(&refused, STATE, "the sign-in form with an error", |s| {
+            s["signInShown"] == true && !s["error"].is_null()
+        })
         .await;
     assert_eq!(state["error"], "令牌无效或已过期,请重新登录。", "{state}");
     assert_eq!(state["boardShown"], false);
@@ -523,7 +290,7 @@ async fn dashboards_on_two_instances_both_update_when_a_case_is_filed_on_either(
         file_simple_case(filer, &format!("在{name}立案")).await;
         let after = plus_one_simple_case(&current);
         for page in [&first, &second] {
-            let state = browser.wait_for(page, &format!("the case filed on {name}"), |s| shows(s, &after)).await;
+            let state = browser.wait_for(page, STATE, &format!("the case filed on {name}"), |s| shows(s, &after)).await;
             let latency = state["receivedAt"].as_i64().expect("receivedAt") - filed_at;
             eprintln!("dashboard: {} showed the case filed on {name} {latency} ms after fileCase", page.name);
         }

@@ -13,6 +13,7 @@ use casebridge::config::{RateLimits, Settings};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
+pub mod browser;
 mod template;
 
 pub use template::TestDb;
