@@ -226,7 +226,8 @@ pub struct SettingsArgs {
 /// a token.
 #[derive(Args, Debug, Clone)]
 pub struct LimitsArgs {
-    /// Seconds one GraphQL request may run before it is answered TIMEOUT.
+    /// Seconds one GraphQL request may run before it is answered QUERY_TOO_COMPLEX
+    /// (extensions.limit requestTimeout).
     #[arg(long, env = "CASEBRIDGE_REQUEST_TIMEOUT", default_value_t = Limits::default().request_timeout.as_secs())]
     pub request_timeout: u64,
     /// Bytes of a request body (a POST to /graphql).

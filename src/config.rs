@@ -91,7 +91,8 @@ pub struct Budget {
 /// The limits of one GraphQL request (README, "Operations").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// How long one GraphQL request may run before it is answered `TIMEOUT`
+    /// How long one GraphQL request may run before it is answered `QUERY_TOO_COMPLEX` with
+    /// `extensions.limit` `requestTimeout`
     /// (`CASEBRIDGE_REQUEST_TIMEOUT`).
     pub request_timeout: std::time::Duration,
     /// Nesting depth of a selection (`CASEBRIDGE_MAX_DEPTH`).

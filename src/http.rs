@@ -118,7 +118,7 @@ fn refusal_reason(err: &AppError) -> Option<&'static str> {
 
 /// The verified claims of an `Authorization` header: `None` without one; a header that is not
 /// `Bearer <token>`, or a token that fails, is an error.
-pub fn verify_header(state: &AppState, authorization: Option<&str>) -> Result<Option<Claims>, AppError> {
+pub async fn verify_header(state: &AppState, authorization: Option<&str>) -> Result<Option<Claims>, AppError> {
     let Some(value) = authorization.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
@@ -126,7 +126,8 @@ pub fn verify_header(state: &AppState, authorization: Option<&str>) -> Result<Op
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
         .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
-    state.settings.jwt.verify(token.trim()).map(Some)
+    // A key identity provider's new `kid` re-reads its key set once (`JwtConfig::verify_fresh`).
+    state.settings.jwt.verify_fresh(token.trim()).await.map(Some)
 }
 
 /// The principal of verified claims, read from the database or the instance's cache of it,
@@ -371,7 +372,7 @@ impl Call<'_> {
         let (state, req, media) = (self.state, self.req, self.media);
         let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         // Verified once: a token that does not verify counts against its address, like no token.
-        let verified = verify_header(state, auth);
+        let verified = verify_header(state, auth).await;
         let login = verified.as_ref().ok().and_then(|c| c.as_ref()).map(|c| c.sub.as_str());
         let _running = match admit(state, req, login, &gql.query) {
             Ok(running) => running,

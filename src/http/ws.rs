@@ -297,7 +297,7 @@ async fn init(
         state.metrics.auth_refused(refusal_reason(&err));
         err
     };
-    let claims = state.settings.jwt.verify(&token).map_err(refused)?;
+    let claims = state.settings.jwt.verify_fresh(&token).await.map_err(refused)?;
     let principal = super::principal_of(&state, &claims, addr.clone()).await.map_err(refused)?;
     let held = connections.hold(&principal.login).ok_or_else(|| {
         AppError::RateLimited(format!("{} sockets are open for this login already", MAX_CONNECTIONS_PER_LOGIN))
