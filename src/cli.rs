@@ -577,8 +577,12 @@ fn check_bind(bind: &str) -> Result<(), BoxError> {
     }
 }
 
-/// A CORS origin as browsers send it: `scheme://host[:port]`, no path, no trailing slash.
+/// A CORS origin as browsers send it: `scheme://host[:port]`, no path, no trailing slash; or
+/// `*` for any (tokens travel in `Authorization`, never in cookies).
 fn check_origin(origin: &str) -> Result<String, BoxError> {
+    if origin == "*" {
+        return Ok(origin.to_string());
+    }
     let fail = |why: &str| {
         exit::settings(format!(
             "--cors-origins (CASEBRIDGE_CORS_ORIGINS): {origin:?} {why}; an origin is scheme://host[:port], such as https://dash.example.gov.cn"
@@ -1113,9 +1117,10 @@ mod tests {
         }
         walk(&command, &mut seen);
         for (env, (long, default)) in &seen {
-            let row = table.iter().find(|r| r[0].starts_with(&format!("`{env}`"))).unwrap_or_else(|| {
-                panic!("README's settings table has no row for {env} (--{long})")
-            });
+            let row = table
+                .iter()
+                .find(|r| r[0].starts_with(&format!("`{env}`")))
+                .unwrap_or_else(|| panic!("README's settings table has no row for {env} (--{long})"));
             assert!(row[0].contains(&format!("`--{long}`")), "the row of {env} names --{long}: {row:?}");
             if let Some(default) = default {
                 let shown = row[1].trim_matches('`');
