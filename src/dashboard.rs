@@ -12,6 +12,8 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, Route, guard, web};
 
+use crate::http::embedded::respond;
+
 const PAGE: &str = include_str!("dashboard/index.html");
 const SCRIPT: &str = include_str!("dashboard/dashboard.js");
 const STYLE: &str = include_str!("dashboard/dashboard.css");
@@ -86,35 +88,6 @@ fn is_plain_host(host: &str) -> bool {
 
 fn etag(value: u64) -> String {
     format!("\"{}\"", tag(value))
-}
-
-fn not_modified(req: &HttpRequest, etag: &str) -> bool {
-    req.headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|candidate| candidate.trim() == etag || candidate.trim() == "*"))
-}
-
-fn respond(
-    req: &HttpRequest,
-    content_type: &'static str,
-    cache: &'static str,
-    etag: &str,
-    body: String,
-) -> HttpResponse {
-    let mut response = if not_modified(req, etag) {
-        HttpResponse::NotModified().finish()
-    } else {
-        HttpResponse::Ok().content_type(content_type).body(body)
-    };
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    if let Ok(value) = HeaderValue::from_str(etag) {
-        headers.insert(header::ETAG, value);
-    }
-    response
 }
 
 async fn page(req: HttpRequest) -> HttpResponse {

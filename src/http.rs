@@ -18,6 +18,7 @@ use async_graphql::parser::types::OperationType;
 use entity::enums::Role;
 
 pub mod edge;
+pub mod embedded;
 pub mod graphiql;
 pub mod observe;
 pub mod persisted;

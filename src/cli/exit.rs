@@ -60,44 +60,20 @@ pub fn code_of(error: &BoxError) -> u8 {
     error.downcast_ref::<Failure>().map_or(Code::Failure, |f| f.code) as u8
 }
 
-/// The error and its causes on one line, `a: b: c`, leaving out a cause whose text the line
-/// already holds (many errors repeat their source in their own message).
+/// The error and its causes on one line, `a: b: c` (`telemetry::cause_chain`, the spelling
+/// of every logged error), with no line break a cause may hold.
 pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut line = error.to_string();
-    let mut cause = error.source();
-    while let Some(e) = cause {
-        let text = e.to_string();
-        if !text.is_empty() && !line.contains(&text) {
-            line.push_str(": ");
-            line.push_str(&text);
-        }
-        cause = e.source();
-    }
-    line.replace('\n', " ")
+    crate::telemetry::cause_chain(error).replace('\n', " ")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[derive(Debug)]
-    struct Outer(std::io::Error);
-    impl std::fmt::Display for Outer {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("reading casebridge.toml")
-        }
-    }
-    impl std::error::Error for Outer {
-        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-            Some(&self.0)
-        }
-    }
-
     #[test]
-    fn an_error_is_one_line_with_its_causes_and_keeps_its_code() {
-        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
-        let err = settings(Outer(io));
-        assert_eq!(one_line(err.as_ref()), "reading casebridge.toml: no such file");
+    fn an_error_is_one_line_and_keeps_its_code() {
+        let err = settings("config file casebridge.toml: unknown setting `bnid`\n(a typo?)");
+        assert_eq!(one_line(err.as_ref()), "config file casebridge.toml: unknown setting `bnid` (a typo?)");
         assert_eq!(code_of(&err), 2);
         assert_eq!(code_of(&database("x")), 3);
         assert_eq!(code_of(&BoxError::from("plain")), 1);

@@ -15,6 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, guard, web};
 use sha2::{Digest, Sha256};
 
 use crate::graphql::context::AppState;
+use crate::http::embedded::respond;
 
 const PAGE: &str = include_str!("graphiql/index.html");
 
@@ -72,35 +73,6 @@ fn off() -> HttpResponse {
     HttpResponse::NotFound()
         .content_type("text/plain")
         .body("GraphiQL is off on this server (CASEBRIDGE_INTROSPECTION=true turns it on)\n")
-}
-
-fn not_modified(req: &HttpRequest, etag: &str) -> bool {
-    req.headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|candidate| candidate.trim() == etag || candidate.trim() == "*"))
-}
-
-fn respond(
-    req: &HttpRequest,
-    content_type: &str,
-    cache: &'static str,
-    etag: &str,
-    body: &'static [u8],
-) -> HttpResponse {
-    let mut response = if not_modified(req, etag) {
-        HttpResponse::NotModified().finish()
-    } else {
-        HttpResponse::Ok().content_type(content_type).body(body)
-    };
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    if let Ok(value) = HeaderValue::from_str(etag) {
-        headers.insert(header::ETAG, value);
-    }
-    response
 }
 
 async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
