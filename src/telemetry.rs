@@ -50,6 +50,13 @@ pub async fn with_request<F: Future>(id: Arc<str>, span: tracing::Span, f: F) ->
     REQUEST_SPAN.scope(span, with_request_id(id, f)).await
 }
 
+/// Whether spans go to an OTLP collector (`OTEL_EXPORTER_OTLP_ENDPOINT`): per-resolver spans
+/// are made only then, since only a trace reads them and a list of a hundred cases would
+/// otherwise make a hundred spans per request for nothing.
+pub fn exporting() -> bool {
+    EXPORTING.load(Ordering::Relaxed)
+}
+
 /// Records the caller's login (never a name or other personal data) on the span of the
 /// request being served, once the token has been verified and its principal loaded.
 pub fn record_login(login: &str) {
@@ -82,6 +89,8 @@ pub enum LogFormat {
 /// exports the spans still queued.
 pub struct Guard {
     provider: Option<SdkTracerProvider>,
+    /// The log writer's thread: dropping it writes what is still queued.
+    _log: tracing_appender::non_blocking::WorkerGuard,
 }
 
 impl Drop for Guard {
@@ -138,19 +147,25 @@ fn tracer_provider() -> Option<SdkTracerProvider> {
 
 /// Installs the global subscriber: `CASEBRIDGE_LOG` or `RUST_LOG` filter the log, `format`
 /// writes it, and spans are exported over OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+///
+/// Log lines (one per request at `info`) are written by a thread of their own
+/// (`tracing_appender::non_blocking`), so a slow stderr (a full pipe, a slow log shipper) never
+/// blocks a request on the runtime; past 128k queued lines, new ones are dropped rather than
+/// wait.
 pub fn init(format: LogFormat) -> Guard {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let (stderr, log_guard) = tracing_appender::non_blocking(std::io::stderr());
     let log = match format {
         LogFormat::Text => tracing_subscriber::fmt::layer()
             .with_ansi(ansi)
-            .with_writer(std::io::stderr)
+            .with_writer(stderr.clone())
             .with_filter(log_filter())
             .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
             .with_current_span(true)
             .with_span_list(true)
-            .with_writer(std::io::stderr)
+            .with_writer(stderr)
             .with_filter(log_filter())
             .boxed(),
     };
@@ -164,7 +179,7 @@ pub fn init(format: LogFormat) -> Guard {
     if let Err(e) = tracing_subscriber::registry().with(log).with(traces).try_init() {
         eprintln!("casebridge: logging not set up: {e}");
     }
-    Guard { provider }
+    Guard { provider, _log: log_guard }
 }
 
 /// Continues the W3C trace context of an incoming request (`header(name)` reads its

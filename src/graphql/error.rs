@@ -63,7 +63,8 @@ impl From<AppError> for async_graphql::Error {
 /// `extensions.requestId`, records metrics, and traces the operation.
 ///
 /// Tracing: one `graphql` span per operation (operation name, the caller's login, outcome
-/// code, duration) and one `resolve` span per resolver that may read the database: every field
+/// code, duration) and, while traces are exported, one `resolve` span per resolver that may
+/// read the database: every field
 /// of `Query`, `Mutation` and `Subscription`, and every field that returns an object, an
 /// interface, a union or a list of them (scalars and enums are read from their parent's row,
 /// so they get none). Internal errors that reach this extension untagged are logged here once,
@@ -253,7 +254,7 @@ impl Extension for ErrorCodesExtension {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
-        if !reads_database(ctx, &info) {
+        if !crate::telemetry::exporting() || !reads_database(ctx, &info) {
             return next.run(ctx, info).await;
         }
         let span = tracing::info_span!(
