@@ -14,7 +14,7 @@
 # the SQLite size; and a summary against the issue's targets.
 #
 # Env: CASEBRIDGE  release binary (default: cargo build --release, target/release/casebridge);
-#      SYSTEMS (default "cb cb0 pgl sql": which systems each operation runs); DUR (s, <=20, default 20); WARM (default 4);
+#      SYSTEMS (default "cb cb0 pgl sql": which systems each operation runs); CB_LOG (casebridge's CASEBRIDGE_LOG, default warn; info adds its line per request); DUR (s, <=20, default 20); WARM (default 4);
 #      CONN (default 32); ROUNDS (default 2: casebridge, PostGraphile, pgbench per operation,
 #      then all again); SCALE_10K (default 3.25 = ~10k cases); SEED_SCALE_1M (default 32: seeded,
 #      then multiplied by SQL up to TARGET_1M, default 1000000); LOAD_MAX (default 0.8) and
@@ -33,6 +33,7 @@ if [ -z "${CASEBRIDGE:-}" ]; then (cd "$ROOT" && cargo build --release -q -p cas
 CB=$(realpath "$CASEBRIDGE")
 cd "$(dirname "$0")"
 SYSTEMS=${SYSTEMS:-cb cb0 pgl sql}
+CB_LOG=${CB_LOG:-warn}
 has() { [[ " $SYSTEMS " == *" $1 "* ]]; }
 DUR=${DUR:-20}; WARM=${WARM:-4}; CONN=${CONN:-32}; ROUNDS=${ROUNDS:-2}
 SCALE_10K=${SCALE_10K:-3.25}; SEED_SCALE_1M=${SEED_SCALE_1M:-325}; TARGET_1M=${TARGET_1M:-1000000}
@@ -56,14 +57,14 @@ RUN_ID=$(( $(date +%s) % 20000 ))   # makes idempotency keys, record ids and seq
 CB_PID=; CB0_PID=; PGL_PID=
 export CASEBRIDGE_JWT_SECRET=${CASEBRIDGE_JWT_SECRET:-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')}
 db_url() { case $1 in sqlite*) echo "sqlite://$OUT/$1.db?mode=rwc" ;; *) echo "postgres://postgres@127.0.0.1:5432/$1" ;; esac; }
-start_cb() {  # start_cb DB: casebridge serve with its defaults, CASEBRIDGE_LOG=warn; with cb0 in SYSTEMS a second
+start_cb() {  # start_cb DB: casebridge serve with its defaults, CASEBRIDGE_LOG=$CB_LOG (warn; info logs a line per request); with cb0 in SYSTEMS a second
   # instance on CB0_PORT with the response cache off
   # one login drives all the load: its rate limit (50/s by default) is off, as PostGraphile has none
-  DATABASE_URL="$(db_url "$1")" CASEBRIDGE_LOG=warn CASEBRIDGE_RATE_LIMIT=0 \
+  DATABASE_URL="$(db_url "$1")" CASEBRIDGE_LOG=$CB_LOG CASEBRIDGE_RATE_LIMIT=0 \
     "$CB" serve --bind "127.0.0.1:$CB_PORT" > "$OUT/casebridge-$1.log" 2>&1 &
   CB_PID=$!
   if has cb0; then
-    DATABASE_URL="$(db_url "$1")" CASEBRIDGE_LOG=warn CASEBRIDGE_RATE_LIMIT=0 CASEBRIDGE_RESPONSE_CACHE_MB=0 \
+    DATABASE_URL="$(db_url "$1")" CASEBRIDGE_LOG=$CB_LOG CASEBRIDGE_RATE_LIMIT=0 CASEBRIDGE_RESPONSE_CACHE_MB=0 \
       "$CB" serve --bind "127.0.0.1:$CB0_PORT" > "$OUT/casebridge0-$1.log" 2>&1 &
     CB0_PID=$!
   fi
