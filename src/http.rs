@@ -29,7 +29,7 @@ pub mod ws;
 use self::edge::Media;
 use self::persisted::Persisted;
 use self::response_cache::ResponseCache;
-use crate::auth::{Claims, Principal};
+use crate::auth::{Claims, Principal, refusal_reason};
 use crate::error::AppError;
 use crate::graphql::AppSchema;
 use crate::graphql::context::AppState;
@@ -90,31 +90,6 @@ fn refuse(
     state.metrics.error(code);
     let status = if media == Media::Json { json_status } else { status };
     json_as(media, status, &error_body(code, message))
-}
-
-/// A short fixed reason for `casebridge_auth_refused_total`, read from the refusal.
-fn refusal_reason(err: &AppError) -> Option<&'static str> {
-    let AppError::Unauthenticated(message) = err else { return None };
-    let reason = if message.contains("Bearer <token>") {
-        "malformed"
-    } else if message.contains("expired") {
-        "expired"
-    } else if message.contains("signature") {
-        "bad_signature"
-    } else if message.contains("future") || message.contains("not valid yet") {
-        "not_yet_valid"
-    } else if message.contains("audience") || message.contains("issuer") {
-        "wrong_audience"
-    } else if message.contains("algorithm") {
-        "bad_algorithm"
-    } else if message.contains("unknown user") {
-        "unknown_user"
-    } else if message.contains("deactivated") {
-        "inactive"
-    } else {
-        "invalid"
-    };
-    Some(reason)
 }
 
 /// The verified claims of an `Authorization` header: `None` without one; a header that is not
@@ -597,6 +572,7 @@ mod tests {
         assert_eq!(reason("the token has expired"), Some("expired"));
         assert_eq!(reason("the user is deactivated"), Some("inactive"));
         assert_eq!(reason("the Authorization header must be `Bearer <token>`"), Some("malformed"));
+        assert_eq!(reason("the token's key (kid) is not in the identity provider's key set"), Some("unknown_key"));
         assert_eq!(refusal_reason(&AppError::Internal("x".into())), None);
     }
 
