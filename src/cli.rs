@@ -1044,6 +1044,11 @@ mod tests {
         let err = resolved(&["casebridge", "serve"], &[("CASEBRIDGE_JWT_SECRET_FILE", "/nonexistent/jwt")])
             .expect_err("no file");
         assert!(err.to_string().contains("CASEBRIDGE_JWT_SECRET_FILE: reading /nonexistent/jwt"), "{err}");
+        // A global setting (`--log-format`) is read from the file too.
+        std::fs::write(&config, "log-format = \"json\"\n").expect("config");
+        let r = resolved(&["casebridge", "serve", "--config", path], &[]).expect("resolves");
+        let cli = Cli::try_parse_from(&r.args).expect("parses");
+        assert_eq!(cli.log_format, crate::telemetry::LogFormat::Json);
         // A key of another command is left alone (`bind` for `token`).
         std::fs::write(&config, "bind = \"127.0.0.1:9999\"\n").expect("config");
         let r = resolved(&["casebridge", "token", "--user", "admin", "--config", path], &[]).expect("resolves");

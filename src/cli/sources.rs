@@ -59,7 +59,9 @@ pub struct Resolved {
 /// for clap to explain.
 pub fn resolve(args: Vec<OsString>, env: &dyn Fn(&str) -> Option<String>) -> Result<Resolved, BoxError> {
     let unchanged = |args| Ok(Resolved { args, sources: BTreeMap::new() });
-    let command = Cli::command();
+    // Built, so that each subcommand lists the global settings (`--log-format`) as its own.
+    let mut command = Cli::command();
+    command.build();
     let Ok(matches) = command.clone().try_get_matches_from(&args) else { return unchanged(args) };
     // The command that runs (`migrate status`, `serve`) and its matches.
     let (mut leaf, mut leaf_matches) = (&command, &matches);
