@@ -295,7 +295,7 @@ impl Call<'_> {
         let (query, trusted) = match persisted {
             Some(p) => {
                 let apq = apq.as_ref().map(|(v, h)| (*v, h.as_str()));
-                match p.resolve(params.query.as_deref(), apq, params.document_id.as_deref()) {
+                match p.resolve(params.query, apq, params.document_id.as_deref()) {
                     Ok(resolved) => (resolved.query, resolved.trusted),
                     Err(refusal) => return self.persisted_refusal(refusal),
                 }
@@ -354,9 +354,10 @@ impl Call<'_> {
             Ok(running) => running,
             Err(refused) => return *refused,
         };
+        let addr = client_addr(req);
         let principal = match verified {
             Ok(None) => Ok(None),
-            Ok(Some(claims)) => principal_of(state, &claims, client_addr(req)).await.map(Some),
+            Ok(Some(claims)) => principal_of(state, &claims, addr.clone()).await.map(Some),
             Err(e) => Err(e),
         };
         let principal = match principal {
@@ -395,7 +396,7 @@ impl Call<'_> {
             }
         }
         let loaders = Loaders::new(&state.db, principal.as_ref(), today);
-        let gql = gql.data(RequestCtx { principal, today, client_addr: client_addr(req) }).data(loaders);
+        let gql = gql.data(RequestCtx { principal, today, client_addr: addr }).data(loaders);
         let limit = state.settings.limits.request_timeout;
         let Some(response) = within(limit, self.schema.execute(gql)).await else {
             state.metrics.error("QUERY_TOO_COMPLEX");

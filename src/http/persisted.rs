@@ -97,11 +97,11 @@ impl Persisted {
         self.trusted.is_some()
     }
 
-    /// The document of a request: `query` (may be empty), the APQ extension's hash and version,
-    /// and a `documentId`/`id`.
+    /// The document of a request: `query` (may be empty; handed back as the document when it
+    /// is one, never copied), the APQ extension's hash and version, and a `documentId`/`id`.
     pub fn resolve(
         &self,
-        query: Option<&str>,
+        query: Option<String>,
         apq: Option<(u64, &str)>,
         document_id: Option<&str>,
     ) -> Result<Resolved, Refusal> {
@@ -112,15 +112,15 @@ impl Persisted {
             let hash = bare(hash).to_ascii_lowercase();
             return match query.filter(|q| !q.is_empty()) {
                 Some(query) => {
-                    if sha256_hex(query) != hash {
+                    if sha256_hex(&query) != hash {
                         return Err(Refusal::HashMismatch);
                     }
                     let trusted = self.is_trusted_text(&hash);
                     // In trusted mode nothing new is registered: the manifest is the list.
                     if self.trusted.is_none() && query.len() <= APQ_MAX_DOCUMENT {
-                        self.remember(hash, query);
+                        self.remember(hash, &query);
                     }
-                    Ok(Resolved { query: query.to_string(), trusted })
+                    Ok(Resolved { query, trusted })
                 }
                 None => self.lookup(&hash).ok_or(Refusal::NotFound),
             };
@@ -129,8 +129,8 @@ impl Persisted {
             return self.lookup(bare(id)).ok_or(Refusal::NotFound);
         }
         let query = query.unwrap_or_default();
-        let trusted = self.trusted.is_some() && self.is_trusted_text(&sha256_hex(query));
-        Ok(Resolved { query: query.to_string(), trusted })
+        let trusted = self.trusted.is_some() && self.is_trusted_text(&sha256_hex(&query));
+        Ok(Resolved { query, trusted })
     }
 
     fn is_trusted_text(&self, hash: &str) -> bool {
@@ -218,9 +218,9 @@ mod tests {
         let p = Persisted::new(None);
         let hash = sha256_hex(DOC);
         assert_eq!(p.resolve(None, Some((1, &hash)), None).err(), Some(Refusal::NotFound));
-        assert_eq!(p.resolve(Some(DOC), Some((1, &hash)), None).map(|r| r.query).ok().as_deref(), Some(DOC));
+        assert_eq!(p.resolve(Some(DOC.into()), Some((1, &hash)), None).map(|r| r.query).ok().as_deref(), Some(DOC));
         assert_eq!(p.resolve(None, Some((1, &hash)), None).map(|r| r.query).ok().as_deref(), Some(DOC));
-        assert_eq!(p.resolve(Some("{ a }"), Some((1, &hash)), None).err(), Some(Refusal::HashMismatch));
+        assert_eq!(p.resolve(Some("{ a }".into()), Some((1, &hash)), None).err(), Some(Refusal::HashMismatch));
         assert_eq!(p.resolve(None, Some((2, &hash)), None).err(), Some(Refusal::Version));
     }
 
@@ -229,10 +229,10 @@ mod tests {
         let p = trusted(&[DOC]);
         let hash = sha256_hex(DOC);
         assert!(p.resolve(None, None, Some(&format!("sha256:{hash}"))).is_ok_and(|r| r.trusted));
-        assert!(p.resolve(Some(DOC), None, None).is_ok_and(|r| r.trusted));
-        assert!(p.resolve(Some("{ other }"), None, None).is_ok_and(|r| !r.trusted));
+        assert!(p.resolve(Some(DOC.into()), None, None).is_ok_and(|r| r.trusted));
+        assert!(p.resolve(Some("{ other }".into()), None, None).is_ok_and(|r| !r.trusted));
         let other = sha256_hex("{ other }");
-        assert!(p.resolve(Some("{ other }"), Some((1, &other)), None).is_ok_and(|r| !r.trusted));
+        assert!(p.resolve(Some("{ other }".into()), Some((1, &other)), None).is_ok_and(|r| !r.trusted));
         assert_eq!(p.resolve(None, Some((1, &other)), None).err(), Some(Refusal::NotFound));
     }
 
