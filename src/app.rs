@@ -60,8 +60,10 @@ impl Application {
         let bus = crate::events::Bus::new(settings.subscriber_queue, !postgres);
         bus.report_to(Arc::clone(&metrics));
         let principals = PrincipalCache::new(bus.watch_users(), bus.users_live(), Arc::clone(&metrics));
+        let files = crate::files::Store::open(&settings.files.backend, settings.files.staging.as_deref())?;
         let state = AppState {
             db,
+            files,
             calendar: Arc::new(calendar),
             metrics,
             bus,

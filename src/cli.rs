@@ -536,6 +536,7 @@ impl SettingsArgs {
             shutdown_grace: std::time::Duration::from_secs(self.shutdown_grace),
             cors_origins,
             trusted_documents: self.trusted_documents.clone(),
+            files: crate::config::Files::default(),
         })
     }
 }

@@ -43,6 +43,67 @@ pub struct Settings {
     /// A manifest of the operations this server runs (`--trusted-documents`); when set, any
     /// other document is refused, except to admins.
     pub trusted_documents: Option<std::path::PathBuf>,
+    /// Where evidence files and exports are kept (`files`).
+    pub files: Files,
+}
+
+/// Where evidence files and exported spreadsheets are kept.
+#[derive(Clone, Debug)]
+pub struct Files {
+    pub backend: crate::files::store::Backend,
+    /// Where incoming bytes wait until they are verified (default: inside the directory, or
+    /// the system's temporary directory for S3).
+    pub staging: Option<std::path::PathBuf>,
+    /// The largest file accepted, by kind.
+    pub limits: FileLimits,
+}
+
+/// The largest file accepted, by the kind its bytes show (`files::sniff`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileLimits {
+    /// `image/*` (`CASEBRIDGE_MAX_PHOTO_BYTES`).
+    pub photo: u64,
+    /// `video/*` and `audio/*` (`CASEBRIDGE_MAX_VIDEO_BYTES`).
+    pub video: u64,
+    /// Anything else: documents, scans, archives (`CASEBRIDGE_MAX_DOCUMENT_BYTES`).
+    pub document: u64,
+}
+
+impl Default for FileLimits {
+    /// 50 MiB photos, 8 GiB video, 200 MiB documents.
+    fn default() -> Self {
+        Self { photo: 50 << 20, video: 8 << 30, document: 200 << 20 }
+    }
+}
+
+impl FileLimits {
+    /// The limit for bytes of this (sniffed) media type.
+    pub fn for_type(&self, media_type: &str) -> u64 {
+        if media_type.starts_with("image/") {
+            self.photo
+        } else if media_type.starts_with("video/") || media_type.starts_with("audio/") {
+            self.video
+        } else {
+            self.document
+        }
+    }
+
+    /// The largest of the three: what may be staged before the type is known.
+    pub fn largest(&self) -> u64 {
+        self.photo.max(self.video).max(self.document)
+    }
+}
+
+impl Default for Files {
+    /// A directory in the system's temporary directory (blobs are content-addressed, so
+    /// servers sharing it share only identical bytes).
+    fn default() -> Self {
+        Self {
+            backend: crate::files::store::Backend::Directory(std::env::temp_dir().join("casebridge-files")),
+            staging: None,
+            limits: FileLimits::default(),
+        }
+    }
 }
 
 impl Settings {
@@ -68,6 +129,7 @@ impl Settings {
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             cors_origins: Vec::new(),
             trusted_documents: None,
+            files: Files::default(),
         }
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod activity;
 pub mod audit_log;
+pub mod blob;
 pub mod case;
 pub mod case_event;
 pub mod case_officer;

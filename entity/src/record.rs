@@ -21,6 +21,10 @@ pub struct Model {
     pub attachment_media_type: Option<String>,
     pub attachment_size_bytes: Option<i64>,
     pub attachment_uri: Option<String>,
+    /// Whether the attachment may show a person (court trainees get no such image or video):
+    /// false only when its submitter said it shows none; null (before files were kept) reads
+    /// as true.
+    pub attachment_personal: Option<bool>,
     pub corrects_record_id: Option<Uuid>,
     pub hash: String,
     pub previous_hash: Option<String>,

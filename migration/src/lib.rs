@@ -24,6 +24,7 @@ mod m20261201_000003_transfer_materials;
 mod m20261201_000004_activities;
 mod m20261201_000005_user_left_on;
 mod m20261201_000010_statistics_decided_index;
+mod m20261202_000001_files;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_activities::Migration),
             Box::new(m20261201_000005_user_left_on::Migration),
             Box::new(m20261201_000010_statistics_decided_index::Migration),
+            Box::new(m20261202_000001_files::Migration),
         ]
     }
 }

@@ -646,6 +646,7 @@ fn make_records(rng: &mut Rng, spec: &RecordSpec<'_>) -> Vec<record::Model> {
             attachment_media_type: attachment.as_ref().map(|a| a.media_type.to_string()),
             attachment_size_bytes: attachment.as_ref().map(|a| a.size),
             attachment_uri: attachment.map(|a| a.uri),
+            attachment_personal: None,
             corrects_record_id: None,
             previous_hash: previous.take(),
             hash: String::new(),

@@ -425,6 +425,7 @@ mod tests {
             attachment_media_type: None,
             attachment_size_bytes: None,
             attachment_uri: None,
+            attachment_personal: None,
             corrects_record_id: Some(Uuid::parse_str("01890a5d-ac96-7a9c-a9cb-123456789012").expect("uuid")),
             hash: String::new(),
             previous_hash: None,

@@ -31,6 +31,8 @@ pub struct AppState {
     pub sessions: Arc<Sessions>,
     /// Principals by login, emptied when a user's access changes (`auth::principal_cache`).
     pub principals: Arc<crate::auth::principal_cache::PrincipalCache>,
+    /// Evidence files and exports (`files::Store`).
+    pub files: crate::files::Store,
 }
 
 /// Per-request data: who is calling, their "today", where from.

@@ -94,6 +94,8 @@ fn hash_v2(r: &record::Model) -> String {
         attachment_media_type,
         attachment_size_bytes,
         attachment_uri,
+        // Whether trainees may see the attachment is a reading rule, not evidence: not hashed.
+        attachment_personal: _,
         corrects_record_id,
         hash: _,
         previous_hash,
@@ -204,6 +206,7 @@ mod tests {
             attachment_media_type: None,
             attachment_size_bytes: None,
             attachment_uri: None,
+            attachment_personal: None,
             corrects_record_id: None,
             hash: String::new(),
             previous_hash: None,

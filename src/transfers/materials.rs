@@ -57,6 +57,7 @@ pub fn as_record(m: &transfer_material::Model, case_id: Option<Uuid>) -> record:
         attachment_media_type: m.attachment_media_type.clone(),
         attachment_size_bytes: m.attachment_size_bytes,
         attachment_uri: m.attachment_uri.clone(),
+        attachment_personal: None,
         corrects_record_id: None,
         hash: m.hash.clone(),
         previous_hash: None,

@@ -173,6 +173,7 @@ async fn a_record_appended_behind_the_api_is_named() {
         attachment_media_type: None,
         attachment_size_bytes: None,
         attachment_uri: None,
+        attachment_personal: None,
         ..last.clone()
     };
     casebridge::records::chain::seal(&mut forged);

@@ -10,7 +10,7 @@
 //!    beside it, never importing it nor imported by it, `demo` (the seeder).
 //! 2. the domain layer: each room's services and rules (`cases::lifecycle`, `transfers::…`).
 //! 1. shared machinery: `auth`, `events`, `audit`, `calendar`, `config`, `db`, `error`,
-//!    `domain`, `sql`, `privacy`, `pagination`, `metrics`, `telemetry`.
+//!    `domain`, `sql`, `privacy`, `pagination`, `metrics`, `telemetry`, `files` (the file store).
 //!
 //! A file may import its own layer or lower ones. Domain and shared files never name
 //! `async_graphql` or `actix`. Only the composition root and `http` import `graphql` itself
@@ -45,6 +45,7 @@ const SHARED: &[&str] = &[
     "pagination",
     "metrics",
     "telemetry",
+    "files",
 ];
 
 fn rank(layer: Layer) -> u8 {
