@@ -123,7 +123,8 @@ impl Sub {
         let readable = visibility::can_read_case(&principal, case, today());
         let (department_id, town) = (case.department_id, case.town.clone());
         let Some(row) = Box::pin(committed.case_row(&self.db)).await? else { return Ok(None) };
-        let named = readable.then(|| Named { case_no: row.case_no.clone(), title: row.title.clone(), party_id: row.party_id });
+        let named =
+            readable.then(|| Named { case_no: row.case_no.clone(), title: row.title.clone(), party_id: row.party_id });
         Ok(Some(FeedItem {
             kind: committed.event.kind,
             at: committed.event.at,
