@@ -310,6 +310,21 @@ async fn the_feed_tells_a_dashboard_no_case_and_a_reader_what_it_may_read() {
     assert_eq!(ended["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{ended}");
 }
 
+/// PostgreSQL only: a case filed on one instance reaches the feed of a wall screen connected
+/// to another (the events come back through LISTEN on every instance).
+#[actix_rt::test]
+#[ignore = "PostgreSQL only (two instances on one database): TEST_DATABASE_URL=postgres://… cargo test -- --include-ignored"]
+async fn the_feed_of_one_instance_shows_a_filing_on_another() {
+    crate::support::postgres_only();
+    let app = TestApp::spawn().await;
+    let other = TestApp::attach(&app.database_url).await;
+    let mut dashboard = subscribe(&other, &other.token("dashboard")).await;
+    file_simple_case(&app, "跨实例动态").await;
+    let item = filed(&mut dashboard).await;
+    assert_eq!(item["procedure"], "SIMPLE");
+    assert_eq!(item["caseNo"], Value::Null, "{item}");
+}
+
 /// Sets the page's viewport to 1920×1080 (the wall screen) and reloads it there.
 async fn wall_screen(browser: &mut Browser, page: &Page) {
     let metrics = json!({ "width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": false });
