@@ -5,6 +5,12 @@
 //! token, reads `statistics` through the `statisticsUpdated` subscription on `/graphql/ws`,
 //! and redraws its figures and SVG charts on every update.
 //!
+//! `/dashboard?mode=screen` is the cockpit (数据驾驶舱) for a 1920×1080 wall screen: dark, no
+//! scrolling, the headline figures, the six towns ranked, this year against last by month, a
+//! schematic map of Dongtou's towns (an SVG drawn for it, inlined into the page), the live feed
+//! (`cockpitFeed`) and the overdue timers. It renews its token (`POST /auth/renew`) before
+//! expiry and keeps the last figures (in `localStorage` too) through outages.
+//!
 //! Asset URLs carry a fingerprint of their content (computed at compile time), so browsers
 //! keep them for good and a new build is fetched at once; the page itself is revalidated on
 //! every load.
@@ -18,11 +24,20 @@ const PAGE: &str = include_str!("dashboard/index.html");
 const SCRIPT: &str = include_str!("dashboard/dashboard.js");
 const STYLE: &str = include_str!("dashboard/dashboard.css");
 const ICON: &str = include_str!("dashboard/favicon.svg");
+const SCREEN_PAGE: &str = include_str!("dashboard/screen.html");
+const SCREEN_SCRIPT: &str = include_str!("dashboard/screen.js");
+const SCREEN_STYLE: &str = include_str!("dashboard/screen.css");
+/// The schematic map of Dongtou's six towns, one `<path>`/`<g>` per town with `data-town`.
+const MAP: &str = include_str!("dashboard/dongtou.svg");
 
 const PAGE_TAG: u64 = fingerprint(PAGE.as_bytes());
 const SCRIPT_TAG: u64 = fingerprint(SCRIPT.as_bytes());
 const STYLE_TAG: u64 = fingerprint(STYLE.as_bytes());
 const ICON_TAG: u64 = fingerprint(ICON.as_bytes());
+const SCREEN_PAGE_TAG: u64 = fingerprint(SCREEN_PAGE.as_bytes());
+const SCREEN_SCRIPT_TAG: u64 = fingerprint(SCREEN_SCRIPT.as_bytes());
+const SCREEN_STYLE_TAG: u64 = fingerprint(SCREEN_STYLE.as_bytes());
+const MAP_TAG: u64 = fingerprint(MAP.as_bytes());
 
 const HTML: &str = "text/html; charset=utf-8";
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
@@ -90,13 +105,15 @@ fn etag(value: u64) -> String {
     format!("\"{}\"", tag(value))
 }
 
+/// `?mode=screen`: the cockpit; anything else: the dashboard.
+#[derive(serde::Deserialize)]
+struct Mode {
+    mode: Option<String>,
+}
+
 async fn page(req: HttpRequest) -> HttpResponse {
-    let html = PAGE
-        .replace("{{script}}", &asset_path(SCRIPT_TAG, "dashboard.js"))
-        .replace("{{style}}", &asset_path(STYLE_TAG, "dashboard.css"))
-        .replace("{{icon}}", &asset_path(ICON_TAG, "favicon.svg"));
-    // The page's ETag covers the assets it names, since it changes when they do.
-    let version = PAGE_TAG ^ SCRIPT_TAG.rotate_left(16) ^ STYLE_TAG.rotate_left(32) ^ ICON_TAG.rotate_left(48);
+    let screen = web::Query::<Mode>::from_query(req.query_string()).is_ok_and(|q| q.mode.as_deref() == Some("screen"));
+    let (html, version) = if screen { screen_page() } else { dashboard_page() };
     let mut response = respond(&req, HTML, REVALIDATE, &etag(version), html);
     if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&req)) {
         response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
@@ -105,12 +122,38 @@ async fn page(req: HttpRequest) -> HttpResponse {
     response
 }
 
+fn screen_page() -> (String, u64) {
+    let html = SCREEN_PAGE
+        .replace("{{script}}", &asset_path(SCREEN_SCRIPT_TAG, "screen.js"))
+        .replace("{{style}}", &asset_path(SCREEN_STYLE_TAG, "screen.css"))
+        .replace("{{icon}}", &asset_path(ICON_TAG, "favicon.svg"))
+        .replace("{{map}}", MAP);
+    let version = SCREEN_PAGE_TAG
+        ^ SCREEN_SCRIPT_TAG.rotate_left(13)
+        ^ SCREEN_STYLE_TAG.rotate_left(29)
+        ^ ICON_TAG.rotate_left(41)
+        ^ MAP_TAG.rotate_left(53);
+    (html, version)
+}
+
+fn dashboard_page() -> (String, u64) {
+    let html = PAGE
+        .replace("{{script}}", &asset_path(SCRIPT_TAG, "dashboard.js"))
+        .replace("{{style}}", &asset_path(STYLE_TAG, "dashboard.css"))
+        .replace("{{icon}}", &asset_path(ICON_TAG, "favicon.svg"));
+    // The page's ETag covers the assets it names, since it changes when they do.
+    let version = PAGE_TAG ^ SCRIPT_TAG.rotate_left(16) ^ STYLE_TAG.rotate_left(32) ^ ICON_TAG.rotate_left(48);
+    (html, version)
+}
+
 async fn asset(req: HttpRequest, path: web::Path<(String, String)>) -> HttpResponse {
     let (requested, file) = path.into_inner();
     let (body, content_type, current) = match file.as_str() {
         "dashboard.js" => (SCRIPT, JAVASCRIPT, SCRIPT_TAG),
         "dashboard.css" => (STYLE, CSS, STYLE_TAG),
         "favicon.svg" => (ICON, SVG, ICON_TAG),
+        "screen.js" => (SCREEN_SCRIPT, JAVASCRIPT, SCREEN_SCRIPT_TAG),
+        "screen.css" => (SCREEN_STYLE, CSS, SCREEN_STYLE_TAG),
         _ => return HttpResponse::NotFound().content_type("text/plain").body("not found\n"),
     };
     // A page from another build (two versions behind one balancer during a deploy) asks for a
@@ -129,13 +172,27 @@ mod tests {
     #[test]
     fn the_page_names_its_assets_by_fingerprint_and_loads_nothing_from_elsewhere() {
         assert!(PAGE.contains("{{script}}") && PAGE.contains("{{style}}") && PAGE.contains("{{icon}}"));
-        for text in [PAGE, SCRIPT, STYLE, ICON] {
+        assert!(
+            SCREEN_PAGE.contains("{{script}}") && SCREEN_PAGE.contains("{{style}}") && SCREEN_PAGE.contains("{{map}}")
+        );
+        for text in [PAGE, SCRIPT, STYLE, ICON, SCREEN_PAGE, SCREEN_SCRIPT, SCREEN_STYLE, MAP] {
             // The SVG namespace is a name, not a fetch.
             let text = text.replace("'http://www.w3.org/2000/svg'", "").replace("\"http://www.w3.org/2000/svg\"", "");
             assert!(!text.contains("http://") && !text.contains("https://"), "no external URL in an asset");
         }
         assert_ne!(SCRIPT_TAG, STYLE_TAG);
         assert_eq!(tag(SCRIPT_TAG).len(), 16);
+    }
+
+    #[test]
+    fn the_cockpit_map_has_one_area_per_town_and_nothing_inline_the_policy_refuses() {
+        for town in ["北岙街道", "东屏街道", "元觉街道", "霓屿街道", "大门镇", "鹿西乡"] {
+            assert!(MAP.contains(&format!("data-town=\"{town}\"")), "{town} on the map");
+        }
+        for text in [SCREEN_PAGE, MAP] {
+            assert!(!text.contains("style=") && !text.contains("<style") && !text.contains("<script>"));
+            assert!(!text.contains(" onload=") && !text.contains(" onclick="), "no inline handlers");
+        }
     }
 
     #[test]

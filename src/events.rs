@@ -24,6 +24,10 @@ use uuid::Uuid;
 use crate::auth::visibility::CaseAccess;
 
 pub mod detail;
+/// `cockpitFeed`, the cockpit's live feed (an API-layer file, like `subscriptions`).
+pub mod feed {
+    pub mod subscriptions;
+}
 pub mod pg;
 pub mod schema;
 pub mod subscriptions;

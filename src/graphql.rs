@@ -59,6 +59,7 @@ pub struct Mutation(
 pub struct Subscription(
     crate::events::subscriptions::EventSubscription,
     crate::statistics::live::StatisticsSubscription,
+    crate::events::feed::subscriptions::FeedSubscription,
 );
 
 /// The schema with the configured limits (`Settings.limits`; the defaults without a state):

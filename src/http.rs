@@ -23,6 +23,7 @@ pub mod graphiql;
 pub mod observe;
 pub mod persisted;
 pub mod rate_limit;
+pub mod renew;
 pub mod response_cache;
 pub mod ws;
 
@@ -45,6 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", read().to(healthz))
         .route("/readyz", read().to(readyz))
         .route("/metrics", read().to(metrics))
+        .route("/auth/renew", web::post().to(renew::renew))
         .configure(crate::dashboard::routes);
 }
 

@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod cases;
 mod chain;
+mod cockpit;
 mod conformance;
 mod dashboard;
 mod edge;
