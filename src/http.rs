@@ -19,11 +19,13 @@ use entity::enums::Role;
 
 pub mod edge;
 pub mod embedded;
+pub mod files;
 pub mod graphiql;
 pub mod observe;
 pub mod persisted;
 pub mod rate_limit;
 pub mod response_cache;
+pub mod uploads;
 pub mod ws;
 
 use self::edge::Media;
@@ -45,7 +47,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", read().to(healthz))
         .route("/readyz", read().to(readyz))
         .route("/metrics", read().to(metrics))
-        .configure(crate::dashboard::routes);
+        .configure(crate::dashboard::routes)
+        .configure(files::routes);
 }
 
 /// GET, and HEAD for probes and monitors (actix sends the headers without the body).
