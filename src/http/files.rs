@@ -30,7 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The caller of a request that needs a token: 401 without a valid one.
-pub(super) async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Arc<Principal>, HttpResponse> {
+pub(super) async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Arc<Principal>, Box<HttpResponse>> {
     let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let principal = match verify_header(state, auth).await {
         Ok(Some(claims)) => principal_of(state, &claims, client_addr(req)).await,
@@ -41,7 +41,7 @@ pub(super) async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<
         if let Some(reason) = refusal_reason(&err) {
             state.metrics.auth_refused(reason);
         }
-        app_error(state, &err)
+        Box::new(app_error(state, &err))
     })
 }
 
@@ -170,7 +170,7 @@ pub fn extension(media_type: &str) -> &'static str {
 async fn download(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     let principal = match authenticate(&state, &req).await {
         Ok(p) => p,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let sha = path.into_inner().to_ascii_lowercase();
     let today = crate::calendar::today();

@@ -56,7 +56,7 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// `412` unless the client speaks tus 1.0.0.
-fn check_version(req: &HttpRequest) -> Result<(), HttpResponse> {
+fn check_version(req: &HttpRequest) -> Result<(), Box<HttpResponse>> {
     if header_str(req.headers(), "Tus-Resumable") == Some(TUS_VERSION) {
         return Ok(());
     }
@@ -65,7 +65,7 @@ fn check_version(req: &HttpRequest) -> Result<(), HttpResponse> {
     response
         .headers_mut()
         .insert(header::HeaderName::from_static("tus-version"), HeaderValue::from_static(TUS_VERSION));
-    Err(with_tus(response))
+    Err(Box::new(with_tus(response)))
 }
 
 fn refused(state: &AppState, e: UploadError) -> HttpResponse {
@@ -117,10 +117,10 @@ async fn options(state: web::Data<AppState>) -> HttpResponse {
 async fn create(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let principal = match authenticate(&state, &req).await {
         Ok(p) => p,
-        Err(refused) => return with_tus(refused),
+        Err(refused) => return with_tus(*refused),
     };
     if let Err(refused) = check_version(&req) {
-        return refused;
+        return *refused;
     }
     let headers = req.headers();
     if headers.contains_key("Upload-Defer-Length") {
@@ -174,10 +174,10 @@ fn upload_id(raw: &str) -> Result<Uuid, UploadError> {
 async fn head(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     let principal = match authenticate(&state, &req).await {
         Ok(p) => p,
-        Err(refused) => return with_tus(refused),
+        Err(refused) => return with_tus(*refused),
     };
     if let Err(refused) = check_version(&req) {
-        return refused;
+        return *refused;
     }
     let found = match upload_id(&path) {
         Ok(id) => uploads::find(&state.db, &principal, id).await,
@@ -201,10 +201,10 @@ async fn patch(
 ) -> HttpResponse {
     let principal = match authenticate(&state, &req).await {
         Ok(p) => p,
-        Err(refused) => return with_tus(refused),
+        Err(refused) => return with_tus(*refused),
     };
     if let Err(refused) = check_version(&req) {
-        return refused;
+        return *refused;
     }
     let headers = req.headers();
     let content_type = header_str(headers, "Content-Type").unwrap_or_default();
@@ -238,10 +238,10 @@ async fn patch(
 async fn terminate(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     let principal = match authenticate(&state, &req).await {
         Ok(p) => p,
-        Err(refused) => return with_tus(refused),
+        Err(refused) => return with_tus(*refused),
     };
     if let Err(refused) = check_version(&req) {
-        return refused;
+        return *refused;
     }
     let done = match upload_id(&path) {
         Ok(id) => uploads::terminate(&state.db, &state.files, &principal, id).await,
