@@ -48,6 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/readyz", read().to(readyz))
         .route("/metrics", read().to(metrics))
         .configure(crate::dashboard::routes)
+        .configure(uploads::routes)
         .configure(files::routes);
 }
 

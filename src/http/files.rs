@@ -1,6 +1,6 @@
 //! `GET|HEAD /files/{sha256}`: a kept evidence file, for callers who may read a record that
-//! holds it (`files::access`), streamed from the store; and the resumable uploads at
-//! `/files/uploads` ([`super::uploads`]).
+//! holds it (`files::access`), streamed from the store (the resumable uploads at
+//! `/files/uploads` are [`super::uploads`]).
 //!
 //! A bearer token is required (401 without a valid one, as on `/graphql`); a file the caller
 //! may not read, or that does not exist, is 404 (never 403: no existence leak). The response
@@ -24,9 +24,9 @@ use crate::error::AppError;
 use crate::files::access;
 use crate::graphql::context::AppState;
 
+/// After `uploads::routes` (`/files/uploads` would otherwise be taken for a hash).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    // The uploads first: `/files/uploads` would otherwise be taken for a hash.
-    cfg.configure(super::uploads::routes).route("/files/{sha256}", super::read().to(download));
+    cfg.route("/files/{sha256}", super::read().to(download));
 }
 
 /// The caller of a request that needs a token: 401 without a valid one.
