@@ -4,6 +4,7 @@
 //! the one this binary was built for.
 
 pub mod exit;
+pub mod files;
 pub mod sources;
 
 use clap::{Args, Parser, Subcommand};
@@ -220,6 +221,8 @@ pub struct SettingsArgs {
     pub trusted_documents: Option<std::path::PathBuf>,
     #[command(flatten, next_help_heading = "Limits of one request")]
     pub limits: LimitsArgs,
+    #[command(flatten, next_help_heading = "Evidence files")]
+    pub files: files::FilesArgs,
 }
 
 /// The limits of one request (`config::Limits`); the anonymous ones apply to callers without
@@ -536,7 +539,7 @@ impl SettingsArgs {
             shutdown_grace: std::time::Duration::from_secs(self.shutdown_grace),
             cors_origins,
             trusted_documents: self.trusted_documents.clone(),
-            files: crate::config::Files::default(),
+            files: self.files.files(&self.db.database_url)?,
         })
     }
 }
@@ -756,7 +759,7 @@ fn migration_status(state: &crate::db::SchemaState) -> String {
 }
 
 /// Settings whose values are never printed.
-const SECRETS: &[&str] = &["jwt-secret"];
+const SECRETS: &[&str] = &["jwt-secret", "files-s3-secret-access-key"];
 
 /// `casebridge config`: the settings of `serve` as a TOML file, each with where it came from;
 /// secrets and the database password hidden.

@@ -6,7 +6,9 @@
 //! [`store::Staging`] writer that hashes and counts them on the way to a local temporary file,
 //! so a file of any size is verified before it is kept and never held in memory.
 
+pub mod access;
 pub mod blobs;
 pub mod store;
+pub mod uploads;
 
 pub use store::{Blob, Staged, Staging, Store, StoreError, sniff};

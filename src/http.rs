@@ -19,12 +19,14 @@ use entity::enums::Role;
 
 pub mod edge;
 pub mod embedded;
+pub mod files;
 pub mod graphiql;
 pub mod observe;
 pub mod persisted;
 pub mod rate_limit;
 pub mod renew;
 pub mod response_cache;
+pub mod uploads;
 pub mod ws;
 
 use self::edge::Media;
@@ -47,7 +49,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/readyz", read().to(readyz))
         .route("/metrics", read().to(metrics))
         .route("/auth/renew", web::post().to(renew::renew))
-        .configure(crate::dashboard::routes);
+        .configure(crate::dashboard::routes)
+        .configure(uploads::routes)
+        .configure(files::routes);
 }
 
 /// GET, and HEAD for probes and monitors (actix sends the headers without the body).

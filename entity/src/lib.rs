@@ -47,6 +47,8 @@ pub mod training_attendee;
 pub mod transfer;
 pub mod transfer_event;
 pub mod transfer_material;
+pub mod upload;
+pub mod upload_part;
 pub mod user;
 pub mod user_role;
 

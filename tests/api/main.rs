@@ -17,6 +17,7 @@ mod edge;
 mod errors;
 mod event_detail;
 mod fields;
+mod files;
 mod follow_case;
 mod graphiql;
 mod hostile;
