@@ -45,13 +45,15 @@ fn photo(case_id: &str, key: &str) -> Value {
 /// A multipart body: `operations`, `map` sending part `0` to `variables.input.file`, and
 /// the file as part `0`.
 fn body(operations: &Value, file: &[u8]) -> Vec<u8> {
+    body_mapped(operations, &json!({ "0": ["variables.input.file"] }), file)
+}
+
+/// A multipart body with its own `map` of part `0`.
+fn body_mapped(operations: &Value, map: &Value, file: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut text = |s: String| out.extend_from_slice(s.as_bytes());
     text(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n"));
-    text(format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{}\r\n",
-        json!({ "0": ["variables.input.file"] })
-    ));
+    text(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{map}\r\n"));
     text(format!(
         "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"photo.jpg\"\r\n\
          Content-Type: image/jpeg\r\n\r\n"
@@ -258,9 +260,11 @@ async fn sizes_past_32_bits_travel_as_byte_size() {
     let app = TestApp::spawn().await;
     let case_id = a_case(&app, "town.beiao").await;
     let six_gib: u64 = 6 << 30;
+    // One time for all: the same key is sent twice below, and a retry must be the same record.
+    let recorded_at = an_hour_ago();
     let video = |key: &str, attachment: Value| {
         json!({ "idempotencyKey": key, "caseId": case_id, "kind": "VIDEO", "content": "执法记录仪视频",
-                "recordedAt": an_hour_ago(), "attachment": attachment })
+                "recordedAt": recorded_at, "attachment": attachment })
     };
     let fingerprint = json!({ "sha256": "ef".repeat(32), "mediaType": "video/mp4", "sizeBytes": six_gib,
                               "uri": "https://evidence.dongtou.example/v/1.mp4" });
@@ -285,4 +289,38 @@ async fn sizes_past_32_bits_travel_as_byte_size() {
     negative["byteSize"] = json!(-1);
     let body = app.gql(Some("town.beiao"), SUBMIT, json!({ "input": video("v-neg", negative) })).await;
     assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "attachment.byteSize"), "{body}");
+}
+
+#[actix_rt::test]
+async fn a_batch_may_send_one_file_for_several_records() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = spawn(&dir, |_| {}).await;
+    let case_id = a_case(&app, "town.beiao").await;
+    let bytes = png();
+    let query = r#"mutation($inputs: [SubmitRecordInput!]!) { submitRecords(inputs: $inputs) {
+        seq attachment { sha256 mediaType byteSize } } }"#;
+    let inputs = json!([photo(&case_id, "batch-1"), photo(&case_id, "batch-2")]);
+    let map = json!({ "0": ["variables.inputs.0.file", "variables.inputs.1.file"] });
+    let ops = json!({ "query": query, "variables": { "inputs": inputs } });
+    let (status, answer) = post(&app, Some("town.beiao"), body_mapped(&ops, &map, &bytes)).await;
+    assert_eq!(status, 200, "{answer}");
+    let records = answer["data"]["submitRecords"].as_array().expect("records").clone();
+    assert_eq!(records.len(), 2, "{answer}");
+    for r in &records {
+        assert_eq!(
+            r["attachment"],
+            json!({ "sha256": sha(&bytes), "mediaType": "image/png", "byteSize": bytes.len() })
+        );
+    }
+    assert_eq!(blobs(&app, &sha(&bytes)).await, 1);
+
+    // A refused file names its input; nothing of the batch is written.
+    let n = self::records(&app).await;
+    let mut wrong = photo(&case_id, "batch-4");
+    wrong["attachment"] =
+        json!({ "sha256": sha(b"x"), "mediaType": "image/png", "sizeBytes": bytes.len(), "uri": "u" });
+    let ops = json!({ "query": query, "variables": { "inputs": [photo(&case_id, "batch-3"), wrong] } });
+    let (_, answer) = post(&app, Some("town.beiao"), body_mapped(&ops, &map, &bytes)).await;
+    assert_eq!((code(&answer), field(&answer)), ("BAD_USER_INPUT", "inputs.1.attachment.sha256"), "{answer}");
+    assert_eq!(self::records(&app).await, n);
 }
