@@ -232,3 +232,28 @@ impl From<Yuan> for Decimal {
         Decimal::Valid(y)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_size_is_a_whole_json_number_within_63_bits() {
+        let parse = |v: serde_json::Value| Size::parse(Value::from_json(v).expect("value")).expect("parsed");
+        assert_eq!(parse(serde_json::json!(6_442_450_944u64)), Size::Valid(6 << 30));
+        assert_eq!(parse(serde_json::json!(6_442_450_944u64)).to_value(), Value::Number((6u64 << 30).into()));
+        for bad in [serde_json::json!(-1), serde_json::json!(1.5), serde_json::json!("12"), serde_json::json!(u64::MAX)]
+        {
+            assert!(parse(bad.clone()).get("byteSize").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_a_placeholder_of_the_request_is_an_upload() {
+        let parse = |s: &str| Upload::parse(Value::String(s.into())).expect("parsed");
+        assert_eq!(parse("#__graphql_file__:3"), Upload::File(3));
+        assert_eq!(parse("#__graphql_file__:x"), Upload::Invalid);
+        assert_eq!(parse("photo.jpg"), Upload::Invalid);
+        assert_eq!(Upload::parse(Value::Null).expect("parsed"), Upload::Invalid);
+    }
+}

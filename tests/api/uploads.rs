@@ -324,3 +324,39 @@ async fn a_batch_may_send_one_file_for_several_records() {
     assert_eq!((code(&answer), field(&answer)), ("BAD_USER_INPUT", "inputs.1.attachment.sha256"), "{answer}");
     assert_eq!(self::records(&app).await, n);
 }
+
+#[actix_rt::test]
+async fn a_transfer_material_naming_a_held_file_takes_its_type_and_url() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = spawn(&dir, |_| {}).await;
+    let case_id = a_case(&app, "town.beiao").await;
+    let bytes = png();
+    let (status, answer) = upload(&app, "town.beiao", photo(&case_id, "held"), &bytes).await;
+    assert_eq!(status, 200, "{answer}");
+
+    let bureau = app.data("admin", r#"{ departments { id code } }"#, json!({})).await["departments"]
+        .as_array()
+        .expect("departments")
+        .iter()
+        .find(|d| d["code"] == "bureau")
+        .expect("bureau")["id"]
+        .clone();
+    let request = r#"mutation($input: RequestTransferInput!) { requestTransfer(input: $input) { id } }"#;
+    let input = json!({"toDepartmentId": bureau, "category": "FORESTRY", "subject": "林业线索",
+        "facts": "卫片发现疑似毁林。", "party": {"kind": "PERSON", "name": "林某"}});
+    let transfer = app.data("nr.liaison", request, json!({ "input": input })).await["requestTransfer"]["id"].clone();
+    let material = r#"mutation($t: ID!, $input: TransferMaterialInput!) {
+        addTransferMaterial(transferId: $t, input: $input) { attachment { mediaType uri byteSize } } }"#;
+    let input = |size: usize| {
+        json!({ "idempotencyKey": format!("material-{size}"), "kind": "PHOTO", "content": "卫片比对图",
+                "recordedAt": an_hour_ago(),
+                "attachment": { "sha256": sha(&bytes), "mediaType": "image/jpeg", "sizeBytes": size, "uri": "x" } })
+    };
+    let refused = app.gql(Some("nr.liaison"), material, json!({ "t": transfer, "input": input(1) })).await;
+    assert_eq!((code(&refused), field(&refused)), ("BAD_USER_INPUT", "attachment.sizeBytes"), "{refused}");
+    let added = app.data("nr.liaison", material, json!({ "t": transfer, "input": input(bytes.len()) })).await;
+    assert_eq!(
+        added["addTransferMaterial"]["attachment"],
+        json!({ "mediaType": "image/png", "uri": format!("/files/{}", sha(&bytes)), "byteSize": bytes.len() })
+    );
+}
