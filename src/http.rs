@@ -8,6 +8,13 @@
 //! (asked for, `*/*`, or no `Accept`) keeps 200 for every GraphQL result. A POST must be JSON
 //! in UTF-8 (415 otherwise); malformed parameters are 400; a mutation over GET is 405.
 //! Persisted documents (APQ, trusted documents) are resolved first ([`persisted`]).
+//!
+//! Files are uploaded with the GraphQL multipart request spec (`multipart/form-data`,
+//! [`multipart`]): its `operations` part goes through the same steps as a JSON body. An
+//! upload needs a bearer token, checked before the files are read; an anonymous one is
+//! refused (`UNAUTHENTICATED`). That also answers cross-site request forgery, which
+//! `multipart/form-data` (a type a browser's form may send to any site) would otherwise
+//! allow: a browser never adds an `Authorization` header by itself.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -21,6 +28,7 @@ pub mod edge;
 pub mod embedded;
 pub mod files;
 pub mod graphiql;
+pub mod multipart;
 pub mod observe;
 pub mod persisted;
 pub mod rate_limit;
@@ -289,7 +297,7 @@ impl Call<'_> {
     }
 
     /// The document (a persisted one, or the query sent), the GET rule, then execution.
-    async fn run(&self, params: Params, get: bool) -> HttpResponse {
+    async fn run(&self, params: Params, get: bool, uploads: Vec<(String, async_graphql::UploadValue)>) -> HttpResponse {
         let apq = match params.persisted_query() {
             Ok(apq) => apq,
             Err(bad) => return self.bad_param(bad),
@@ -325,8 +333,51 @@ impl Call<'_> {
         if let Some(variables) = params.variables {
             gql.variables = async_graphql::Variables::from_json(variables);
         }
+        for (path, upload) in uploads {
+            gql.set_upload(&path, upload);
+        }
         let trusted_only = persisted.is_some_and(|p| p.trusted_only());
         self.execute(gql, trusted_only && !trusted).await
+    }
+
+    /// A GraphQL multipart request: the caller's token first (no file is read for an
+    /// anonymous or refused caller), then the parts ([`multipart::read`]), then the
+    /// `operations` part as a JSON body, with the files set into its variables.
+    async fn multipart(&self, payload: web::Payload, boundary: String) -> HttpResponse {
+        let state = self.state;
+        let auth = self.req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let refused = match verify_header(state, auth).await {
+            Ok(Some(_)) => None,
+            Ok(None) => Some(AppError::Unauthenticated("uploading files needs a bearer token".into())),
+            Err(err) => {
+                if let Some(reason) = refusal_reason(&err) {
+                    state.metrics.auth_refused(reason);
+                }
+                Some(err)
+            }
+        };
+        if let Some(err) = refused {
+            let status = if err.code() == "UNAUTHENTICATED" {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            };
+            return refuse(state, self.media, StatusCode::OK, status, err.code(), &err.message());
+        }
+        let largest = state.settings.files.limits.largest();
+        match multipart::read(payload, boundary, state.settings.max_body_bytes, largest).await {
+            Ok(form) => match Params::from_json(form.operations) {
+                Ok(params) => self.run(params, false, form.uploads).await,
+                Err(bad) => self.bad_param(bad),
+            },
+            Err(multipart::Refusal::Bad { part, message }) => self.bad_param((part, message)),
+            Err(multipart::Refusal::TooLarge { part, message }) => {
+                state.metrics.error("BAD_USER_INPUT");
+                let mut body = error_body("BAD_USER_INPUT", &message);
+                body["errors"][0]["extensions"]["field"] = part.into();
+                json_as(self.media, StatusCode::PAYLOAD_TOO_LARGE, &body)
+            }
+        }
     }
 
     fn persisted_refusal(&self, refusal: persisted::Refusal) -> HttpResponse {
@@ -479,20 +530,32 @@ async fn graphql_post(
     state: web::Data<AppState>,
     schema: web::Data<AppSchema>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
     let Some(media) = edge::negotiate(&req) else { return not_acceptable(&state) };
-    if let Err(message) = edge::check_content_type(&req) {
-        return refuse(
-            &state,
-            media,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "BAD_USER_INPUT",
-            &message,
-        );
-    }
+    let kind = match edge::check_content_type(&req) {
+        Ok(kind) => kind,
+        Err(message) => {
+            return refuse(
+                &state,
+                media,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "BAD_USER_INPUT",
+                &message,
+            );
+        }
+    };
     let call = Call { state: &state, schema: &schema, req: &req, media };
+    if let edge::Body::Multipart(boundary) = kind {
+        return call.multipart(payload, boundary).await;
+    }
+    // The body as the `Bytes` extractor reads it: within the request body limit
+    // (`PayloadConfig`, 413 past it), decompressed as its `Content-Encoding` says.
+    let body = match <web::Bytes as actix_web::FromRequest>::from_request(&req, &mut payload.into_inner()).await {
+        Ok(body) => body,
+        Err(e) => return e.error_response(),
+    };
     let value: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
@@ -512,7 +575,7 @@ async fn graphql_post(
         }
     };
     match Params::from_json(value) {
-        Ok(params) => call.run(params, false).await,
+        Ok(params) => call.run(params, false, Vec::new()).await,
         Err(bad) => call.bad_param(bad),
     }
 }
@@ -522,7 +585,7 @@ async fn graphql_get(state: web::Data<AppState>, schema: web::Data<AppSchema>, r
     let Some(media) = edge::negotiate(&req) else { return not_acceptable(&state) };
     let call = Call { state: &state, schema: &schema, req: &req, media };
     match Params::from_query_string(req.query_string()) {
-        Ok(params) => call.run(params, true).await,
+        Ok(params) => call.run(params, true, Vec::new()).await,
         Err(bad) => call.bad_param(bad),
     }
 }

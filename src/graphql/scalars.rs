@@ -2,7 +2,7 @@
 //! the edge with the field's name, so a malformed value is `BAD_USER_INPUT` naming the field
 //! (async-graphql's own scalar errors carry neither a code nor the field).
 
-use async_graphql::{InputValueResult, Scalar, ScalarType, Value};
+use async_graphql::{Context, InputValueResult, Scalar, ScalarType, UploadValue, Value};
 use chrono::{DateTime as ChronoDateTime, NaiveDate, SecondsFormat, Utc};
 
 use crate::domain::Yuan;
@@ -28,6 +28,24 @@ pub enum Date {
 pub enum Decimal {
     Valid(Yuan),
     Invalid(String),
+}
+
+/// A size in bytes as a JSON number, up to 2^63 - 1: GraphQL's `Int` is 32-bit and cannot
+/// hold a file of 2 GiB or more. (JavaScript's numbers are exact up to 2^53, 8 PiB.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Size {
+    Valid(u64),
+    Invalid(String),
+}
+
+/// A file of a GraphQL multipart request (the spec's `Upload`): in the request's
+/// `operations` its variable is `null`, and `map` names the part holding its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upload {
+    /// The index of the file among the request's uploads.
+    File(usize),
+    /// Not a file of this request (a value sent in the JSON).
+    Invalid,
 }
 
 fn raw(value: &Value) -> String {
@@ -93,6 +111,75 @@ impl ScalarType for Decimal {
     }
 }
 
+#[Scalar(name = "Size")]
+impl ScalarType for Size {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        Ok(match &value {
+            Value::Number(n) => match n.as_u64() {
+                Some(v) if i64::try_from(v).is_ok() => Size::Valid(v),
+                _ => Size::Invalid(n.to_string()),
+            },
+            other => Size::Invalid(raw(other)),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        match self {
+            Size::Valid(v) => Value::Number((*v).into()),
+            Size::Invalid(s) => Value::String(s.clone()),
+        }
+    }
+}
+
+/// What async-graphql writes into a variable for the upload it stands for.
+const UPLOAD_PREFIX: &str = "#__graphql_file__:";
+
+#[Scalar(name = "Upload", specified_by_url = "https://github.com/jaydenseric/graphql-multipart-request-spec")]
+impl ScalarType for Upload {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        // async-graphql's own `Upload` panics on a malformed placeholder or an index past the
+        // request's files: anything here that is not one of its files is `Invalid`, refused
+        // with the field's name by [`Upload::value`].
+        Ok(match &value {
+            Value::String(s) => s
+                .strip_prefix(UPLOAD_PREFIX)
+                .and_then(|i| i.parse::<usize>().ok())
+                .map_or(Upload::Invalid, Upload::File),
+            _ => Upload::Invalid,
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        Value::Null
+    }
+}
+
+impl Upload {
+    /// The uploaded file (a temporary file, read from its start).
+    pub fn value(&self, ctx: &Context<'_>, field: &str) -> Result<UploadValue, AppError> {
+        let not_a_file = || {
+            AppError::bad_input(
+                field,
+                "send the file's bytes with the GraphQL multipart request spec (multipart/form-data), its variable null",
+            )
+        };
+        let Upload::File(index) = self else { return Err(not_a_file()) };
+        let upload = ctx.query_env.uploads.get(*index).ok_or_else(not_a_file)?;
+        upload.try_clone().map_err(|e| AppError::Internal(format!("an uploaded file could not be opened: {e}")))
+    }
+}
+
+impl Size {
+    pub fn get(&self, field: &str) -> Result<u64, AppError> {
+        match self {
+            Size::Valid(v) => Ok(*v),
+            Size::Invalid(_) => {
+                Err(AppError::bad_input(field, "a size in bytes: a whole JSON number from 0 to 2^63 - 1"))
+            }
+        }
+    }
+}
+
 impl DateTime {
     pub fn get(&self, field: &str) -> Result<ChronoDateTime<Utc>, AppError> {
         match self {
@@ -143,5 +230,30 @@ impl From<NaiveDate> for Date {
 impl From<Yuan> for Decimal {
     fn from(y: Yuan) -> Self {
         Decimal::Valid(y)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_size_is_a_whole_json_number_within_63_bits() {
+        let parse = |v: serde_json::Value| Size::parse(Value::from_json(v).expect("value")).expect("parsed");
+        assert_eq!(parse(serde_json::json!(6_442_450_944u64)), Size::Valid(6 << 30));
+        assert_eq!(parse(serde_json::json!(6_442_450_944u64)).to_value(), Value::Number((6u64 << 30).into()));
+        for bad in [serde_json::json!(-1), serde_json::json!(1.5), serde_json::json!("12"), serde_json::json!(u64::MAX)]
+        {
+            assert!(parse(bad.clone()).get("byteSize").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_a_placeholder_of_the_request_is_an_upload() {
+        let parse = |s: &str| Upload::parse(Value::String(s.into())).expect("parsed");
+        assert_eq!(parse("#__graphql_file__:3"), Upload::File(3));
+        assert_eq!(parse("#__graphql_file__:x"), Upload::Invalid);
+        assert_eq!(parse("photo.jpg"), Upload::Invalid);
+        assert_eq!(Upload::parse(Value::Null).expect("parsed"), Upload::Invalid);
     }
 }

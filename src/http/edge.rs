@@ -101,17 +101,34 @@ pub fn negotiate(req: &HttpRequest) -> Option<Media> {
     best.map(|(_, _, media)| media)
 }
 
-/// What a POST's `Content-Type` allows: `Ok` for JSON in UTF-8 (charset absent or `utf-8`),
-/// else the message of a 415.
-pub fn check_content_type(req: &HttpRequest) -> Result<(), String> {
+/// What a POST's body is, by its `Content-Type`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// A GraphQL request in JSON (UTF-8).
+    Json,
+    /// The GraphQL multipart request spec (file uploads), with its boundary.
+    Multipart(String),
+}
+
+/// What a POST's `Content-Type` allows: JSON in UTF-8 (charset absent or `utf-8`), or
+/// `multipart/form-data` with a boundary (the GraphQL multipart request spec); else the
+/// message of a 415.
+pub fn check_content_type(req: &HttpRequest) -> Result<Body, String> {
     let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
         return Err("a POST needs `Content-Type: application/json`".into());
     };
     let value = value.to_str().map_err(|_| "the Content-Type header is not readable".to_string())?;
     let mut parts = value.split(';');
     let essence = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+    if essence == "multipart/form-data" {
+        return multer::parse_boundary(value)
+            .map(Body::Multipart)
+            .map_err(|_| "multipart/form-data needs a boundary".to_string());
+    }
     if essence != "application/json" && essence != "application/graphql-response+json" {
-        return Err(format!("Content-Type {essence} is not accepted; send application/json"));
+        return Err(format!(
+            "Content-Type {essence} is not accepted; send application/json (or multipart/form-data to upload files)"
+        ));
     }
     for param in parts {
         if let Some((name, charset)) = param.split_once('=')
@@ -123,7 +140,7 @@ pub fn check_content_type(req: &HttpRequest) -> Result<(), String> {
             }
         }
     }
-    Ok(())
+    Ok(Body::Json)
 }
 
 #[cfg(test)]
@@ -170,6 +187,11 @@ mod tests {
         assert!(!check(Some("application/json; charset=latin1")));
         assert!(!check(Some("text/plain")));
         assert!(!check(None));
+        assert!(!check(Some("multipart/form-data")), "a multipart body needs its boundary");
+        let multipart = TestRequest::default()
+            .insert_header((header::CONTENT_TYPE, "multipart/form-data; boundary=xyz"))
+            .to_http_request();
+        assert_eq!(check_content_type(&multipart), Ok(Body::Multipart("xyz".into())));
     }
 
     #[test]

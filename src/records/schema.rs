@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::graphql::context::{loaders, principal, request, state};
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::loaders::RecordPageKey;
-use crate::graphql::scalars::DateTime;
+use crate::graphql::scalars::{DateTime, Size};
 use crate::pagination::{Cursor, Page, PageInfo};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -23,13 +23,63 @@ pub enum RecordKind {
     Note,
 }
 
-/// An attachment's fingerprint and where the file is kept (the file itself is not stored here).
-#[derive(SimpleObject)]
+/// A record's file: its fingerprint and where it is kept.
 pub struct Attachment {
     pub sha256: String,
     pub media_type: String,
-    pub size_bytes: i64,
+    pub size: i64,
     pub uri: String,
+    /// `None` or `Some(true)`: counts as showing a person.
+    pub personal: Option<bool>,
+}
+
+#[Object]
+impl Attachment {
+    /// SHA-256 of the file's bytes (lower-case hex); the record's hash covers it.
+    async fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// The media type: for a file held here, the one its bytes show.
+    async fn media_type(&self) -> &str {
+        &self.media_type
+    }
+
+    /// The size in bytes as a 32-bit `Int`: a file of 2 GiB or more is an error here
+    /// (`BAD_USER_INPUT`, field `sizeBytes`), and the record's `attachment` is then null.
+    #[graphql(deprecation = "a 32-bit Int cannot hold a file of 2 GiB or more; use byteSize")]
+    async fn size_bytes(&self) -> Result<i32> {
+        i32::try_from(self.size).map_err(|_| {
+            AppError::bad_input(
+                "sizeBytes",
+                format!("the file has {} bytes, more than a 32-bit Int holds; ask for byteSize", self.size),
+            )
+            .into()
+        })
+    }
+
+    /// The size in bytes, as a 64-bit `Size` (a JSON number).
+    async fn byte_size(&self) -> Size {
+        Size::Valid(u64::try_from(self.size).unwrap_or(0))
+    }
+
+    /// Where the file is kept (`/files/<sha256>` for a file held here).
+    async fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// `/files/{sha256}`: the file's bytes for callers who may read the record (with their
+    /// bearer token). A file declared by its fingerprint whose bytes were never uploaded
+    /// answers `404` there.
+    async fn download_url(&self) -> String {
+        super::evidence::download_url(&self.sha256)
+    }
+
+    /// Whether the file counts as showing a person (true unless its submitter marked it as
+    /// not): court trainees get no image that does.
+    async fn personal(&self) -> bool {
+        self.personal != Some(false)
+    }
 }
 
 /// 执法全过程记录: append-only; a correction is a new record pointing at the old one.
@@ -87,8 +137,9 @@ impl RecordObject {
         Some(Attachment {
             sha256: r.attachment_sha256.clone()?,
             media_type: r.attachment_media_type.clone()?,
-            size_bytes: r.attachment_size_bytes?,
+            size: r.attachment_size_bytes?,
             uri: r.attachment_uri.clone()?,
+            personal: r.attachment_personal,
         })
     }
 

@@ -51,6 +51,17 @@ pub struct NewAttachment {
     pub media_type: String,
     pub size_bytes: i64,
     pub uri: String,
+    /// The submitter marked the file as showing no person (court trainees may then see an
+    /// image of it); otherwise it counts as personal.
+    pub shows_no_person: bool,
+}
+
+impl NewAttachment {
+    /// `records.attachment_personal`: `Some(false)` when marked as showing no person; `None`
+    /// (read as personal) otherwise.
+    pub fn personal_column(&self) -> Option<bool> {
+        if self.shows_no_person { Some(false) } else { None }
+    }
 }
 
 /// One record to submit. [`NewRecord::validate`] turns the decoded input into the normalised
@@ -139,6 +150,7 @@ impl NewRecord {
                 media_type: media_type.clone(),
                 size_bytes,
                 uri: uri.clone(),
+                shows_no_person: stored.attachment_personal == Some(false),
             }),
             _ => None,
         };
@@ -422,7 +434,7 @@ async fn append(
             attachment_media_type: attachment.map(|a| a.media_type.clone()),
             attachment_size_bytes: attachment.map(|a| a.size_bytes),
             attachment_uri: attachment.map(|a| a.uri.clone()),
-            attachment_personal: None,
+            attachment_personal: attachment.and_then(NewAttachment::personal_column),
             corrects_record_id: item.corrects_record_id,
             hash: String::new(),
             previous_hash,
@@ -747,6 +759,7 @@ mod tests {
                 media_type: " image/jpeg ".into(),
                 size_bytes: 0,
                 uri: "https://evidence.example/1.jpg".into(),
+                shows_no_person: false,
             }),
             corrects_record_id: None,
         }

@@ -13,7 +13,7 @@ use crate::graphql::ids::{self, Kind};
 use crate::graphql::scalars::DateTime;
 use crate::records::mutations::AttachmentInput;
 use crate::records::schema::{RecordKind, RecordObject};
-use crate::records::submit::{NewAttachment, NewRecord};
+use crate::records::submit::NewRecord;
 
 /// 移送申请: hands a matter, or one of the sender's own cases, to another department.
 #[derive(InputObject)]
@@ -152,22 +152,25 @@ impl TransferMutation {
     ) -> Result<RecordObject> {
         let p = principal(ctx)?;
         let id = ids::decode(&transfer_id, Kind::Transfer, "transferId")?;
-        let item = NewRecord {
+        let (attachment, size_field) = match &input.attachment {
+            Some(a) => a.declared("attachment.", false).map(|(a, field)| (Some(a), field))?,
+            None => (None, String::new()),
+        };
+        let mut item = NewRecord {
             idempotency_key: input.idempotency_key,
             case_id: uuid::Uuid::nil(),
             kind: input.kind.into(),
             content: input.content,
             recorded_at: input.recorded_at.get("recordedAt")?,
-            attachment: input.attachment.map(|a| NewAttachment {
-                sha256: a.sha256,
-                media_type: a.media_type,
-                size_bytes: a.size_bytes,
-                uri: a.uri,
-            }),
+            attachment,
             corrects_record_id: None,
         }
         .validate("", chrono::Utc::now())?;
         let s = state(ctx)?;
+        // An attachment whose bytes are held here takes their size check, type and URI.
+        if let Some(a) = &mut item.attachment {
+            crate::records::evidence::resolve_held(&s.db, a, &size_field, "").await?;
+        }
         let added = materials::add_material(&s.db, p, id, item).await?;
         s.bus.publish_transfer(added.events);
         Ok(RecordObject(added.record))

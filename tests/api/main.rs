@@ -45,4 +45,5 @@ mod statistics;
 mod story;
 mod subscriptions;
 mod transfers;
+mod uploads;
 mod write_path;
