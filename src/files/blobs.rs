@@ -14,11 +14,11 @@ pub async fn register(db: &impl ConnectionTrait, blob: &Blob, media_type: &str) 
         media_type: Set(media_type.to_string()),
         created_at: Set(Utc::now()),
     };
-    blob::Entity::insert(row)
-        .on_conflict_do_nothing_on([blob::Column::Sha256])
-        .exec(db)
-        .await
-        .map(|_| ())
+    match blob::Entity::insert(row).on_conflict_do_nothing_on([blob::Column::Sha256]).exec(db).await {
+        // Held already: the same bytes are registered once.
+        Ok(_) | Err(DbErr::RecordNotInserted) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// A kept blob's row, by its lower-case hex SHA-256.
