@@ -19,6 +19,7 @@ use entity::enums::Role;
 
 pub mod edge;
 pub mod embedded;
+pub mod exports;
 pub mod graphiql;
 pub mod observe;
 pub mod persisted;
@@ -45,6 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", read().to(healthz))
         .route("/readyz", read().to(readyz))
         .route("/metrics", read().to(metrics))
+        .route("/exports/{id}", web::get().to(exports::download))
         .configure(crate::dashboard::routes);
 }
 

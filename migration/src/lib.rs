@@ -25,6 +25,7 @@ mod m20261201_000004_activities;
 mod m20261201_000005_user_left_on;
 mod m20261201_000010_statistics_decided_index;
 mod m20261202_000001_files;
+mod m20261202_000003_exports;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_user_left_on::Migration),
             Box::new(m20261201_000010_statistics_decided_index::Migration),
             Box::new(m20261202_000001_files::Migration),
+            Box::new(m20261202_000003_exports::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ mod dashboard;
 mod edge;
 mod errors;
 mod event_detail;
+mod exports;
 mod fields;
 mod follow_case;
 mod graphiql;
