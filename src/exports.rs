@@ -3,6 +3,7 @@
 //! downloaded from `GET /exports/{id}` (`http::exports`) with the link's key or the
 //! exporter's bearer token until the link expires.
 
+pub mod labels;
 pub mod schema;
 pub mod service;
 pub mod sheet;

@@ -13,13 +13,14 @@ use std::path::PathBuf;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{CaseStatus, PartyKind, Procedure, Role, TransferCategory, TransferStatus};
+use entity::enums::{PartyKind, Role, TransferStatus};
 use entity::{department, export, party};
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::labels::{case_status_label, procedure_label, transfer_category_label, transfer_status_label};
 use super::sheet::{self, Cell, Feed, FileFormat, Line};
 use super::statistics;
 use crate::auth::Principal;
@@ -223,48 +224,6 @@ fn refuse_dashboards(p: &Principal) -> AppResult<()> {
 
 async fn department_names(db: &DatabaseConnection) -> AppResult<HashMap<Uuid, String>> {
     Ok(department::Entity::find().all(db).await?.into_iter().map(|d| (d.id, d.name)).collect())
-}
-
-pub fn procedure_label(p: Procedure) -> &'static str {
-    match p {
-        Procedure::Simple => "简易程序",
-        Procedure::General => "一般程序",
-    }
-}
-
-pub fn case_status_label(s: CaseStatus) -> &'static str {
-    match s {
-        CaseStatus::Filed => "已立案",
-        CaseStatus::Investigating => "调查取证",
-        CaseStatus::NoticeServed => "已告知",
-        CaseStatus::Hearing => "听证",
-        CaseStatus::LegalReview => "法制审核",
-        CaseStatus::Decided => "已决定",
-        CaseStatus::Delivered => "已送达",
-        CaseStatus::Closed => "已结案",
-        CaseStatus::NotPenalized => "不予处罚",
-        CaseStatus::TransferredOut => "已移送",
-        CaseStatus::Cancelled => "撤销立案",
-    }
-}
-
-pub fn transfer_status_label(s: TransferStatus) -> &'static str {
-    match s {
-        TransferStatus::Pending => "待接收",
-        TransferStatus::Accepted => "已承接",
-        TransferStatus::Rejected => "不予接收",
-        TransferStatus::Returned => "退回补正",
-        TransferStatus::Withdrawn => "已撤回",
-    }
-}
-
-pub fn transfer_category_label(c: TransferCategory) -> &'static str {
-    match c {
-        TransferCategory::Forestry => "林业督查",
-        TransferCategory::BidRigging => "串标",
-        TransferCategory::ProvidentFund => "公积金",
-        TransferCategory::Other => "其他",
-    }
 }
 
 fn local(at: DateTime<Utc>) -> Cell {

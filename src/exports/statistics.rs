@@ -6,7 +6,7 @@
 //! now. Every number is the one `statistics(year, departmentId, town)` answers: rates as the
 //! API's `percent` (cut, not rounded) with their parts, money in yuan with two decimals.
 
-use super::service::{transfer_category_label, transfer_status_label};
+use super::labels::{transfer_category_label, transfer_status_label};
 use super::sheet::Cell;
 use crate::statistics::service::{Figures, Ratio};
 

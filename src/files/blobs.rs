@@ -14,7 +14,11 @@ pub async fn register(db: &impl ConnectionTrait, blob: &Blob, media_type: &str) 
         media_type: Set(media_type.to_string()),
         created_at: Set(Utc::now()),
     };
-    blob::Entity::insert(row).on_conflict_do_nothing_on([blob::Column::Sha256]).exec(db).await.map(|_| ())
+    blob::Entity::insert(row)
+        .on_conflict_do_nothing_on([blob::Column::Sha256])
+        .exec(db)
+        .await
+        .map(|_| ())
 }
 
 /// A kept blob's row, by its lower-case hex SHA-256.

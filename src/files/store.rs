@@ -389,8 +389,7 @@ mod tests {
     use super::*;
 
     async fn stage_bytes(store: &Store, bytes: &[u8], limit: u64) -> Result<Staged, StoreError> {
-        let body =
-            futures_util::stream::iter(bytes.chunks(3).map(|c| Ok::<_, std::io::Error>(Bytes::copy_from_slice(c))));
+        let body = futures_util::stream::iter(bytes.chunks(3).map(|c| Ok::<_, std::io::Error>(Bytes::copy_from_slice(c))));
         store.stage_stream(body, limit).await
     }
 
