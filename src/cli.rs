@@ -219,6 +219,12 @@ pub struct SettingsArgs {
     /// A manifest of allowed operations by hash; anything else is refused, except to admins.
     #[arg(long, env = "CASEBRIDGE_TRUSTED_DOCUMENTS")]
     pub trusted_documents: Option<std::path::PathBuf>,
+    /// Seconds an export's download link works.
+    #[arg(long, env = "CASEBRIDGE_EXPORT_TTL", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub export_ttl: u64,
+    /// The most rows one export writes; a longer list is refused.
+    #[arg(long, env = "CASEBRIDGE_EXPORT_MAX_ROWS", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub export_max_rows: u64,
     #[command(flatten, next_help_heading = "Limits of one request")]
     pub limits: LimitsArgs,
     #[command(flatten, next_help_heading = "Evidence files")]
@@ -540,6 +546,10 @@ impl SettingsArgs {
             cors_origins,
             trusted_documents: self.trusted_documents.clone(),
             files: self.files.files(&self.db.database_url)?,
+            exports: crate::config::Exports {
+                ttl: std::time::Duration::from_secs(self.export_ttl),
+                max_rows: self.export_max_rows,
+            },
         })
     }
 }

@@ -45,6 +45,24 @@ pub struct Settings {
     pub trusted_documents: Option<std::path::PathBuf>,
     /// Where evidence files and exports are kept (`files`).
     pub files: Files,
+    /// How long an export's link works, and the most rows one export writes (`exports`).
+    pub exports: Exports,
+}
+
+/// Spreadsheet exports (`exportCases`, `exportTransfers`, `exportStatistics`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exports {
+    /// How long an export's link works (`CASEBRIDGE_EXPORT_TTL`).
+    pub ttl: std::time::Duration,
+    /// The most data rows one export writes; a longer list is refused (`CASEBRIDGE_EXPORT_MAX_ROWS`).
+    pub max_rows: u64,
+}
+
+impl Default for Exports {
+    /// Ten minutes; a million rows.
+    fn default() -> Self {
+        Self { ttl: std::time::Duration::from_secs(600), max_rows: 1_000_000 }
+    }
 }
 
 /// Where evidence files and exported spreadsheets are kept.
@@ -130,6 +148,7 @@ impl Settings {
             cors_origins: Vec::new(),
             trusted_documents: None,
             files: Files::default(),
+            exports: Exports::default(),
         }
     }
 }

@@ -27,6 +27,7 @@ pub struct Query(
     crate::joint::schema::JointQuery,
     crate::audit::schema::AuditQuery,
     crate::statistics::schema::StatisticsQuery,
+    crate::exports::schema::ExportQuery,
     crate::oversight::publications::schema::PublicationQuery,
     crate::oversight::notices::schema::NoticeQuery,
     crate::oversight::reviews::schema::ReviewQuery,

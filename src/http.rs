@@ -26,6 +26,7 @@ use entity::enums::Role;
 
 pub mod edge;
 pub mod embedded;
+pub mod exports;
 pub mod files;
 pub mod graphiql;
 pub mod multipart;
@@ -56,6 +57,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", read().to(healthz))
         .route("/readyz", read().to(readyz))
         .route("/metrics", read().to(metrics))
+        .route("/exports/{id}", web::get().to(exports::download))
         .route("/auth/renew", web::post().to(renew::renew))
         .configure(crate::dashboard::routes)
         .configure(uploads::routes)

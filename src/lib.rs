@@ -14,6 +14,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod exports;
 pub mod files;
 pub mod follow_case;
 pub mod graphql;

@@ -24,6 +24,7 @@ pub mod department;
 pub mod enums;
 pub mod evaluation_finding;
 pub mod exemption;
+pub mod export;
 pub mod file_evaluation;
 pub mod follow_enrollment;
 pub mod holiday;

@@ -26,6 +26,7 @@ mod m20261201_000005_user_left_on;
 mod m20261201_000010_statistics_decided_index;
 mod m20261202_000001_files;
 mod m20261202_000002_uploads;
+mod m20261202_000003_exports;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_statistics_decided_index::Migration),
             Box::new(m20261202_000001_files::Migration),
             Box::new(m20261202_000002_uploads::Migration),
+            Box::new(m20261202_000003_exports::Migration),
         ]
     }
 }

@@ -126,7 +126,7 @@ pub struct CaseFilter {
 }
 
 impl CaseFilter {
-    fn parse(&self) -> Result<ParsedFilter, AppError> {
+    pub(crate) fn parse(&self) -> Result<ParsedFilter, AppError> {
         Ok(ParsedFilter {
             statuses: self.status.iter().flatten().map(|s| (*s).into()).collect(),
             procedure: self.procedure.map(Into::into),

@@ -35,6 +35,10 @@ pub const EXPENSIVE: &[(&str, &str, u64)] = &[
     // Sixty figures over a year of cases, then a Markdown report of them.
     ("Query", "annualReport", 5_000),
     ("Query", "statistics", 2_000),
+    // Every page of a list (or the statistics) written to a spreadsheet and stored.
+    ("Query", "exportCases", 5_000),
+    ("Query", "exportTransfers", 5_000),
+    ("Query", "exportStatistics", 5_000),
     ("Subscription", "statisticsUpdated", 2_000),
     // Re-hashes every record of a case.
     ("Query", "verifyRecordChain", 500),

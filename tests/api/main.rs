@@ -16,6 +16,7 @@ mod dashboard;
 mod edge;
 mod errors;
 mod event_detail;
+mod exports;
 mod fields;
 mod files;
 mod follow_case;

@@ -67,6 +67,9 @@ const TABLE: &[(&str, [Want; 10])] = &[
     ("verifyRecordChain",       [Rows,  Rows,  Rows,  Own,   Own,   Rows,  Hidden, Rows,  Hidden, Unauth]),
     ("statistics",              [Rows,  Rows,  Rows,  Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Rows, Unauth]),
     ("annualReport",            [Rows,  Rows,  Rows,  Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Rows, Unauth]),
+    ("exportCases",             [Rows,  Rows,  Rows,  Rows,  Rows,  Rows,  Rows,   Rows,  Forbidden, Unauth]),
+    ("exportTransfers",         [Rows,  Rows,  Rows,  Rows,  Rows,  Rows,  Rows,   Rows,  Forbidden, Unauth]),
+    ("exportStatistics",        [Rows,  Rows,  Rows,  Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Rows, Unauth]),
     ("publications",            [Rows,  Rows,  Rows,  Rows,  Rows,  Rows,  Rows,   Rows,  Rows,   Rows]),
     ("auditLog",                [Rows,  Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Unauth]),
     ("followCaseEnrollments",   [All,   Own,   Empty, Empty, Empty, Empty, Empty,  Own,   Empty,  Unauth]),
@@ -165,6 +168,11 @@ fn query(field: &str, me: Option<&Me>, admin: &str, case: &Value, year: i32) -> 
         "departments" => ("{ departments { id } }", json!({})),
         "statistics" => ("query($year: Int!) { statistics(year: $year) { year } }", json!({"year": year})),
         "annualReport" => ("query($year: Int!) { annualReport(year: $year) }", json!({"year": year})),
+        "exportCases" => ("{ exportCases(format: CSV) { rows } }", json!({})),
+        "exportTransfers" => ("{ exportTransfers(format: CSV) { rows } }", json!({})),
+        "exportStatistics" => {
+            ("query($year: Int!) { exportStatistics(year: $year, format: CSV) { rows } }", json!({"year": year}))
+        }
         list => {
             let q = format!("{{ {list}(first: 5) {{ totalCount edges {{ node {{ {} }} }} }} }}", selection(list));
             return (q, json!({}));
