@@ -76,14 +76,14 @@ fn s3_files(endpoint: &str, staging: &Path) -> Files {
 }
 
 /// Where the bytes of the store end up on disk, and the server over it.
-struct Fixture {
-    app: TestApp,
+pub(crate) struct Fixture {
+    pub(crate) app: TestApp,
     /// The directory that holds the store's objects (the files dir, or the S3 server's bucket).
     objects: PathBuf,
     _dirs: Vec<tempfile::TempDir>,
 }
 
-async fn with_directory() -> Fixture {
+pub(crate) async fn with_directory() -> Fixture {
     let dir = tempfile::tempdir().expect("dir");
     let files =
         Files { backend: Backend::Directory(dir.path().to_path_buf()), staging: None, limits: FileLimits::default() };
@@ -91,7 +91,7 @@ async fn with_directory() -> Fixture {
     Fixture { app, objects: dir.path().to_path_buf(), _dirs: vec![dir] }
 }
 
-async fn with_s3() -> Fixture {
+pub(crate) async fn with_s3() -> Fixture {
     let (root, staging) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
     let files = s3_files(&start_s3(root.path()), staging.path());
     let app = TestApp::spawn_with(move |s| s.files = files).await;

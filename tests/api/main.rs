@@ -13,6 +13,7 @@ mod chain;
 mod cockpit;
 mod conformance;
 mod dashboard;
+mod evidence;
 mod edge;
 mod errors;
 mod event_detail;

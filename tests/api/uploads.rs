@@ -78,11 +78,11 @@ async fn post(app: &TestApp, login: Option<&str>, body: Vec<u8>) -> (u16, Value)
 }
 
 /// Uploads `file` with `input` (whose `file` is null) through `submitRecord`.
-async fn upload(app: &TestApp, login: &str, input: Value, file: &[u8]) -> (u16, Value) {
+pub(crate) async fn upload(app: &TestApp, login: &str, input: Value, file: &[u8]) -> (u16, Value) {
     post(app, Some(login), body(&json!({ "query": SUBMIT, "variables": { "input": input } }), file)).await
 }
 
-async fn a_case(app: &TestApp, login: &str) -> String {
+pub(crate) async fn a_case(app: &TestApp, login: &str) -> String {
     let data = app.data(login, "{ cases(first: 1) { edges { node { id } } } }", json!({})).await;
     data["cases"]["edges"][0]["node"]["id"].as_str().expect("a case").to_string()
 }
