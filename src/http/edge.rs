@@ -2,7 +2,7 @@
 
 use actix_cors::Cors;
 use actix_web::HttpRequest;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Compress;
 
 use crate::config::Settings;
@@ -17,10 +17,41 @@ pub fn cors(settings: &Settings) -> Cors {
     let any = settings.cors_origins.iter().any(|o| o.trim() == "*");
     let listed: Vec<String> =
         settings.cors_origins.iter().map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase()).collect();
+    // Besides GraphQL: the tus upload's methods and headers (`/files/uploads`), and what a
+    // browser reads of a download (`/files/{sha256}`: ranges, the file's name and ETag).
+    let tus = ["tus-resumable", "upload-length", "upload-offset", "upload-metadata"].map(HeaderName::from_static);
+    let exposed = [
+        "location",
+        "upload-offset",
+        "upload-length",
+        "upload-expires",
+        "upload-sha256",
+        "tus-resumable",
+        "tus-version",
+        "tus-extension",
+        "tus-max-size",
+        "content-range",
+        "content-disposition",
+        "accept-ranges",
+        "etag",
+        "x-request-id",
+    ]
+    .map(HeaderName::from_static);
     let cors = Cors::default()
-        .allowed_methods(["GET", "POST", "HEAD"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
-        .expose_headers([header::RETRY_AFTER, header::ALLOW])
+        .allowed_methods(["GET", "POST", "HEAD", "PATCH", "DELETE"])
+        .allowed_headers(
+            [
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                header::RANGE,
+                header::IF_NONE_MATCH,
+                header::IF_RANGE,
+            ]
+            .into_iter()
+            .chain(tus),
+        )
+        .expose_headers([header::RETRY_AFTER, header::ALLOW].into_iter().chain(exposed))
         .max_age(3600)
         .block_on_origin_mismatch(false);
     if any {

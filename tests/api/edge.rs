@@ -71,6 +71,30 @@ async fn cors_allows_only_the_listed_origins() {
 }
 
 #[actix_rt::test]
+async fn a_listed_origin_may_upload_with_tus_and_read_a_download() {
+    let app = TestApp::spawn_with(|s| s.cors_origins = vec!["https://app.example".into()]).await;
+    let preflight = client()
+        .request(awc::http::Method::OPTIONS, format!("{}/files/uploads/0193", app.address))
+        .insert_header(("origin", "https://app.example"))
+        .insert_header(("access-control-request-method", "PATCH"))
+        .insert_header(("access-control-request-headers", "authorization, content-type, tus-resumable, upload-offset"))
+        .send()
+        .await
+        .expect("preflight");
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    let methods = preflight.headers().get("access-control-allow-methods").and_then(|v| v.to_str().ok()).unwrap_or("");
+    assert!(methods.contains("PATCH") && methods.contains("DELETE"), "{methods}");
+    // What a tus client and a video player read of the answers.
+    let (_, headers, _) = post(&app, &[("origin", "https://app.example")], &json!({"query": "{ __typename }"})).await;
+    let exposed =
+        headers.get("access-control-expose-headers").and_then(|v| v.to_str().ok()).unwrap_or("").to_lowercase();
+    for name in ["location", "upload-offset", "upload-sha256", "tus-resumable", "content-range", "content-disposition"]
+    {
+        assert!(exposed.contains(name), "{name} is not exposed: {exposed}");
+    }
+}
+
+#[actix_rt::test]
 async fn responses_are_compressed_and_probes_answer_head() {
     let app = TestApp::spawn().await;
     for encoding in ["gzip", "br"] {

@@ -60,7 +60,8 @@ async fn story(fx: Fixture, backend: &str) {
 
     // 1. The phone: one multipart request, the hash it computed declared beside the bytes.
     let (status, answer) =
-        upload(app, "town.beiao", record_input(&case_id, &format!("{backend}-photo"), &sha256, bytes.len()), &bytes).await;
+        upload(app, "town.beiao", record_input(&case_id, &format!("{backend}-photo"), &sha256, bytes.len()), &bytes)
+            .await;
     assert_eq!(status, 200, "{answer}");
     let attachment = &answer["data"]["submitRecord"]["attachment"];
     assert_eq!(attachment["sha256"], json!(sha256), "{answer}");
@@ -71,9 +72,13 @@ async fn story(fx: Fixture, backend: &str) {
     // A photo whose bytes are not what the phone hashed (damaged on the way) is refused.
     let mut damaged = bytes.clone();
     damaged[90_000] ^= 0xFF;
-    let (_, refused) =
-        upload(app, "town.beiao", record_input(&case_id, &format!("{backend}-damaged"), &sha256, damaged.len()), &damaged)
-            .await;
+    let (_, refused) = upload(
+        app,
+        "town.beiao",
+        record_input(&case_id, &format!("{backend}-damaged"), &sha256, damaged.len()),
+        &damaged,
+    )
+    .await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], json!("BAD_USER_INPUT"), "{refused}");
     assert_eq!(refused["errors"][0]["extensions"]["field"], json!("attachment.sha256"), "{refused}");
 
@@ -100,7 +105,9 @@ async fn story(fx: Fixture, backend: &str) {
     let page = browser.open("reviewer", &format!("{}/dashboard", app.address)).await;
     let token = app.token("bureau.reviewer");
     let path = format!("/files/{sha256}");
-    let seen = browser.wait_for(&page, &fetch_and_hash(&path, &token, None), "the download", |v| v["status"].is_number()).await;
+    let seen = browser
+        .wait_for(&page, &fetch_and_hash(&path, &token, None), "the download", |v| v["status"].is_number())
+        .await;
     assert_eq!(seen["status"], json!(200), "{seen}");
     assert_eq!(seen["sha256"], json!(sha256), "{seen}");
     assert_eq!(seen["size"], json!(bytes.len()));
@@ -108,12 +115,18 @@ async fn story(fx: Fixture, backend: &str) {
     assert!(seen["disposition"].as_str().is_some_and(|d| d.starts_with("attachment")), "{seen}");
     assert!(seen["etag"].as_str().is_some_and(|e| e.contains(&sha256)), "{seen}");
     // A range, as a video player asks for one.
-    let part = browser.wait_for(&page, &fetch_and_hash(&path, &token, Some("bytes=1000-1999")), "a range", |v| v["status"].is_number()).await;
+    let part = browser
+        .wait_for(&page, &fetch_and_hash(&path, &token, Some("bytes=1000-1999")), "a range", |v| {
+            v["status"].is_number()
+        })
+        .await;
     assert_eq!(part["status"], json!(206), "{part}");
     assert_eq!(part["sha256"], json!(sha(&bytes[1000..2000])), "{part}");
     // Another town's officer may not read the record: the file does not exist for it.
     let other = browser
-        .wait_for(&page, &fetch_and_hash(&path, &app.token("town.dongping"), None), "another town's download", |v| v["status"].is_number())
+        .wait_for(&page, &fetch_and_hash(&path, &app.token("town.dongping"), None), "another town's download", |v| {
+            v["status"].is_number()
+        })
         .await;
     assert_eq!(other["status"], json!(404), "{other}");
 }
