@@ -225,6 +225,9 @@ pub struct SettingsArgs {
     /// The most rows one export writes; a longer list is refused.
     #[arg(long, env = "CASEBRIDGE_EXPORT_MAX_ROWS", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub export_max_rows: u64,
+    /// Seconds a request that writes an export may run (instead of --request-timeout).
+    #[arg(long, env = "CASEBRIDGE_EXPORT_TIMEOUT", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub export_timeout: u64,
     #[command(flatten, next_help_heading = "Limits of one request")]
     pub limits: LimitsArgs,
     #[command(flatten, next_help_heading = "Evidence files")]
@@ -549,6 +552,7 @@ impl SettingsArgs {
             exports: crate::config::Exports {
                 ttl: std::time::Duration::from_secs(self.export_ttl),
                 max_rows: self.export_max_rows,
+                timeout: std::time::Duration::from_secs(self.export_timeout),
             },
         })
     }

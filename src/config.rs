@@ -56,12 +56,19 @@ pub struct Exports {
     pub ttl: std::time::Duration,
     /// The most data rows one export writes; a longer list is refused (`CASEBRIDGE_EXPORT_MAX_ROWS`).
     pub max_rows: u64,
+    /// How long a request that writes an export may run, instead of the request timeout
+    /// (`CASEBRIDGE_EXPORT_TIMEOUT`): a million rows take longer than a query should.
+    pub timeout: std::time::Duration,
 }
 
 impl Default for Exports {
-    /// Ten minutes; a million rows.
+    /// Ten minutes; a million rows; ten minutes to write them.
     fn default() -> Self {
-        Self { ttl: std::time::Duration::from_secs(600), max_rows: 1_000_000 }
+        Self {
+            ttl: std::time::Duration::from_secs(600),
+            max_rows: 1_000_000,
+            timeout: std::time::Duration::from_secs(600),
+        }
     }
 }
 

@@ -456,7 +456,12 @@ impl Call<'_> {
         }
         let loaders = Loaders::new(&state.db, principal.as_ref(), today);
         let gql = gql.data(RequestCtx { principal, today, client_addr: addr }).data(loaders);
-        let limit = state.settings.limits.request_timeout;
+        // An export writes up to a million rows before it answers: it has a timeout of its own.
+        let limit = if rate_limit::writes_export(&gql.query) {
+            state.settings.exports.timeout
+        } else {
+            state.settings.limits.request_timeout
+        };
         let Some(response) = within(limit, self.schema.execute(gql)).await else {
             state.metrics.error("QUERY_TOO_COMPLEX");
             let status = if media == Media::Json { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };

@@ -233,19 +233,35 @@ pub fn is_expensive(query: &str) -> bool {
     if !named {
         return false;
     }
-    let Ok(doc) = async_graphql::parser::parse_query(query) else { return false };
-    doc.operations.iter().any(|(_, op)| roots_expensive(&doc, &op.node.selection_set.node, &mut Vec::new()))
+    selects_at_root(query, |name| {
+        crate::graphql::cost::EXPENSIVE.iter().any(|(_, field, cost)| *field == name && *cost >= EXPENSIVE_FIELD_COST)
+    })
 }
 
-fn roots_expensive<'a>(doc: &'a ExecutableDocument, set: &'a SelectionSet, open: &mut Vec<&'a str>) -> bool {
+/// The root fields that write a spreadsheet (they run under the export timeout).
+const EXPORTS: [&str; 3] = ["exportCases", "exportTransfers", "exportStatistics"];
+
+/// Whether a query writes an export: one of [`EXPORTS`] at the root of any operation.
+pub fn writes_export(query: &str) -> bool {
+    EXPORTS.iter().any(|field| query.contains(field)) && selects_at_root(query, |name| EXPORTS.contains(&name))
+}
+
+/// Whether any operation of `query` selects, at its root (through fragments too), a field
+/// whose name `wanted` accepts. A query that does not parse does not.
+fn selects_at_root(query: &str, wanted: impl Fn(&str) -> bool) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(query) else { return false };
+    doc.operations.iter().any(|(_, op)| roots_select(&doc, &op.node.selection_set.node, &wanted, &mut Vec::new()))
+}
+
+fn roots_select<'a>(
+    doc: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    wanted: &impl Fn(&str) -> bool,
+    open: &mut Vec<&'a str>,
+) -> bool {
     set.items.iter().any(|item| match &item.node {
-        Selection::Field(f) => {
-            let name = f.node.name.node.as_str();
-            crate::graphql::cost::EXPENSIVE
-                .iter()
-                .any(|(_, field, cost)| *field == name && *cost >= EXPENSIVE_FIELD_COST)
-        }
-        Selection::InlineFragment(f) => roots_expensive(doc, &f.node.selection_set.node, open),
+        Selection::Field(f) => wanted(f.node.name.node.as_str()),
+        Selection::InlineFragment(f) => roots_select(doc, &f.node.selection_set.node, wanted, open),
         Selection::FragmentSpread(s) => {
             let name = s.node.fragment_name.node.as_str();
             if open.contains(&name) {
@@ -253,7 +269,7 @@ fn roots_expensive<'a>(doc: &'a ExecutableDocument, set: &'a SelectionSet, open:
             }
             let Some(def) = doc.fragments.get(&s.node.fragment_name.node) else { return false };
             open.push(name);
-            let found = roots_expensive(doc, &def.node.selection_set.node, open);
+            let found = roots_select(doc, &def.node.selection_set.node, wanted, open);
             open.pop();
             found
         }
@@ -362,6 +378,17 @@ mod tests {
         assert!(!is_expensive("{ auditLog(first: 5) { totalCount } }"), "cheaper than the threshold");
         assert!(!is_expensive("{ not graphql"));
         assert!(!is_expensive("query { ...F } fragment F on Query { ...F }"));
+        assert!(is_expensive("{ exportCases(format: CSV) { url } }"), "exports are expensive");
+    }
+
+    #[test]
+    fn exports_are_told_from_queries_that_only_name_them() {
+        assert!(writes_export("{ exportCases(format: XLSX) { url } }"));
+        assert!(writes_export(
+            "query { ...F } fragment F on Query { x: exportStatistics(year: 2023, format: CSV) { url } }"
+        ));
+        assert!(!writes_export("{ me { login } }"));
+        assert!(!writes_export("{ cases(filter: { search: \"exportCases\" }) { totalCount } }"));
     }
 
     #[test]
