@@ -7,10 +7,8 @@ use super::service::{self, Created, Env};
 use super::sheet::FileFormat;
 use crate::cases::schema::CaseFilter;
 use crate::graphql::context::{AppState, principal, request, state};
-use crate::graphql::ids::{self, Kind};
 use crate::graphql::scalars::DateTime;
 use crate::transfers::schema::TransferFilter;
-use crate::transfers::service::{OverdueFilter, TransferFilter as ParsedTransferFilter};
 
 /// The file format of an export: XLSX (Excel workbook) or CSV (UTF-8 with a byte order mark,
 /// CRLF line ends, so Excel opens Chinese text correctly).
@@ -88,19 +86,8 @@ impl ExportQuery {
         let p = principal(ctx)?;
         let app = state(ctx)?;
         let today = request(ctx)?.today;
-        let f = filter.unwrap_or_default();
-        // The parsing of `transfers(filter)`, field by field.
-        let dept =
-            |id: &Option<ID>, field: &str| id.as_ref().map(|id| ids::decode(id, Kind::Department, field)).transpose();
-        let parsed = ParsedTransferFilter {
-            statuses: f.status.iter().flatten().map(|s| (*s).into()).collect(),
-            category: f.category.map(Into::into),
-            from_department_id: dept(&f.from_department_id, "filter.fromDepartmentId")?,
-            to_department_id: dept(&f.to_department_id, "filter.toDepartmentId")?,
-            overdue: f
-                .overdue
-                .map(|o| OverdueFilter::new(o, &app.calendar, today, app.settings.rules.transfer_answer_days)),
-        };
+        // The parsing of `transfers(filter)`.
+        let parsed = filter.unwrap_or_default().parse(app, today)?;
         let created = service::export_transfers(&env(app), p, today, &parsed, format.into()).await?;
         Ok(created.into())
     }

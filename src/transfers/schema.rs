@@ -201,6 +201,27 @@ pub async fn transfer_by_id(ctx: &Context<'_>, id: Uuid) -> Result<TransferObjec
     Ok(TransferObject(t))
 }
 
+impl TransferFilter {
+    /// The filter as the service reads it (`transfers(filter)` and `exportTransfers`).
+    pub(crate) fn parse(
+        self,
+        app: &crate::graphql::context::AppState,
+        today: chrono::NaiveDate,
+    ) -> Result<ParsedFilter, AppError> {
+        let dept =
+            |id: &Option<ID>, field: &str| id.as_ref().map(|id| ids::decode(id, Kind::Department, field)).transpose();
+        Ok(ParsedFilter {
+            statuses: self.status.iter().flatten().map(|s| (*s).into()).collect(),
+            category: self.category.map(Into::into),
+            from_department_id: dept(&self.from_department_id, "filter.fromDepartmentId")?,
+            to_department_id: dept(&self.to_department_id, "filter.toDepartmentId")?,
+            overdue: self
+                .overdue
+                .map(|o| OverdueFilter::new(o, &app.calendar, today, app.settings.rules.transfer_answer_days)),
+        })
+    }
+}
+
 #[derive(Default)]
 pub struct TransferQuery;
 
@@ -216,20 +237,9 @@ impl TransferQuery {
         after: Option<String>,
     ) -> Result<TransferConnection> {
         let p = principal(ctx)?;
-        let f = filter.unwrap_or_default();
-        let dept =
-            |id: &Option<ID>, field: &str| id.as_ref().map(|id| ids::decode(id, Kind::Department, field)).transpose();
         let app = state(ctx)?;
         let today = request(ctx)?.today;
-        let parsed = ParsedFilter {
-            statuses: f.status.iter().flatten().map(|s| (*s).into()).collect(),
-            category: f.category.map(Into::into),
-            from_department_id: dept(&f.from_department_id, "filter.fromDepartmentId")?,
-            to_department_id: dept(&f.to_department_id, "filter.toDepartmentId")?,
-            overdue: f
-                .overdue
-                .map(|o| OverdueFilter::new(o, &app.calendar, today, app.settings.rules.transfer_answer_days)),
-        };
+        let parsed = filter.unwrap_or_default().parse(app, today)?;
         let (rows, info, cond) = service::list(&app.db, p, today, &parsed, first, after.as_deref()).await?;
         Ok(TransferConnection::new(rows.into_iter().map(|(c, t)| (c, TransferObject(t))).collect(), info, cond))
     }
