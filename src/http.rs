@@ -139,6 +139,49 @@ pub async fn principal_of(
     Ok(Arc::new(principal))
 }
 
+// The plain-HTTP routes beside /graphql (files, uploads, token renewal) authenticate and
+// answer errors alike.
+
+/// The caller of a request that needs a token: 401 without a valid one.
+async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Arc<Principal>, Box<HttpResponse>> {
+    let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let principal = match verify_header(state, auth).await {
+        Ok(Some(claims)) => principal_of(state, &claims, client_addr(req)).await,
+        Ok(None) => Err(AppError::unauthenticated()),
+        Err(e) => Err(e),
+    };
+    principal.map_err(|err| {
+        if let Some(reason) = refusal_reason(&err) {
+            state.metrics.auth_refused(reason);
+        }
+        Box::new(app_error(state, &err))
+    })
+}
+
+/// An `AppError` as api.md's JSON error body with its HTTP status.
+fn app_error(state: &AppState, err: &AppError) -> HttpResponse {
+    let code = err.code();
+    state.metrics.error(code);
+    let status = match code {
+        "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
+        "FORBIDDEN" => StatusCode::FORBIDDEN,
+        "NOT_FOUND" => StatusCode::NOT_FOUND,
+        "CONFLICT" => StatusCode::CONFLICT,
+        "BAD_USER_INPUT" => StatusCode::BAD_REQUEST,
+        "RATE_LIMITED" => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let mut body = error_body(code, &err.message());
+    if let AppError::BadInput { field, .. } = err {
+        body["errors"][0]["extensions"]["field"] = field.as_str().into();
+    }
+    let mut response = json(status, &body);
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
 /// `429 Too Many Requests` with `Retry-After` and `RATE_LIMITED` (`extensions.retryAfter`).
 fn rate_limited(state: &AppState, message: &str, limited: rate_limit::Limited) -> HttpResponse {
     state.metrics.error("RATE_LIMITED");

@@ -52,10 +52,7 @@ pub async fn download(
     let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     // A token that does not verify opens nothing, like no token: the answer stays 404.
     let caller = match super::verify_header(&state, authorization).await {
-        Ok(Some(claims)) => {
-            let addr = req.connection_info().realip_remote_addr().map(str::to_string);
-            super::principal_of(&state, &claims, addr).await.ok()
-        }
+        Ok(Some(claims)) => super::principal_of(&state, &claims, super::client_addr(&req)).await.ok(),
         _ => None,
     };
     let opened = match service::open(&state.db, &state.files, &id, params.key.as_deref(), caller.as_deref()).await {

@@ -11,15 +11,13 @@
 //! `download:file` with the hash, the range and the cases; HEAD sends none and is not.
 
 use std::ops::Range;
-use std::sync::Arc;
 
-use actix_web::http::header::{self, ContentEncoding, HeaderValue};
+use actix_web::http::header::{self, ContentEncoding};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 
-use super::{client_addr, error_body, json, principal_of, verify_header};
-use crate::auth::{Principal, refusal_reason};
+use super::{app_error, authenticate};
 use crate::error::AppError;
 use crate::files::access;
 use crate::graphql::context::AppState;
@@ -27,46 +25,6 @@ use crate::graphql::context::AppState;
 /// After `uploads::routes` (`/files/uploads` would otherwise be taken for a hash).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/files/{sha256}", super::read().to(download));
-}
-
-/// The caller of a request that needs a token: 401 without a valid one.
-pub(super) async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Arc<Principal>, Box<HttpResponse>> {
-    let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let principal = match verify_header(state, auth).await {
-        Ok(Some(claims)) => principal_of(state, &claims, client_addr(req)).await,
-        Ok(None) => Err(AppError::unauthenticated()),
-        Err(e) => Err(e),
-    };
-    principal.map_err(|err| {
-        if let Some(reason) = refusal_reason(&err) {
-            state.metrics.auth_refused(reason);
-        }
-        Box::new(app_error(state, &err))
-    })
-}
-
-/// An `AppError` as api.md's JSON error body with its HTTP status.
-pub(super) fn app_error(state: &AppState, err: &AppError) -> HttpResponse {
-    let code = err.code();
-    state.metrics.error(code);
-    let status = match code {
-        "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
-        "FORBIDDEN" => StatusCode::FORBIDDEN,
-        "NOT_FOUND" => StatusCode::NOT_FOUND,
-        "CONFLICT" => StatusCode::CONFLICT,
-        "BAD_USER_INPUT" => StatusCode::BAD_REQUEST,
-        "RATE_LIMITED" => StatusCode::TOO_MANY_REQUESTS,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    let mut body = error_body(code, &err.message());
-    if let AppError::BadInput { field, .. } = err {
-        body["errors"][0]["extensions"]["field"] = field.as_str().into();
-    }
-    let mut response = json(status, &body);
-    if status == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    response
 }
 
 fn not_found(state: &AppState) -> HttpResponse {

@@ -13,7 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use entity::enums::Role;
 
-use super::{client_addr, error_body, json, principal_of, verify_header};
+use super::{app_error, client_addr, json, principal_of, verify_header};
 use crate::auth::Principal;
 use crate::error::AppError;
 use crate::graphql::context::AppState;
@@ -28,15 +28,6 @@ pub fn dashboard_only(p: &Principal) -> bool {
     !p.roles.is_empty() && p.roles.iter().all(|r| *r == Role::Dashboard)
 }
 
-fn status_of(err: &AppError) -> StatusCode {
-    match err {
-        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::BAD_REQUEST,
-    }
-}
-
 pub async fn renew(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     match renewed(&req, &state).await {
         Ok(body) => {
@@ -44,14 +35,7 @@ pub async fn renew(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
             response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
             response
         }
-        Err(e) => {
-            state.metrics.error(e.code());
-            let mut response = json(status_of(&e), &error_body(e.code(), &e.message()));
-            if matches!(e, AppError::Unauthenticated(_)) {
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
-            }
-            response
-        }
+        Err(e) => app_error(&state, &e),
     }
 }
 

@@ -21,7 +21,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use uuid::Uuid;
 
-use super::files::{app_error, authenticate};
+use super::{app_error, authenticate};
 use super::{error_body, json};
 use crate::error::AppError;
 use crate::files::uploads::{self, Progress, UploadError};
